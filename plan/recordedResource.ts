@@ -1,0 +1,22 @@
+import type { WireValue } from "./wireValues";
+
+/** One resource registration as the engine received it: what the offline plan and tests inspect. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** false for component resources and the stack */
+  custom: boolean;
+  parent?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  protect: boolean;
+  /** provider reference `<provider urn>::<provider id>`, only for explicit providers */
+  provider?: string;
+  /** ARM id (or provider id); undefined while unknown during preview */
+  id?: string;
+  /** inputs in wire encoding: secrets stay enveloped, unknowns stay the unknown sentinel */
+  inputs: Record<string, WireValue>;
+  /** outputs in wire encoding, as the fakes returned them */
+  outputs: Record<string, WireValue>;
+}
