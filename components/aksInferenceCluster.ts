@@ -1,0 +1,232 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { Namespace } from "@pulumi/kubernetes/core/v1";
+import { isAzureRegion, type AzureRegion } from "./azureRegions";
+import type { MlWorkspace } from "./mlWorkspace";
+import { TYPE_PREFIX } from "./typeTokens";
+
+export const DEFAULT_NODE_COUNT = 3;
+export const DEFAULT_VM_SIZE = "Standard_D4s_v5";
+export const DEFAULT_INSTANCE_TYPE = "defaultinstancetype";
+export const AZUREML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes";
+
+/** A cluster to create, or an existing one to attach. */
+export type AksClusterSource =
+  | {
+      readonly kind: "new";
+      /** Default: the workspace's region. */
+      readonly location?: AzureRegion;
+      /** Default 3; under 3 nodes the inference router runs without HA. */
+      readonly nodeCount?: number;
+      /** Default "Standard_D4s_v5". */
+      readonly vmSize?: string;
+    }
+  | {
+      readonly kind: "existing";
+      /** ARM id of the managed cluster. */
+      readonly clusterId: string;
+      /** The cluster's region; when omitted it is read from Azure at deployment time. */
+      readonly location?: AzureRegion;
+    };
+
+/** How scoring requests reach the inference router: TLS, or plain HTTP for test clusters only. */
+export type InferenceTransport =
+  | {
+      readonly kind: "tls";
+      /** The host name clients call; the certificate must cover it (the extension's sslCname). */
+      readonly hostname: string;
+      /** A Kubernetes secret in the azureml namespace holding cert.pem and key.pem (sslSecret). */
+      readonly certificateSecret: string;
+    }
+  | { readonly kind: "insecure" };
+
+export type InferenceRouterServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
+
+export interface AksInferenceClusterArgs {
+  readonly workspace: MlWorkspace;
+  readonly cluster: AksClusterSource;
+  readonly transport: InferenceTransport;
+  /** Let token-auth services use a cluster outside the workspace's region, with a warning. Default false. */
+  readonly allowCrossRegion?: boolean;
+  /** Default "LoadBalancer". */
+  readonly inferenceRouterServiceType?: InferenceRouterServiceType;
+}
+
+interface ClusterCoordinates {
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
+  readonly clusterId: pulumi.Output<string>;
+  readonly location: pulumi.Output<string>;
+}
+
+/**
+ * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
+ * on, an inference namespace, and the workspace compute that points at both.
+ */
+export class AksInferenceCluster extends pulumi.ComponentResource {
+  readonly workspace: MlWorkspace;
+  readonly managedCluster?: containerservice.ManagedCluster;
+  readonly clusterId: pulumi.Output<string>;
+  /** The cluster's region as an output; see `knownLocation` for the value known at construction. */
+  readonly location: pulumi.Output<string>;
+  readonly knownLocation?: AzureRegion;
+  readonly allowCrossRegion: boolean;
+  readonly extension: kubernetesconfiguration.Extension;
+  /** The cluster user's kubeconfig, always a secret. */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly kubernetesProvider: KubernetesProvider;
+  readonly namespace: Namespace;
+  readonly compute: machinelearningservices.Compute;
+  readonly computeId: pulumi.Output<string>;
+  readonly computeName: pulumi.Output<string>;
+
+  constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateArgs(name, args, opts);
+    super(`${TYPE_PREFIX}:AksInferenceCluster`, name, {}, opts);
+    const { workspace, cluster, transport } = args;
+    this.workspace = workspace;
+    this.allowCrossRegion = args.allowCrossRegion ?? false;
+    const knownLocation = cluster.kind === "new" ? (cluster.location ?? workspace.location) : cluster.location;
+    if (knownLocation) this.knownLocation = knownLocation;
+
+    let coordinates: ClusterCoordinates;
+    if (cluster.kind === "new") {
+      const nodeCount = cluster.nodeCount ?? DEFAULT_NODE_COUNT;
+      this.managedCluster = new containerservice.ManagedCluster(
+        `${name}-managed-cluster`,
+        {
+          resourceName: workspace.names.aksCluster,
+          resourceGroupName: workspace.resourceGroupName,
+          location: knownLocation,
+          dnsPrefix: workspace.names.aksCluster,
+          identity: { type: "SystemAssigned" },
+          agentPoolProfiles: [{ name: "system", mode: "System", count: nodeCount, vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE, osType: "Linux" }],
+          enableRBAC: true,
+          // The AzureML extension authenticates with local accounts.
+          disableLocalAccounts: false,
+          tags: workspace.tags,
+        },
+        { parent: this },
+      );
+      coordinates = {
+        resourceGroupName: workspace.resourceGroupName,
+        clusterName: this.managedCluster.name,
+        clusterId: this.managedCluster.id,
+        location: this.managedCluster.location.apply((location) => location ?? knownLocation ?? workspace.location),
+      };
+    } else {
+      const [, , , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/").slice(1);
+      const location = cluster.location
+        ? pulumi.output(cluster.location)
+        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location;
+      coordinates = { resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location };
+    }
+    this.clusterId = coordinates.clusterId;
+    this.location = coordinates.location;
+
+    if (transport.kind === "insecure") {
+      pulumi.log.warn(
+        `AksInferenceCluster "${name}": allowInsecureConnections is set, so the inference router serves plain HTTP and keys and tokens then cross the network in clear. ` +
+          `Use it only on test clusters; configure TLS (aksCluster.tls) for anything else.`,
+        this,
+      );
+    }
+    this.extension = new kubernetesconfiguration.Extension(
+      `${name}-azureml-extension`,
+      {
+        clusterRp: "Microsoft.ContainerService",
+        clusterResourceName: "managedClusters",
+        clusterName: coordinates.clusterName,
+        resourceGroupName: coordinates.resourceGroupName,
+        extensionName: "azureml",
+        extensionType: AZUREML_EXTENSION_TYPE,
+        releaseTrain: "stable",
+        autoUpgradeMinorVersion: true,
+        identity: { type: "SystemAssigned" },
+        scope: { cluster: { releaseNamespace: "azureml" } },
+        configurationSettings: azureMlExtensionSettings(cluster, transport, args.inferenceRouterServiceType ?? "LoadBalancer"),
+      },
+      { parent: this },
+    );
+
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+      { resourceGroupName: coordinates.resourceGroupName, resourceName: coordinates.clusterName },
+      { parent: this },
+    );
+    this.kubeconfig = pulumi.secret(
+      credentials.kubeconfigs.apply((kubeconfigs) => {
+        const encoded = kubeconfigs[0]?.value;
+        if (!encoded) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": the cluster returned no user kubeconfig`, this);
+        return Buffer.from(encoded, "base64").toString("utf8");
+      }),
+    );
+    this.kubernetesProvider = new KubernetesProvider(`${name}-kubernetes`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    this.namespace = new Namespace(
+      `${name}-inference-namespace`,
+      { metadata: { name: workspace.names.kubernetesNamespace, labels: { "app.kubernetes.io/managed-by": "aml-webservices" } } },
+      { parent: this, provider: this.kubernetesProvider },
+    );
+
+    this.compute = new machinelearningservices.Compute(
+      `${name}-compute`,
+      {
+        computeName: workspace.names.compute,
+        workspaceName: workspace.workspaceName,
+        resourceGroupName: workspace.resourceGroupName,
+        location: coordinates.location,
+        properties: {
+          computeType: "Kubernetes",
+          resourceId: coordinates.clusterId,
+          computeLocation: coordinates.location,
+          disableLocalAuth: true,
+          description: `AKS inference cluster of ${workspace.environment}`,
+          properties: { namespace: this.namespace.metadata.name, defaultInstanceType: DEFAULT_INSTANCE_TYPE },
+        },
+      },
+      { parent: this, dependsOn: [this.extension, this.namespace] },
+    );
+    this.computeId = this.compute.id;
+    this.computeName = this.compute.name;
+    this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
+  }
+}
+
+/** The AzureML extension's settings: inference on, router HA only with 3 or more nodes, TLS unless waived. */
+export function azureMlExtensionSettings(
+  cluster: AksClusterSource,
+  transport: InferenceTransport,
+  routerServiceType: InferenceRouterServiceType,
+): Record<string, string> {
+  const settings: Record<string, string> = {
+    enableInference: "True",
+    inferenceRouterServiceType: routerServiceType,
+    allowInsecureConnections: transport.kind === "insecure" ? "True" : "False",
+  };
+  if (cluster.kind === "new") settings.inferenceRouterHA = (cluster.nodeCount ?? DEFAULT_NODE_COUNT) >= 3 ? "True" : "False";
+  if (transport.kind === "tls") {
+    settings.sslCname = transport.hostname;
+    settings.sslSecret = transport.certificateSecret;
+  }
+  return settings;
+}
+
+const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i;
+
+function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
+  const problems: string[] = [];
+  const { cluster, transport } = args;
+  if (cluster.kind === "existing" && !CLUSTER_ID.test(cluster.clusterId)) {
+    problems.push(`clusterId "${cluster.clusterId}" is not the ARM id of an AKS cluster (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>)`);
+  }
+  if (cluster.location !== undefined && !isAzureRegion(cluster.location)) problems.push(`location "${String(cluster.location)}" is not an Azure region name`);
+  if (cluster.kind === "new" && cluster.nodeCount !== undefined && !(Number.isInteger(cluster.nodeCount) && cluster.nodeCount >= 1)) {
+    problems.push(`nodeCount ${cluster.nodeCount} must be a whole number of at least 1`);
+  }
+  if (transport.kind === "tls" && (!transport.hostname || !transport.certificateSecret)) {
+    problems.push("TLS needs both hostname and certificateSecret; use transport { kind: \"insecure\" } only on test clusters");
+  }
+  if (problems.length > 0) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${problems.join("; ")}`, opts?.parent, true);
+}

@@ -1,0 +1,434 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { closestRegions, isAzureRegion, normalizeRegion, type AzureRegion } from "./azureRegions";
+import {
+  DEFAULT_AUTH,
+  SERVICE_AUTHS,
+  SERVICE_COMPUTES,
+  unsupportedAuthReason,
+  type KubernetesServiceAuth,
+  type ServiceAuth,
+} from "./authModes";
+import { endpointName, namingProblem, platformNames, platformNamingProblems } from "./naming";
+
+/** The stack configuration namespace: keys are `aml-webservices:<key>`. */
+export const CONFIG_NAMESPACE = "aml-webservices";
+
+export const DEFAULT_AAD_AUTHORITY = "https://login.microsoftonline.com";
+export const DEFAULT_AKS_NODE_COUNT = 3;
+export const DEFAULT_AKS_VM_SIZE = "Standard_D4s_v5";
+
+export interface AadConfig {
+  readonly authority: string;
+  readonly grantAdminConsent: boolean;
+}
+
+export interface WorkspaceConfig {
+  readonly publicNetworkAccess: "Enabled" | "Disabled";
+  readonly hbi: boolean;
+  readonly protect: boolean;
+  /** appended to the globally unique names (storage account, key vault, container registry) */
+  readonly nameSuffix: string;
+}
+
+/** TLS for the inference router: the host name clients call and the Kubernetes secret with its certificate. */
+export interface InferenceTlsConfig {
+  readonly hostname: string;
+  readonly certificateSecret: string;
+}
+
+interface AksClusterPolicy {
+  /** undefined only when allowInsecureConnections is true */
+  readonly tls?: InferenceTlsConfig;
+  readonly allowInsecureConnections: boolean;
+  readonly allowCrossRegion: boolean;
+}
+
+export interface NewAksClusterConfig extends AksClusterPolicy {
+  readonly kind: "new";
+  readonly location: AzureRegion;
+  readonly nodeCount: number;
+  readonly vmSize: string;
+}
+
+export interface ExistingAksClusterConfig extends AksClusterPolicy {
+  readonly kind: "existing";
+  readonly clusterId: string;
+  /** when omitted, read from Azure at deployment time */
+  readonly location?: AzureRegion;
+}
+
+export type AksClusterConfig = NewAksClusterConfig | ExistingAksClusterConfig;
+
+export interface KeyRotation {
+  readonly primary: number;
+  readonly secondary: number;
+}
+
+interface ServiceConfigBase {
+  readonly name: string;
+  readonly endpointName: string;
+  readonly model: string;
+  readonly environment?: string;
+  readonly instanceType?: string;
+  readonly instanceCount: number;
+  readonly credentialReaders: readonly string[];
+  readonly keyRotation: KeyRotation;
+}
+
+export interface ManagedServiceConfig extends ServiceConfigBase {
+  readonly compute: "managed";
+  readonly auth: ServiceAuth;
+}
+
+export interface AksServiceConfig extends ServiceConfigBase {
+  readonly compute: "aks";
+  readonly auth: KubernetesServiceAuth;
+}
+
+export type ServiceConfig = ManagedServiceConfig | AksServiceConfig;
+
+/** A validated stack configuration with every default applied. */
+export interface StackConfig {
+  readonly environment: string;
+  readonly location: AzureRegion;
+  readonly aad?: AadConfig;
+  readonly workspace: WorkspaceConfig;
+  readonly aksCluster?: AksClusterConfig;
+  readonly services: readonly ServiceConfig[];
+}
+
+/** Every problem of an invalid stack configuration, each naming its key path. */
+export class StackConfigError extends pulumi.RunError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "StackConfigError";
+  }
+}
+
+const ALLOWED = {
+  environment: `2-10 lowercase letters or digits, e.g. "dev"`,
+  location: `an Azure region name such as "westeurope"`,
+  authority: `an https URL such as "${DEFAULT_AAD_AUTHORITY}"`,
+  boolean: "true or false",
+  publicNetworkAccess: `"Enabled" or "Disabled"`,
+  nameSuffix: "1-6 lowercase letters or digits",
+  nodeCount: "a whole number from 1 to 100",
+  vmSize: `an Azure VM size such as "${DEFAULT_AKS_VM_SIZE}"`,
+  clusterId: "the ARM id of an AKS cluster: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>",
+  serviceName: "3-32 letters, digits or hyphens, starting with a letter",
+  compute: SERVICE_COMPUTES.map((compute) => `"${compute}"`).join(" or "),
+  auth: SERVICE_AUTHS.map((auth) => `"${auth}"`).join(", "),
+  model: `"<name>:<version>" of a model registered in the workspace, an azureml:// asset id, or an ARM id`,
+  environmentAsset: `"<name>:<version>" of an environment registered in the workspace, an azureml:// asset id, or an ARM id`,
+  instanceType: `an instance type name such as "Standard_DS3_v2" (managed) or "defaultinstancetype" (aks)`,
+  instanceCount: "a whole number from 1 to 100",
+  principal: `an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name`,
+  rotation: "a whole number from 0 up; raise it by one to rotate that key",
+  hostname: `the DNS name clients call, e.g. "scoring.contoso.com"`,
+  certificateSecret: "the name of a Kubernetes secret in the azureml namespace holding cert.pem and key.pem",
+  services: "a list of services",
+} as const;
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const AKS_CLUSTER_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[a-zA-Z0-9][\w-]{0,62}$/i;
+const ASSET_REFERENCE = /^(azureml:\/\/\S+|\/subscriptions\/\S+|(azureml:)?[A-Za-z0-9][\w.-]*:[\w.-]+)$/;
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+/** An error message for a field: what was given and what is allowed. */
+function allowed(description: string) {
+  return (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `is required (${description})` : `${show(issue.input)} is not allowed (${description})`;
+}
+
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === "unrecognized_keys" ? `(known: ${known})` : allowed(`an object with ${known}`)(issue)),
+  });
+}
+
+const bool = () => z.boolean({ error: allowed(ALLOWED.boolean) });
+const wholeNumber = (min: number, max: number, description: string) =>
+  z
+    .number({ error: allowed(description) })
+    .int({ error: allowed(description) })
+    .min(min, { error: allowed(description) })
+    .max(max, { error: allowed(description) });
+
+const region = z
+  .string({ error: allowed(ALLOWED.location) })
+  .transform(normalizeRegion)
+  .refine(isAzureRegion, {
+    error: (issue) => {
+      const hints = closestRegions(String(issue.input));
+      const hint = hints.length > 0 ? `did you mean ${hints.map((h) => `"${h}"`).join(" or ")}? ` : "";
+      return `${show(issue.input)} is not an Azure region (${hint}use the programmatic name, e.g. "westeurope")`;
+    },
+  });
+
+const serviceSchema = strictObject({
+  name: z.string({ error: allowed(ALLOWED.serviceName) }).regex(/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, { error: allowed(ALLOWED.serviceName) }),
+  compute: z.enum(SERVICE_COMPUTES as [ServiceConfig["compute"], ...ServiceConfig["compute"][]], { error: allowed(`one of ${ALLOWED.compute}`) }),
+  auth: z.enum(SERVICE_AUTHS as [ServiceAuth, ...ServiceAuth[]], { error: allowed(`one of ${ALLOWED.auth}`) }).optional(),
+  model: z.string({ error: allowed(ALLOWED.model) }).regex(ASSET_REFERENCE, { error: allowed(ALLOWED.model) }),
+  environment: z.string({ error: allowed(ALLOWED.environmentAsset) }).regex(ASSET_REFERENCE, { error: allowed(ALLOWED.environmentAsset) }).optional(),
+  instanceType: z.string({ error: allowed(ALLOWED.instanceType) }).regex(/^[A-Za-z][\w-]{0,62}$/, { error: allowed(ALLOWED.instanceType) }).optional(),
+  instanceCount: wholeNumber(1, 100, ALLOWED.instanceCount).default(1),
+  credentialReaders: z
+    .array(z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }), {
+      error: allowed(`a list of ${ALLOWED.principal}`),
+    })
+    .default([]),
+  keyRotation: strictObject({
+    primary: wholeNumber(0, 1_000_000, ALLOWED.rotation).default(0),
+    secondary: wholeNumber(0, 1_000_000, ALLOWED.rotation).default(0),
+  }).default({ primary: 0, secondary: 0 }),
+});
+
+const stackSchema = strictObject({
+  environment: z.string({ error: allowed(ALLOWED.environment) }).regex(/^[a-z0-9]{2,10}$/, { error: allowed(ALLOWED.environment) }),
+  location: region,
+  aad: strictObject({
+    authority: z
+      .url({ protocol: /^https$/, error: allowed(ALLOWED.authority) })
+      .transform((url) => url.replace(/\/+$/, ""))
+      .default(DEFAULT_AAD_AUTHORITY),
+    grantAdminConsent: bool().default(true),
+  }).optional(),
+  workspace: strictObject({
+    publicNetworkAccess: z.enum(["Enabled", "Disabled"], { error: allowed(ALLOWED.publicNetworkAccess) }).default("Disabled"),
+    hbi: bool().default(false),
+    protect: bool().optional(),
+    nameSuffix: z.string({ error: allowed(ALLOWED.nameSuffix) }).regex(/^[a-z0-9]{1,6}$/, { error: allowed(ALLOWED.nameSuffix) }).default(""),
+  }).default({ publicNetworkAccess: "Disabled", hbi: false, nameSuffix: "" }),
+  aksCluster: strictObject({
+    location: region.optional(),
+    nodeCount: wholeNumber(1, 100, ALLOWED.nodeCount).optional(),
+    vmSize: z.string({ error: allowed(ALLOWED.vmSize) }).regex(/^Standard_[A-Za-z0-9_]+$/, { error: allowed(ALLOWED.vmSize) }).optional(),
+    existingClusterId: z.string({ error: allowed(ALLOWED.clusterId) }).regex(AKS_CLUSTER_ID, { error: allowed(ALLOWED.clusterId) }).optional(),
+    tls: strictObject({
+      hostname: z
+        .string({ error: allowed(ALLOWED.hostname) })
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { error: allowed(ALLOWED.hostname) }),
+      certificateSecret: z
+        .string({ error: allowed(ALLOWED.certificateSecret) })
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { error: allowed(ALLOWED.certificateSecret) }),
+    }).optional(),
+    allowInsecureConnections: bool().default(false),
+    allowCrossRegion: bool().default(false),
+  }).optional(),
+  services: z.array(serviceSchema, { error: allowed(ALLOWED.services) }).default([]),
+});
+
+type ParsedStack = z.output<typeof stackSchema>;
+
+/** Validates raw stack configuration (keys without namespace) and applies every default. */
+export function parseStackConfig(raw: unknown): StackConfig {
+  const parsed = stackSchema.safeParse(raw);
+  const problems = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  problems.push(...crossFieldProblems(raw));
+  if (!parsed.success || problems.length > 0) throw new StackConfigError(dedupe(problems));
+  return resolveDefaults(parsed.data);
+}
+
+/** Reads the `aml-webservices:*` stack configuration of the running Pulumi program and validates it. */
+export function loadStackConfig(): StackConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    raw[name] = /^\s*[[{]/.test(value) ? parseJson(name, value) : value;
+  }
+  return parseStackConfig(raw);
+}
+
+function parseJson(key: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new StackConfigError([`${key}: the value is not valid JSON or YAML structure (${value.slice(0, 60)})`]);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === "number" ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    "",
+  );
+}
+
+/** `services[0].compute is …` reads as a sentence; other messages follow a colon. */
+function atPath(path: readonly PropertyKey[], message: string): string {
+  const where = formatPath(path);
+  if (!where) return message;
+  return message.startsWith("is ") ? `${where} ${message}` : `${where}: ${message}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => {
+      const where = issue.path.length > 0 ? formatPath([...issue.path, key]) : `${CONFIG_NAMESPACE}:${key}`;
+      return `${where} is not a known setting ${issue.message}`;
+    });
+  }
+  return [atPath(issue.path, issue.message)];
+}
+
+type RawObject = Record<string, unknown>;
+
+function asObject(value: unknown): RawObject | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as RawObject) : undefined;
+}
+
+function defaultAuth(compute: unknown): ServiceAuth | undefined {
+  return compute === "managed" || compute === "aks" ? DEFAULT_AUTH[compute] : undefined;
+}
+
+/** Rules that relate several keys; they read the raw input leniently so that every problem is reported at once. */
+function crossFieldProblems(raw: unknown): string[] {
+  const stack = asObject(raw);
+  if (!stack) return [];
+  const problems: string[] = [];
+  const environment = typeof stack.environment === "string" && /^[a-z0-9]{2,10}$/.test(stack.environment) ? stack.environment : undefined;
+  const location = typeof stack.location === "string" && isAzureRegion(normalizeRegion(stack.location)) ? normalizeRegion(stack.location) : undefined;
+  const aksCluster = asObject(stack.aksCluster);
+  const services = Array.isArray(stack.services) ? stack.services.map(asObject) : [];
+  const workspace = asObject(stack.workspace);
+
+  if (aksCluster?.existingClusterId !== undefined) {
+    for (const key of ["nodeCount", "vmSize"] as const) {
+      if (aksCluster[key] !== undefined) {
+        problems.push(`aksCluster.${key} applies only to a new cluster (remove it, or remove aksCluster.existingClusterId to create the cluster)`);
+      }
+    }
+  }
+
+  if (aksCluster) {
+    if (aksCluster.tls === undefined && aksCluster.allowInsecureConnections !== true) {
+      problems.push(
+        `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: ` +
+          `give tls.hostname and tls.certificateSecret, or allow plain HTTP on a test cluster)`,
+      );
+    }
+    if (aksCluster.tls !== undefined && aksCluster.allowInsecureConnections === true) {
+      problems.push(`aksCluster.allowInsecureConnections is true but aksCluster.tls is also set (choose one: remove tls, or remove allowInsecureConnections)`);
+    }
+    if (aksCluster.existingClusterId !== undefined && aksCluster.location === undefined) {
+      problems.push(
+        `aksCluster.location is required with aksCluster.existingClusterId (the cluster's region; the same-region check and the offline plan need it)`,
+      );
+    }
+  }
+
+  const firstUseOfName = new Map<string, number>();
+  services.forEach((service, index) => {
+    if (!service) return;
+    const at = `services[${index}]`;
+    const auth = service.auth ?? defaultAuth(service.compute);
+    if (service.compute === "aks" && !aksCluster) {
+      problems.push(`${at}.compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`);
+    }
+    if ((service.compute === "managed" || service.compute === "aks") && typeof auth === "string" && SERVICE_AUTHS.includes(auth as ServiceAuth)) {
+      const reason = unsupportedAuthReason(service.compute, auth as ServiceAuth);
+      if (reason) problems.push(`${at}.auth: ${reason}`);
+    }
+    if (service.keyRotation !== undefined && auth !== undefined && auth !== "key") {
+      problems.push(`${at}.keyRotation is set but auth is "${String(auth)}" (keys exist only with auth "key"; remove keyRotation)`);
+    }
+    if (typeof service.name === "string") {
+      const first = firstUseOfName.get(service.name);
+      if (first !== undefined) {
+        problems.push(`${at}.name: "${service.name}" is already used by services[${first}] (service names must be unique in a stack)`);
+      } else {
+        firstUseOfName.set(service.name, index);
+      }
+      if (environment && /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/.test(service.name)) {
+        const problem = namingProblem("onlineEndpoint", endpointName(service.name, environment));
+        if (problem) problems.push(`${at}.name: "${service.name}" gives the ${problem}; shorten the service name`);
+      }
+    }
+  });
+
+  if (environment && location && isAzureRegion(location)) {
+    const suffix = typeof workspace?.nameSuffix === "string" && /^[a-z0-9]{1,6}$/.test(workspace.nameSuffix) ? workspace.nameSuffix : "";
+    const origin = suffix ? "environment, location and workspace.nameSuffix" : "environment and location";
+    for (const problem of platformNamingProblems(platformNames(environment, location, suffix))) {
+      problems.push(`${origin} give the ${problem}; choose a shorter environment${suffix ? " or nameSuffix" : ""}`);
+    }
+  }
+
+  const clusterLocation = typeof aksCluster?.location === "string" ? normalizeRegion(aksCluster.location) : location;
+  if (aksCluster && location && clusterLocation && isAzureRegion(clusterLocation) && clusterLocation !== location && aksCluster.allowCrossRegion !== true) {
+    const tokenService = services.findIndex((service) => service?.compute === "aks" && (service.auth ?? DEFAULT_AUTH.aks) === "amlToken");
+    if (tokenService >= 0) {
+      problems.push(
+        `aksCluster.location: "${clusterLocation}" differs from location "${location}", but services[${tokenService}] uses amlToken on compute "aks" ` +
+          `(token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; ` +
+          `set aksCluster.location to "${location}", or set aksCluster.allowCrossRegion: true to accept that risk)`,
+      );
+    }
+  }
+  return problems;
+}
+
+function resolveDefaults(parsed: ParsedStack): StackConfig {
+  const location = parsed.location as AzureRegion;
+  const aks = parsed.aksCluster;
+  const aksCluster: AksClusterConfig | undefined = !aks
+    ? undefined
+    : aks.existingClusterId !== undefined
+      ? {
+          kind: "existing",
+          clusterId: aks.existingClusterId,
+          ...(aks.location ? { location: aks.location as AzureRegion } : {}),
+          ...(aks.tls ? { tls: aks.tls } : {}),
+          allowInsecureConnections: aks.allowInsecureConnections,
+          allowCrossRegion: aks.allowCrossRegion,
+        }
+      : {
+          kind: "new",
+          location: (aks.location as AzureRegion | undefined) ?? location,
+          nodeCount: aks.nodeCount ?? DEFAULT_AKS_NODE_COUNT,
+          vmSize: aks.vmSize ?? DEFAULT_AKS_VM_SIZE,
+          ...(aks.tls ? { tls: aks.tls } : {}),
+          allowInsecureConnections: aks.allowInsecureConnections,
+          allowCrossRegion: aks.allowCrossRegion,
+        };
+  const services = parsed.services.map((service): ServiceConfig => {
+    const common = {
+      name: service.name,
+      endpointName: endpointName(service.name, parsed.environment),
+      model: service.model,
+      ...(service.environment !== undefined ? { environment: service.environment } : {}),
+      ...(service.instanceType !== undefined ? { instanceType: service.instanceType } : {}),
+      instanceCount: service.instanceCount,
+      credentialReaders: service.credentialReaders,
+      keyRotation: service.keyRotation,
+    };
+    if (service.compute === "aks") {
+      return { ...common, compute: "aks", auth: (service.auth ?? DEFAULT_AUTH.aks) as KubernetesServiceAuth };
+    }
+    return { ...common, compute: "managed", auth: service.auth ?? DEFAULT_AUTH.managed };
+  });
+  return {
+    environment: parsed.environment,
+    location,
+    ...(parsed.aad ? { aad: parsed.aad } : {}),
+    workspace: { ...parsed.workspace, protect: parsed.workspace.protect ?? parsed.environment === "prod" },
+    ...(aksCluster ? { aksCluster } : {}),
+    services,
+  };
+}
+
+function dedupe(problems: string[]): string[] {
+  return [...new Set(problems)];
+}

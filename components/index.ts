@@ -1,0 +1,33 @@
+export { AadApplications, type AadApplicationsArgs, type ClientContext } from "./aadApplications";
+export {
+  AksInferenceCluster,
+  azureMlExtensionSettings,
+  type AksClusterSource,
+  type AksInferenceClusterArgs,
+  type InferenceRouterServiceType,
+  type InferenceTransport,
+} from "./aksInferenceCluster";
+export type { EndpointAuthMode, KubernetesServiceAuth, ServiceAuth, ServiceCompute } from "./authModes";
+export { AZURE_REGIONS, type AzureRegion } from "./azureRegions";
+export {
+  CONFIG_NAMESPACE,
+  StackConfigError,
+  loadStackConfig,
+  parseStackConfig,
+  type AadConfig,
+  type AksClusterConfig,
+  type ServiceConfig,
+  type StackConfig,
+  type WorkspaceConfig,
+} from "./config";
+export { consumerPermissions } from "./endpointAccess";
+export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
+export {
+  ModelWebService,
+  type EndpointKeys,
+  type KeyRotationCounters,
+  type ModelWebServiceArgs,
+  type ModelWebServiceCompute,
+  type TokenAccess,
+} from "./modelWebService";
+export { platformNames, type PlatformNames } from "./naming";

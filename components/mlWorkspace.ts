@@ -1,0 +1,175 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as resources from "@pulumi/azure-native/resources";
+import * as storage from "@pulumi/azure-native/storage";
+import { isAzureRegion, type AzureRegion } from "./azureRegions";
+import { platformNames, platformNamingProblems, type PlatformNames } from "./naming";
+import { TYPE_PREFIX } from "./typeTokens";
+
+export interface MlWorkspaceArgs {
+  /** 2-10 lowercase letters or digits; part of every name and the `environment` tag. */
+  readonly environment: string;
+  /** The Azure region of every resource in the workspace. */
+  readonly location: AzureRegion;
+  /** Default "Disabled": reach the workspace through private endpoints. */
+  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /** High business impact: reduces the diagnostic data Microsoft collects. Default false. */
+  readonly hbi?: boolean;
+  /** Protect the stateful resources from deletion. Default: true when environment is "prod". */
+  readonly protect?: boolean;
+  /** Appended to globally unique names (storage, key vault, registry). Default "". */
+  readonly nameSuffix?: string;
+  /** Extra tags; `environment` and `managed-by` are always set. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An Azure ML workspace with its resource group, storage, key vault, monitoring and registry,
+ * all named from environment and region and locked down by default.
+ */
+export class MlWorkspace extends pulumi.ComponentResource {
+  readonly names: PlatformNames;
+  readonly location: AzureRegion;
+  readonly environment: string;
+  readonly protected: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly resourceGroup: resources.ResourceGroup;
+  readonly storageAccount: storage.StorageAccount;
+  readonly keyVault: keyvault.Vault;
+  readonly logAnalytics: operationalinsights.Workspace;
+  readonly applicationInsights: applicationinsights.Component;
+  readonly containerRegistry: containerregistry.Registry;
+  readonly workspace: machinelearningservices.Workspace;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly workspaceName: pulumi.Output<string>;
+  readonly workspaceId: pulumi.Output<string>;
+  readonly subscriptionId: pulumi.Output<string>;
+
+  constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const names = validatedNames(name, args, opts);
+    super(`${TYPE_PREFIX}:MlWorkspace`, name, {}, opts);
+    this.names = names;
+    this.location = args.location;
+    this.environment = args.environment;
+    this.protected = args.protect ?? args.environment === "prod";
+    this.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
+    const stateful: pulumi.CustomResourceOptions = { parent: this, protect: this.protected };
+    const common = { location: args.location, tags: this.tags };
+    const client = authorization.getClientConfigOutput({ parent: this });
+    this.subscriptionId = client.subscriptionId;
+
+    this.resourceGroup = new resources.ResourceGroup(`${name}-resource-group`, { resourceGroupName: names.resourceGroup, ...common }, stateful);
+    const resourceGroupName = this.resourceGroup.name;
+
+    this.storageAccount = new storage.StorageAccount(
+      `${name}-storage`,
+      {
+        accountName: names.storageAccount,
+        resourceGroupName,
+        ...common,
+        kind: "StorageV2",
+        sku: { name: "Standard_ZRS" },
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: "TLS1_2",
+        allowBlobPublicAccess: false,
+        // The workspace reaches its datastores with its identity, so shared keys can go.
+        allowSharedKeyAccess: false,
+      },
+      stateful,
+    );
+
+    this.keyVault = new keyvault.Vault(
+      `${name}-key-vault`,
+      {
+        vaultName: names.keyVault,
+        resourceGroupName,
+        ...common,
+        properties: {
+          tenantId: client.tenantId,
+          sku: { family: "A", name: "standard" },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: 90,
+          // Purge protection can never be turned off again, so only protected stacks get it.
+          ...(this.protected ? { enablePurgeProtection: true } : {}),
+        },
+      },
+      stateful,
+    );
+
+    this.logAnalytics = new operationalinsights.Workspace(
+      `${name}-log-analytics`,
+      { workspaceName: names.logAnalytics, resourceGroupName, ...common, sku: { name: "PerGB2018" }, retentionInDays: 30 },
+      stateful,
+    );
+
+    this.applicationInsights = new applicationinsights.Component(
+      `${name}-application-insights`,
+      {
+        resourceName: names.applicationInsights,
+        resourceGroupName,
+        ...common,
+        kind: "web",
+        applicationType: "web",
+        ingestionMode: "LogAnalytics",
+        workspaceResourceId: this.logAnalytics.id,
+      },
+      stateful,
+    );
+
+    this.containerRegistry = new containerregistry.Registry(
+      `${name}-container-registry`,
+      { registryName: names.containerRegistry, resourceGroupName, ...common, sku: { name: "Premium" }, adminUserEnabled: false, anonymousPullEnabled: false },
+      stateful,
+    );
+
+    this.workspace = new machinelearningservices.Workspace(
+      `${name}-workspace`,
+      {
+        workspaceName: names.mlWorkspace,
+        resourceGroupName,
+        ...common,
+        friendlyName: `${args.environment} model web services`,
+        sku: { name: "Basic", tier: "Basic" },
+        identity: { type: "SystemAssigned" },
+        storageAccount: this.storageAccount.id,
+        keyVault: this.keyVault.id,
+        applicationInsights: this.applicationInsights.id,
+        containerRegistry: this.containerRegistry.id,
+        hbiWorkspace: args.hbi ?? false,
+        publicNetworkAccess: args.publicNetworkAccess ?? "Disabled",
+        systemDatastoresAuthMode: "Identity",
+        v1LegacyMode: false,
+      },
+      stateful,
+    );
+
+    this.resourceGroupName = resourceGroupName;
+    this.workspaceName = this.workspace.name;
+    this.workspaceId = this.workspace.id;
+    this.registerOutputs({
+      resourceGroupName: this.resourceGroupName,
+      workspaceName: this.workspaceName,
+      workspaceId: this.workspaceId,
+      location: this.location,
+    });
+  }
+}
+
+function validatedNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
+  const problems: string[] = [];
+  if (!/^[a-z0-9]{2,10}$/.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
+  if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);
+  if (args.nameSuffix !== undefined && !/^[a-z0-9]{0,6}$/.test(args.nameSuffix)) problems.push(`nameSuffix "${args.nameSuffix}" must be up to 6 lowercase letters or digits`);
+  if (problems.length === 0) {
+    const names = platformNames(args.environment, args.location, args.nameSuffix ?? "");
+    problems.push(...platformNamingProblems(names));
+    if (problems.length === 0) return names;
+  }
+  throw new pulumi.ResourceError(`MlWorkspace "${name}": ${problems.join("; ")}`, opts?.parent, true);
+}

@@ -1,0 +1,286 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import { RandomPassword } from "@pulumi/random/randomPassword";
+import type { AksInferenceCluster } from "./aksInferenceCluster";
+import { isAssetReference, resolveAssetReference } from "./assetReferences";
+import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, unsupportedAuthReason, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
+import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
+import type { MlWorkspace } from "./mlWorkspace";
+import { DEPLOYMENT_NAME, namingProblem } from "./naming";
+import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
+import { stableUuid } from "./stableIds";
+import { TYPE_PREFIX } from "./typeTokens";
+
+export const DEFAULT_MANAGED_INSTANCE_TYPE = "Standard_DS3_v2";
+export const DEFAULT_KUBERNETES_INSTANCE_TYPE = "defaultinstancetype";
+/** The audience of Entra ID tokens for AADToken endpoints. */
+export const AAD_TOKEN_AUDIENCE = "https://ml.azure.com";
+
+/** Where the service runs; the auth mode sits inside, so types refuse AADToken on Kubernetes. */
+export type ModelWebServiceCompute =
+  | {
+      readonly kind: "managed";
+      /** Default "key", the successor of an ACI service with auth_enabled. */
+      readonly auth?: ServiceAuth;
+    }
+  | {
+      readonly kind: "kubernetes";
+      readonly cluster: AksInferenceCluster;
+      /** Default "amlToken", the successor of an AKS service with token auth. */
+      readonly auth?: KubernetesServiceAuth;
+    };
+
+/** Raise a counter by one to rotate that slot's key; see the README for the overlap-first procedure. */
+export interface KeyRotationCounters {
+  readonly primary?: number;
+  readonly secondary?: number;
+}
+
+export interface ModelWebServiceArgs {
+  readonly workspace: MlWorkspace;
+  /** 3-32 letters, digits or hyphens; unique in the Azure region. */
+  readonly endpointName: string;
+  readonly compute: ModelWebServiceCompute;
+  /** "<name>:<version>" in the workspace, an azureml:// asset id, or an ARM id. */
+  readonly model: string;
+  /** Same forms as model; omit for MLflow models. */
+  readonly environment?: string;
+  /** Default "Standard_DS3_v2" (managed) or "defaultinstancetype" (kubernetes). */
+  readonly instanceType?: string;
+  /** Default 1. */
+  readonly instanceCount?: number;
+  /** Entra object ids that may fetch this service's credentials (or call it, for AADToken). */
+  readonly credentialReaders?: readonly string[];
+  /** The web API app's service principal object id; it gets the same access as the readers. */
+  readonly webApplicationPrincipalId?: pulumi.Input<string>;
+  /** Key endpoints only. Default { primary: 0, secondary: 0 }. */
+  readonly keyRotation?: KeyRotationCounters;
+}
+
+export interface EndpointKeys {
+  readonly primaryKey: string;
+  readonly secondaryKey: string;
+}
+
+/** What a client needs to fetch an AML token itself: tokens expire, so none is exported. */
+export interface TokenAccess {
+  readonly endpointName: string;
+  readonly workspaceName: string;
+  readonly resourceGroupName: string;
+  readonly subscriptionId: string;
+  /** POST this ARM path (api-version 2024-10-01 or later) to get {accessToken, expiryTimeUtc, refreshAfterTimeUtc}. */
+  readonly tokenPath: string;
+}
+
+/**
+ * A model behind an online endpoint with exactly one auth mode: a managed endpoint (the ACI
+ * successor) or a Kubernetes endpoint on an attached AKS cluster (the AKS successor).
+ */
+export class ModelWebService extends pulumi.ComponentResource {
+  readonly endpointName: string;
+  readonly authMode: EndpointAuthMode;
+  readonly endpoint: machinelearningservices.OnlineEndpoint;
+  readonly deployment: machinelearningservices.OnlineDeployment;
+  /** Sets the endpoint's traffic once the deployment exists; see README "Traffic". */
+  readonly traffic: machinelearningservices.OnlineEndpoint;
+  readonly scoringUri: pulumi.Output<string>;
+  /** Key endpoints: the keys Azure holds now, always secret. */
+  readonly keys?: pulumi.Output<EndpointKeys>;
+  /** Key endpoints: the keys configuration asks for, always secret; the values to regenerate with. */
+  readonly configuredKeys?: pulumi.Output<EndpointKeys>;
+  /** Key endpoints: ARM path of the regenerateKeys action. */
+  readonly regenerateKeysPath?: pulumi.Output<string>;
+  readonly tokenAccess?: pulumi.Output<TokenAccess>;
+  /** AADToken endpoints: the audience of the Entra ID tokens clients send. */
+  readonly aadTokenAudience?: string;
+  readonly consumerRole?: authorization.RoleDefinition;
+  readonly consumerRoleAssignments: authorization.RoleAssignment[] = [];
+
+  constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const auth = validateArgs(name, args, opts);
+    super(`${TYPE_PREFIX}:ModelWebService`, name, {}, opts);
+    const { workspace, compute } = args;
+    this.endpointName = args.endpointName;
+    this.authMode = ENDPOINT_AUTH_MODE[auth];
+    const parent = { parent: this };
+    const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
+
+    let keys: pulumi.Output<EndpointKeys> | undefined;
+    if (auth === "key") {
+      const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
+      const slotKey = (slot: "primary" | "secondary") =>
+        new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
+      keys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
+      this.configuredKeys = keys;
+    }
+
+    const properties = this.endpointProperties(name, args, keys);
+    const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
+      ...coordinates,
+      endpointName: args.endpointName,
+      location: workspace.location,
+      identity: { type: "SystemAssigned" },
+      tags: workspace.tags,
+      properties,
+    };
+    // Traffic is owned by the `traffic` resource below; keep it when the endpoint itself changes.
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, ignoreChanges: ["properties.traffic"] });
+
+    const model = resolveAssetReference(args.model, "models", workspace.workspaceId);
+    const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceId) : undefined;
+    const common = { model, ...(environmentId ? { environmentId } : {}), scaleSettings: { scaleType: "Default" as const }, appInsightsEnabled: true };
+    this.deployment = new machinelearningservices.OnlineDeployment(
+      `${name}-deployment`,
+      {
+        ...coordinates,
+        endpointName: this.endpoint.name,
+        deploymentName: DEPLOYMENT_NAME,
+        location: workspace.location,
+        sku: { name: "Default", capacity: args.instanceCount ?? 1 },
+        tags: workspace.tags,
+        properties:
+          compute.kind === "managed"
+            ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
+            : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_KUBERNETES_INSTANCE_TYPE, ...common },
+      },
+      parent,
+    );
+
+    // Azure refuses traffic for a deployment that does not exist yet, so it is set afterwards,
+    // as ARM templates do, by a second PUT of the same endpoint. Deleting it must not delete the endpoint.
+    this.traffic = new machinelearningservices.OnlineEndpoint(
+      `${name}-traffic`,
+      { ...endpointArgs, properties: pulumi.output(properties).apply((current) => ({ ...current, traffic: { [DEPLOYMENT_NAME]: 100 } })) },
+      { parent: this, dependsOn: [this.deployment], retainOnDelete: true },
+    );
+
+    this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
+    const endpointId = this.endpoint.id;
+    if (keys) {
+      this.keys = pulumi.secret(
+        machinelearningservices
+          .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: this.endpoint.name }, parent)
+          .apply((listed) => ({ primaryKey: listed.primaryKey ?? "", secondaryKey: listed.secondaryKey ?? "" })),
+      );
+      this.regenerateKeysPath = pulumi.interpolate`${endpointId}/regenerateKeys`;
+    }
+    if (auth === "amlToken") {
+      this.tokenAccess = pulumi
+        .all([this.endpoint.name, workspace.workspaceName, workspace.resourceGroupName, workspace.subscriptionId, endpointId])
+        .apply(([endpointName, workspaceName, resourceGroupName, subscriptionId, id]) => ({
+          endpointName,
+          workspaceName,
+          resourceGroupName,
+          subscriptionId,
+          tokenPath: `${id}/token`,
+        }));
+    }
+    if (auth === "aadToken") this.aadTokenAudience = AAD_TOKEN_AUDIENCE;
+
+    this.grantConsumerAccess(name, args);
+    this.registerOutputs({
+      endpointName: this.endpointName,
+      authMode: this.authMode,
+      scoringUri: this.scoringUri,
+      keys: this.keys,
+      tokenAccess: this.tokenAccess,
+    });
+  }
+
+  private endpointProperties(
+    name: string,
+    args: ModelWebServiceArgs,
+    keys: pulumi.Output<EndpointKeys> | undefined,
+  ): machinelearningservices.OnlineEndpointArgs["properties"] {
+    const base = {
+      authMode: this.authMode,
+      description: `${args.model} served by aml-webservices`,
+      publicNetworkAccess: "Enabled",
+      ...(keys ? { keys } : {}),
+    };
+    const { compute, workspace } = args;
+    if (compute.kind === "managed") return base;
+    const properties = { ...base, compute: compute.cluster.computeId };
+    if (this.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
+    // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
+    return compute.cluster.location.apply((clusterLocation) => {
+      const pair: RegionPair = { service: name, workspaceLocation: workspace.location, clusterLocation };
+      const error = enforceSameRegion(pair, compute.cluster.allowCrossRegion, this);
+      if (error) throw new pulumi.ResourceError(error, this, true);
+      return properties;
+    });
+  }
+
+  private grantConsumerAccess(name: string, args: ModelWebServiceArgs): void {
+    const principals: { key: string; principalId: pulumi.Input<string>; principalType?: string }[] = (args.credentialReaders ?? []).map((id) => ({
+      key: id.toLowerCase(),
+      principalId: id,
+    }));
+    if (args.webApplicationPrincipalId !== undefined) {
+      principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
+    }
+    if (principals.length === 0) return;
+    const { workspace } = args;
+    const permissions = consumerPermissions(this.authMode);
+    const resourceGroupId = workspace.resourceGroup.id;
+    const role = new authorization.RoleDefinition(
+      `${name}-consumer-role`,
+      {
+        roleDefinitionId: stableUuid("consumer-role", workspace.names.resourceGroup, args.endpointName),
+        roleName: `aml-webservices ${args.endpointName} consumer (${workspace.names.resourceGroup})`,
+        description: consumerRoleDescription(this.authMode),
+        roleType: "CustomRole",
+        scope: resourceGroupId,
+        assignableScopes: [resourceGroupId],
+        permissions: [{ actions: [...permissions.actions], dataActions: [...permissions.dataActions], notActions: [], notDataActions: [] }],
+      },
+      { parent: this },
+    );
+    (this as { consumerRole?: authorization.RoleDefinition }).consumerRole = role;
+    for (const principal of principals) {
+      this.consumerRoleAssignments.push(
+        new authorization.RoleAssignment(
+          `${name}-consumer-${principal.key}`,
+          {
+            roleAssignmentName: pulumi.output(principal.principalId).apply((id) => stableUuid("consumer-assignment", workspace.names.resourceGroup, args.endpointName, id)),
+            principalId: principal.principalId,
+            ...(principal.principalType ? { principalType: principal.principalType } : {}),
+            roleDefinitionId: role.id,
+            scope: this.endpoint.id,
+          },
+          { parent: this },
+        ),
+      );
+    }
+  }
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Validates everything known at construction; returns the effective auth mode. */
+function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {
+  const { compute } = args;
+  const computeName = compute.kind === "managed" ? "managed" : "aks";
+  const auth: ServiceAuth = compute.auth ?? DEFAULT_AUTH[computeName];
+  const problems: string[] = [];
+  const refusal = unsupportedAuthReason(computeName, auth);
+  if (refusal) problems.push(`auth: ${refusal}`);
+  const endpointProblem = namingProblem("onlineEndpoint", args.endpointName);
+  if (endpointProblem) problems.push(endpointProblem);
+  if (!isAssetReference(args.model)) problems.push(`model "${args.model}" is not a model reference ("<name>:<version>", azureml://..., or an ARM id)`);
+  if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
+  if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
+  for (const reader of args.credentialReaders ?? []) {
+    if (!GUID.test(reader)) problems.push(`credentialReaders: "${reader}" is not an Entra object id (a GUID)`);
+  }
+  if (args.keyRotation && auth !== "key") problems.push(`keyRotation applies only to key auth, not "${auth}"`);
+  if (problems.length > 0) throw new pulumi.ResourceError(`ModelWebService "${name}": ${problems.join("; ")}`, opts?.parent, true);
+
+  if (compute.kind === "kubernetes" && auth === "amlToken" && compute.cluster.knownLocation) {
+    const pair = { service: name, workspaceLocation: args.workspace.location, clusterLocation: compute.cluster.knownLocation };
+    const error = enforceSameRegion(pair, compute.cluster.allowCrossRegion, opts?.parent);
+    if (error) throw new pulumi.ResourceError(error, opts?.parent, true);
+  }
+  return auth;
+}

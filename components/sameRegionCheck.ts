@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import { normalizeRegion } from "./azureRegions";
+
+export interface RegionPair {
+  readonly service: string;
+  readonly workspaceLocation: string;
+  readonly clusterLocation: string;
+}
+
+export function sameRegion(pair: RegionPair): boolean {
+  return normalizeRegion(pair.workspaceLocation) === normalizeRegion(pair.clusterLocation);
+}
+
+export function crossRegionError(pair: RegionPair): string {
+  return (
+    `ModelWebService "${pair.service}": token auth (AMLToken) needs the workspace and the AKS cluster in the same region, ` +
+    `but the workspace is in "${pair.workspaceLocation}" and the cluster in "${pair.clusterLocation}". ` +
+    `Every token request goes to the workspace's region: put the cluster in "${pair.workspaceLocation}", ` +
+    `or set aksCluster.allowCrossRegion: true to accept that risk.`
+  );
+}
+
+export function crossRegionWarning(pair: RegionPair): string {
+  return (
+    `ModelWebService "${pair.service}": token auth with the workspace in "${pair.workspaceLocation}" and the AKS cluster in ` +
+    `"${pair.clusterLocation}" (allowCrossRegion is set). Every token request goes to the workspace's region, so the service ` +
+    `stops issuing tokens when "${pair.workspaceLocation}" is unavailable, and token latency grows with the distance between the regions.`
+  );
+}
+
+/**
+ * Applies the same-region rule: an error unless cross-region use is allowed, then only a warning.
+ * Returns the error message to throw, or undefined.
+ */
+export function enforceSameRegion(pair: RegionPair, allowCrossRegion: boolean, resource?: pulumi.Resource): string | undefined {
+  if (sameRegion(pair)) return undefined;
+  if (!allowCrossRegion) return crossRegionError(pair);
+  void pulumi.log.warn(crossRegionWarning(pair), resource);
+  return undefined;
+}

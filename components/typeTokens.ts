@@ -1,0 +1,2 @@
+/** Component type tokens are `aml-webservices:index:<Component>`, as pulumi-eks and awsx do. */
+export const TYPE_PREFIX = "aml-webservices:index";

@@ -1,0 +1,80 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AadApplications, AksInferenceCluster, MlWorkspace, ModelWebService, loadStackConfig } from "./components";
+import type { AksClusterConfig, ServiceConfig, StackConfig } from "./components";
+import type { AksClusterSource, InferenceTransport, ModelWebServiceCompute } from "./components";
+
+// Every problem in the stack config is reported here, before any resource is registered.
+const config: StackConfig = loadStackConfig();
+
+const platform = new MlWorkspace("platform", {
+  environment: config.environment,
+  location: config.location,
+  publicNetworkAccess: config.workspace.publicNetworkAccess,
+  hbi: config.workspace.hbi,
+  protect: config.workspace.protect,
+  nameSuffix: config.workspace.nameSuffix,
+});
+
+const aad = config.aad
+  ? new AadApplications("aad", { environment: config.environment, authority: config.aad.authority, grantAdminConsent: config.aad.grantAdminConsent })
+  : undefined;
+
+const inferenceCluster = config.aksCluster
+  ? new AksInferenceCluster("inference", {
+      workspace: platform,
+      cluster: clusterSource(config.aksCluster),
+      transport: inferenceTransport(config.aksCluster),
+      allowCrossRegion: config.aksCluster.allowCrossRegion,
+    })
+  : undefined;
+
+const services = config.services.map(
+  (service) =>
+    new ModelWebService(service.name, {
+      workspace: platform,
+      endpointName: service.endpointName,
+      compute: serviceCompute(service),
+      model: service.model,
+      ...(service.environment !== undefined ? { environment: service.environment } : {}),
+      ...(service.instanceType !== undefined ? { instanceType: service.instanceType } : {}),
+      instanceCount: service.instanceCount,
+      credentialReaders: service.credentialReaders,
+      ...(aad ? { webApplicationPrincipalId: aad.webServicePrincipal.objectId } : {}),
+      ...(service.auth === "key" ? { keyRotation: service.keyRotation } : {}),
+    }),
+);
+
+function clusterSource(cluster: AksClusterConfig): AksClusterSource {
+  return cluster.kind === "new"
+    ? { kind: "new", location: cluster.location, nodeCount: cluster.nodeCount, vmSize: cluster.vmSize }
+    : { kind: "existing", clusterId: cluster.clusterId, ...(cluster.location ? { location: cluster.location } : {}) };
+}
+
+function inferenceTransport(cluster: AksClusterConfig): InferenceTransport {
+  return cluster.tls ? { kind: "tls", ...cluster.tls } : { kind: "insecure" };
+}
+
+function serviceCompute(service: ServiceConfig): ModelWebServiceCompute {
+  if (service.compute === "managed") return { kind: "managed", auth: service.auth };
+  if (!inferenceCluster) throw new pulumi.RunError(`services: "${service.name}" uses compute "aks" but no aksCluster is configured`);
+  return { kind: "kubernetes", cluster: inferenceCluster, auth: service.auth };
+}
+
+export const clientContext = aad?.clientContext;
+export const workspace = {
+  name: platform.workspaceName,
+  resourceGroup: platform.resourceGroupName,
+  location: platform.location,
+};
+export const endpoints = Object.fromEntries(
+  services.map((service) => [
+    service.endpointName,
+    {
+      authMode: service.authMode,
+      scoringUri: service.scoringUri,
+      ...(service.keys ? { keys: service.keys, regenerateKeysPath: service.regenerateKeysPath } : {}),
+      ...(service.tokenAccess ? { tokenAccess: service.tokenAccess } : {}),
+      ...(service.aadTokenAudience ? { aadTokenAudience: service.aadTokenAudience } : {}),
+    },
+  ]),
+);

@@ -1,0 +1,14 @@
+import { AzureFakes, type AzureFakeOptions } from "../../plan/azureFakes";
+import { runUnderMocks, type MockRunResult } from "../../plan/mockRun";
+
+/**
+ * Constructs components under the mock runtime. `build` must import the components itself
+ * (dynamic import) so that they are created after the mocks are set.
+ */
+export async function runComponents(
+  build: () => Promise<unknown> | unknown,
+  options: { preview?: boolean; fakes?: Omit<AzureFakeOptions, "preview"> } = {},
+): Promise<MockRunResult> {
+  const preview = options.preview ?? false;
+  return runUnderMocks(build, { project: "aml-webservices", stack: "test", preview, fakes: new AzureFakes({ preview, ...options.fakes }) });
+}
