@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { RandomPassword } from "@pulumi/random/randomPassword";
@@ -213,9 +214,11 @@ export class ModelWebService extends pulumi.ComponentResource {
   }
 
   private grantConsumerAccess(name: string, args: ModelWebServiceArgs): void {
-    const principals: { key: string; principalId: pulumi.Input<string>; principalType?: string }[] = (args.credentialReaders ?? []).map((id) => ({
+    // Azure refuses an assignment whose principalType does not match the principal, so ask Entra ID.
+    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((id) => ({
       key: id.toLowerCase(),
       principalId: id,
+      principalType: azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type,
     }));
     if (args.webApplicationPrincipalId !== undefined) {
       principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
@@ -245,7 +248,7 @@ export class ModelWebService extends pulumi.ComponentResource {
           {
             roleAssignmentName: pulumi.output(principal.principalId).apply((id) => stableUuid("consumer-assignment", workspace.names.resourceGroup, args.endpointName, id)),
             principalId: principal.principalId,
-            ...(principal.principalType ? { principalType: principal.principalType } : {}),
+            principalType: principal.principalType,
             roleDefinitionId: role.id,
             scope: this.endpoint.id,
           },

@@ -17,6 +17,10 @@ export interface AzureFakeOptions {
   preview: boolean;
   subscriptionId?: string;
   tenantId?: string;
+  /** clusters that exist before the program runs, by ARM id (matched case-insensitively) */
+  existingClusters?: Readonly<Record<string, { readonly location: string }>>;
+  /** Entra object types by object id; any other id is taken for a service principal */
+  directoryObjects?: Readonly<Record<string, "User" | "Group" | "ServicePrincipal">>;
 }
 
 export const FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-0000000000a1";
@@ -80,6 +84,10 @@ export class AzureFakes implements Mocks {
         };
       case "azuread:index/getClientConfig:getClientConfig":
         return { clientId: fakeUuid("deployer-client"), objectId: FAKE_DEPLOYER_OBJECT_ID, tenantId: this.tenantId };
+      case "azuread:index/getDirectoryObject:getDirectoryObject": {
+        const objectId = text(inputs.objectId) ?? "";
+        return { id: objectId, objectId, type: this.options.directoryObjects?.[objectId] ?? "ServicePrincipal" };
+      }
       case "azure-native:machinelearningservices:listOnlineEndpointKeys": {
         const endpoint = `${text(inputs.workspaceName)}/${text(inputs.endpointName)}`;
         return {
@@ -94,6 +102,12 @@ export class AzureFakes implements Mocks {
           refreshAfterTimeUtc: 1_899_990_000,
           tokenType: "Bearer",
         };
+      case "azure-native:containerservice:getManagedCluster": {
+        const id = `${this.providerPath(inputs, "Microsoft.ContainerService")}/managedClusters/${text(inputs.resourceName)}`;
+        const known = Object.entries(this.options.existingClusters ?? {}).find(([clusterId]) => clusterId.toLowerCase() === id.toLowerCase());
+        if (!known) throw new Error(`ResourceNotFound: The Resource 'Microsoft.ContainerService/managedClusters/${text(inputs.resourceName)}' was not found.`);
+        return { id, name: text(inputs.resourceName), location: known[1].location, identity: { type: "SystemAssigned" } };
+      }
       case "azure-native:containerservice:listManagedClusterUserCredentials":
         return { kubeconfigs: [{ name: "clusterUser", value: fakeKubeconfig(text(inputs.resourceName) ?? "cluster") }] };
       default:

@@ -47,8 +47,11 @@ export async function runUnderMocks(
   const messages: LoggedMessage[] = [];
   const errors: Error[] = [];
   const restoreLog = captureLog(pulumi, messages);
+  let failed: () => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
   const onRejection = (reason: unknown): void => {
     if (!errors.includes(reason as Error)) errors.push(asError(reason));
+    failed();
   };
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> = {};
@@ -59,11 +62,14 @@ export async function runUnderMocks(
     } catch (error) {
       errors.push(asError(error));
     }
-    try {
-      await pulumi.runtime.disconnect();
-    } catch (error) {
-      if (!errors.includes(error as Error)) errors.push(asError(error));
-    }
+    // A failed input leaves the resources that wait on it pending forever; like the engine,
+    // stop at the first failure instead of waiting for them.
+    await Promise.race([
+      pulumi.runtime.disconnect().catch((error: unknown) => {
+        if (!errors.includes(error as Error)) errors.push(asError(error));
+      }),
+      firstFailure.then(() => new Promise((resolve) => setTimeout(resolve, 50))),
+    ]);
     // Rejections surface on the next turns of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setTimeout(resolve, 0));

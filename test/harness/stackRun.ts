@@ -41,7 +41,7 @@ export async function runProgramWithConfig(
 ): Promise<MockRunResult> {
   const preview = options.preview ?? true;
   vi.resetModules();
-  return runUnderMocks(async () => import("../../index"), {
+  return runUnderMocks(async () => import("../../index.js"), {
     project: "aml-webservices",
     stack: options.stack ?? "test",
     preview,

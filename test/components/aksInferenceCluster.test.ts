@@ -1,0 +1,152 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { AksInferenceCluster } from "../../components/aksInferenceCluster";
+import { MlWorkspace } from "../../components/mlWorkspace";
+import type { AksClusterSource, InferenceTransport } from "../../components/aksInferenceCluster";
+import { isSecretEnvelope } from "../../plan/wireValues";
+import { childrenOf, inputs, ofType, programResources, single } from "../harness/records";
+import { runComponents } from "../harness/componentRun";
+
+const T = {
+  component: "aml-webservices:index:AksInferenceCluster",
+  cluster: "azure-native:containerservice:ManagedCluster",
+  extension: "azure-native:kubernetesconfiguration:Extension",
+  provider: "pulumi:providers:kubernetes",
+  namespace: "kubernetes:core/v1:Namespace",
+  compute: "azure-native:machinelearningservices:Compute",
+  workspace: "azure-native:machinelearningservices:Workspace",
+};
+const TLS: InferenceTransport = { kind: "tls", hostname: "scoring.example.com", certificateSecret: "azureml-tls" };
+const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
+
+async function build(cluster: AksClusterSource = { kind: "new" }, transport: InferenceTransport = TLS, preview = false) {
+  let kubeconfigIsSecret: Promise<boolean> | undefined;
+  let kubeconfig: Promise<string> | undefined;
+  const run = await runComponents(
+    async () => {
+      const workspace = new MlWorkspace("platform", { environment: "staging", location: "westeurope" });
+      const aks = new AksInferenceCluster("inference", { workspace, cluster, transport });
+      kubeconfigIsSecret = pulumi.isSecret(aks.kubeconfig);
+      kubeconfig = new Promise((resolve) => aks.kubeconfig.apply(resolve));
+    },
+    { preview, fakes: { existingClusters: { [EXISTING_ID]: { location: "westeurope" } } } },
+  );
+  return { ...run, kubeconfigIsSecret: await kubeconfigIsSecret!, kubeconfig: preview ? undefined : await kubeconfig! };
+}
+
+describe("AksInferenceCluster", () => {
+  it("creates a cluster with a system identity that keeps local accounts", async () => {
+    const { resources, errors } = await build({ kind: "new", nodeCount: 3, vmSize: "Standard_D8s_v5" });
+    expect(errors).toEqual([]);
+    expect(inputs(single(resources, T.cluster))).toMatchObject({
+      resourceName: "aks-aml-staging-weu",
+      location: "westeurope",
+      identity: { type: "SystemAssigned" },
+      disableLocalAccounts: false,
+      agentPoolProfiles: [{ name: "system", mode: "System", count: 3, vmSize: "Standard_D8s_v5", osType: "Linux" }],
+    });
+    const component = single(resources, T.component);
+    expect(childrenOf(resources, component).map((r) => r.type).sort()).toEqual([T.cluster, T.extension, T.provider, T.namespace, T.compute].sort());
+  });
+
+  it.each([
+    [1, "False"],
+    [2, "False"],
+    [3, "True"],
+    [5, "True"],
+  ])("sets inferenceRouterHA for %i nodes to %s", async (nodeCount, ha) => {
+    const settings = inputs(single((await build({ kind: "new", nodeCount })).resources, T.extension)).configurationSettings;
+    expect(settings).toMatchObject({ enableInference: "True", inferenceRouterHA: ha });
+  });
+
+  it("requires TLS: the extension gets the host name and certificate secret and refuses plain HTTP", async () => {
+    const { resources, messages } = await build();
+    const extension = inputs(single(resources, T.extension));
+    expect(extension).toMatchObject({ extensionType: "Microsoft.AzureML.Kubernetes", clusterRp: "Microsoft.ContainerService", clusterResourceName: "managedClusters" });
+    expect(extension.configurationSettings).toEqual({
+      enableInference: "True",
+      inferenceRouterServiceType: "LoadBalancer",
+      inferenceRouterHA: "True",
+      allowInsecureConnections: "False",
+      sslCname: "scoring.example.com",
+      sslSecret: "azureml-tls",
+    });
+    expect(messages.filter((m) => m.severity === "warning")).toEqual([]);
+  });
+
+  it("allows plain HTTP only when asked, with a warning that keys and tokens cross in clear", async () => {
+    const { resources, messages } = await build({ kind: "new", nodeCount: 1 }, { kind: "insecure" });
+    expect(inputs(single(resources, T.extension)).configurationSettings).toEqual({
+      enableInference: "True",
+      inferenceRouterServiceType: "LoadBalancer",
+      inferenceRouterHA: "False",
+      allowInsecureConnections: "True",
+    });
+    expect(messages).toEqual([
+      {
+        severity: "warning",
+        message:
+          `AksInferenceCluster "inference": allowInsecureConnections is set, so the inference router serves plain HTTP and keys and tokens then cross the network in clear. ` +
+          `Use it only on test clusters; configure TLS (aksCluster.tls) for anything else.`,
+      },
+    ]);
+  });
+
+  it("creates the inference namespace through a provider built from the cluster's user credentials", async () => {
+    const { resources, kubeconfigIsSecret, kubeconfig } = await build();
+    const provider = single(resources, T.provider);
+    const namespace = single(resources, T.namespace);
+    expect(namespace.provider).toBe(`${provider.urn}::${provider.id}`);
+    expect(inputs(namespace)).toMatchObject({ metadata: { name: "azureml-inference" } });
+    expect(kubeconfigIsSecret).toBe(true);
+    expect(kubeconfig).toContain("clusters: [{name: aks-aml-staging-weu");
+    expect(inputs(provider).kubeconfig).toBe(kubeconfig);
+    expect(isSecretEnvelope(provider.inputs.kubeconfig)).toBe(true);
+  });
+
+  it("attaches the cluster as a Kubernetes compute once the extension and namespace exist", async () => {
+    const { resources } = await build();
+    const compute = single(resources, T.compute);
+    const cluster = single(resources, T.cluster);
+    expect(inputs(compute)).toMatchObject({
+      computeName: "k8s-staging",
+      workspaceName: "mlw-staging-weu",
+      properties: {
+        computeType: "Kubernetes",
+        resourceId: cluster.id,
+        computeLocation: "westeurope",
+        disableLocalAuth: true,
+        properties: { namespace: "azureml-inference", defaultInstanceType: "defaultinstancetype" },
+      },
+    });
+    expect(compute.dependencies).toEqual(expect.arrayContaining([single(resources, T.extension).urn, single(resources, T.namespace).urn, cluster.urn]));
+  });
+
+  it("attaches an existing cluster by id without creating one", async () => {
+    const { resources, errors } = await build({ kind: "existing", clusterId: EXISTING_ID, location: "westeurope" });
+    expect(errors).toEqual([]);
+    expect(ofType(resources, T.cluster)).toEqual([]);
+    expect(inputs(single(resources, T.extension))).toMatchObject({ clusterName: "shared-aks", resourceGroupName: "rg-shared-k8s" });
+    expect(inputs(single(resources, T.compute))).toMatchObject({ properties: { resourceId: EXISTING_ID, computeLocation: "westeurope" } });
+    // Node count is unknown for an attached cluster, so the extension keeps its own HA default.
+    expect(inputs(single(resources, T.extension)).configurationSettings).not.toHaveProperty("inferenceRouterHA");
+  });
+
+  it("reads an attached cluster's region from Azure when it is not configured", async () => {
+    const { resources } = await build({ kind: "existing", clusterId: EXISTING_ID });
+    expect(inputs(single(resources, T.compute))).toMatchObject({ location: "westeurope", properties: { computeLocation: "westeurope" } });
+  });
+
+  it("keeps the kubeconfig unknown in preview, so the namespace waits for the cluster", async () => {
+    const { resources } = await build({ kind: "new" }, TLS, true);
+    expect(single(resources, T.provider).inputs.kubeconfig).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+  });
+
+  it("refuses a malformed cluster id before registering anything of its own", async () => {
+    const { resources, errors } = await build({ kind: "existing", clusterId: "/subscriptions/x/clusters/y" });
+    expect(programResources(resources).filter((r) => r.type === T.component || r.parent?.includes("AksInferenceCluster"))).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([
+      `AksInferenceCluster "inference": clusterId "/subscriptions/x/clusters/y" is not the ARM id of an AKS cluster (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>)`,
+    ]);
+  });
+});

@@ -1,0 +1,331 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { AksInferenceCluster } from "../../components/aksInferenceCluster";
+import { MlWorkspace } from "../../components/mlWorkspace";
+import { ModelWebService } from "../../components/modelWebService";
+import type { AksClusterSource } from "../../components/aksInferenceCluster";
+import type { ServiceAuth } from "../../components/authModes";
+import type { KeyRotationCounters, ModelWebServiceArgs, TokenAccess } from "../../components/modelWebService";
+import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
+import { inputs, ofType, outputs, single } from "../harness/records";
+import { runComponents } from "../harness/componentRun";
+
+const T = {
+  service: "aml-webservices:index:ModelWebService",
+  endpoint: "azure-native:machinelearningservices:OnlineEndpoint",
+  deployment: "azure-native:machinelearningservices:OnlineDeployment",
+  compute: "azure-native:machinelearningservices:Compute",
+  workspace: "azure-native:machinelearningservices:Workspace",
+  resourceGroup: "azure-native:resources:ResourceGroup",
+  roleDefinition: "azure-native:authorization:RoleDefinition",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  password: "random:index/randomPassword:RandomPassword",
+};
+const READER = "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11";
+const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
+const ENDPOINTS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
+
+interface BuildOptions {
+  compute?: "managed" | "kubernetes";
+  auth?: ServiceAuth;
+  cluster?: AksClusterSource;
+  allowCrossRegion?: boolean;
+  readers?: string[];
+  webApplicationPrincipalId?: string;
+  keyRotation?: KeyRotationCounters;
+  extra?: Partial<ModelWebServiceArgs>;
+  preview?: boolean;
+  existingClusterLocation?: string;
+}
+
+interface Observed {
+  keysIsSecret?: boolean;
+  configuredKeysIsSecret?: boolean;
+  tokenAccess?: TokenAccess;
+  scoringUri?: string;
+  service?: { keys?: unknown; tokenAccess?: unknown; configuredKeys?: unknown; aadTokenAudience?: string };
+}
+
+async function build(options: BuildOptions = {}) {
+  const observed: Observed = {};
+  const pending: Promise<unknown>[] = [];
+  const run = await runComponents(
+    async () => {
+      const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope" });
+      const compute: ModelWebServiceArgs["compute"] =
+        options.compute === "kubernetes"
+          ? {
+              kind: "kubernetes",
+              cluster: new AksInferenceCluster("inference", {
+                workspace,
+                cluster: options.cluster ?? { kind: "new" },
+                transport: { kind: "tls", hostname: "scoring.example.com", certificateSecret: "azureml-tls" },
+                allowCrossRegion: options.allowCrossRegion ?? false,
+              }),
+              ...(options.auth ? { auth: options.auth as "key" | "amlToken" } : {}),
+            }
+          : { kind: "managed", ...(options.auth ? { auth: options.auth } : {}) };
+      const service = new ModelWebService("scoring", {
+        workspace,
+        endpointName: "scoring-dev",
+        compute,
+        model: "credit-risk:3",
+        environment: "sklearn-env:2",
+        instanceType: options.compute === "kubernetes" ? "gpuinstance" : "Standard_DS4_v2",
+        instanceCount: 2,
+        credentialReaders: options.readers ?? [],
+        ...(options.webApplicationPrincipalId ? { webApplicationPrincipalId: options.webApplicationPrincipalId } : {}),
+        ...(options.keyRotation ? { keyRotation: options.keyRotation } : {}),
+        ...options.extra,
+      });
+      observed.service = service;
+      if (service.keys) pending.push(pulumi.isSecret(service.keys).then((secret) => (observed.keysIsSecret = secret)));
+      if (service.configuredKeys) pending.push(pulumi.isSecret(service.configuredKeys).then((secret) => (observed.configuredKeysIsSecret = secret)));
+      if (service.tokenAccess) pending.push(new Promise((resolve) => service.tokenAccess!.apply((value: TokenAccess) => resolve((observed.tokenAccess = value)))));
+      pending.push(new Promise((resolve) => service.scoringUri.apply((value: string) => resolve((observed.scoringUri = value)))));
+    },
+    {
+      preview: options.preview ?? false,
+      fakes: {
+        existingClusters: { [EXISTING_ID]: { location: options.existingClusterLocation ?? "westeurope" } },
+        directoryObjects: { [READER]: "Group" },
+      },
+    },
+  );
+  if (!options.preview && run.errors.length === 0) await Promise.all(pending);
+  return { ...run, observed };
+}
+
+function serviceResources(resources: Awaited<ReturnType<typeof build>>["resources"]) {
+  return resources.filter((r) => r.type === T.service || r.parent?.endsWith("ModelWebService::scoring"));
+}
+
+describe("ModelWebService: compute × auth", () => {
+  it.each([
+    ["managed", undefined, "Key"],
+    ["managed", "key", "Key"],
+    ["managed", "amlToken", "AMLToken"],
+    ["managed", "aadToken", "AADToken"],
+    ["kubernetes", undefined, "AMLToken"],
+    ["kubernetes", "amlToken", "AMLToken"],
+    ["kubernetes", "key", "Key"],
+  ] as const)("%s with auth %s runs with exactly one auth mode, %s", async (compute, auth, authMode) => {
+    const { resources, errors } = await build({ compute, ...(auth ? { auth } : {}) });
+    expect(errors).toEqual([]);
+    for (const endpoint of ofType(resources, T.endpoint)) {
+      const properties = inputs(endpoint).properties as Record<string, unknown>;
+      expect(properties.authMode).toBe(authMode);
+      expect(properties.keys !== undefined).toBe(authMode === "Key");
+      expect(properties.compute !== undefined).toBe(compute === "kubernetes");
+    }
+  });
+
+  it("refuses aadToken on Kubernetes at run time too, before registering the service", async () => {
+    const { resources, errors } = await build({ compute: "kubernetes", auth: "aadToken" });
+    expect(serviceResources(resources)).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([
+      `ModelWebService "scoring": auth: "aadToken" is not supported with compute "aks" (Kubernetes online endpoints support key or amlToken)`,
+    ]);
+  });
+
+  it("refuses aadToken on Kubernetes in the types", () => {
+    const compute = (cluster: import("../../components/aksInferenceCluster").AksInferenceCluster): ModelWebServiceArgs["compute"] =>
+      // @ts-expect-error Kubernetes online endpoints do not support Entra ID tokens.
+      ({ kind: "kubernetes", cluster, auth: "aadToken" });
+    expect(typeof compute).toBe("function");
+  });
+});
+
+describe("ModelWebService: endpoint, deployment and traffic", () => {
+  it("deploys the configured model, environment, instance type and count", async () => {
+    const { resources } = await build();
+    const workspaceId = single(resources, T.workspace).id;
+    const deployment = single(resources, T.deployment);
+    expect(inputs(deployment)).toMatchObject({
+      endpointName: "scoring-dev",
+      deploymentName: "blue",
+      sku: { name: "Default", capacity: 2 },
+      properties: {
+        endpointComputeType: "Managed",
+        model: `${workspaceId}/models/credit-risk/versions/3`,
+        environmentId: `${workspaceId}/environments/sklearn-env/versions/2`,
+        instanceType: "Standard_DS4_v2",
+      },
+    });
+  });
+
+  it("deploys Kubernetes deployments as Kubernetes with the compute on the endpoint", async () => {
+    const { resources } = await build({ compute: "kubernetes" });
+    const compute = single(resources, T.compute);
+    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ endpointComputeType: "Kubernetes", instanceType: "gpuinstance" });
+    expect((inputs(single(resources, T.endpoint, "scoring-endpoint")).properties as Record<string, unknown>).compute).toBe(compute.id);
+  });
+
+  it("names the deployment in traffic only after the deployment exists", async () => {
+    const { resources } = await build();
+    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+    const deployment = single(resources, T.deployment);
+    const traffic = single(resources, T.endpoint, "scoring-traffic");
+    expect((inputs(endpoint).properties as Record<string, unknown>).traffic).toBeUndefined();
+    expect(deployment.dependencies).toContain(endpoint.urn);
+    expect(traffic.dependencies).toContain(deployment.urn);
+    expect(inputs(traffic)).toMatchObject({ endpointName: "scoring-dev", properties: { authMode: "Key", traffic: { blue: 100 } } });
+    const { traffic: _traffic, ...rest } = inputs(traffic).properties as Record<string, unknown>;
+    expect(rest).toEqual(inputs(endpoint).properties);
+  });
+
+  it("outputs the scoring URI", async () => {
+    const { observed } = await build();
+    expect(observed.scoringUri).toBe("https://scoring-dev.westeurope.inference.ml.azure.com/score");
+  });
+});
+
+describe("ModelWebService: credentials", () => {
+  it("exposes both keys of a key endpoint only as secrets, read from Azure", async () => {
+    const { observed, fakes } = await build();
+    expect(observed.keysIsSecret).toBe(true);
+    expect(observed.configuredKeysIsSecret).toBe(true);
+    expect(fakes.invocations.map((call) => call.token)).toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
+  });
+
+  it("sends both initial keys to Azure as secrets", async () => {
+    const { resources } = await build();
+    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+    expect(endpoint.inputs.properties).toHaveProperty("4dabf18193072939515e22adb298388d");
+    const keys = (inputs(endpoint).properties as { keys: { primaryKey: string; secondaryKey: string } }).keys;
+    expect(keys.primaryKey).toBe(outputs(single(resources, T.password, "scoring-primary-key")).result);
+    expect(keys.secondaryKey).toBe(outputs(single(resources, T.password, "scoring-secondary-key")).result);
+  });
+
+  it("exposes no token for a token endpoint, only what a client needs to fetch one", async () => {
+    const { observed, fakes, resources } = await build({ compute: "kubernetes" });
+    expect(observed.service?.keys).toBeUndefined();
+    expect(ofType(resources, T.password)).toEqual([]);
+    expect(fakes.invocations.map((call) => call.token)).not.toContain("azure-native:machinelearningservices:getOnlineEndpointToken");
+    const endpointId = single(resources, T.endpoint, "scoring-endpoint").id;
+    expect(observed.tokenAccess).toEqual({
+      endpointName: "scoring-dev",
+      workspaceName: "mlw-dev-weu",
+      resourceGroupName: "rg-aml-dev-weu",
+      subscriptionId: FAKE_SUBSCRIPTION_ID,
+      tokenPath: `${endpointId}/token`,
+    });
+  });
+
+  it("gives an AADToken endpoint its audience and no keys or token access", async () => {
+    const { observed } = await build({ auth: "aadToken" });
+    expect(observed.service?.aadTokenAudience).toBe("https://ml.azure.com");
+    expect(observed.service?.keys).toBeUndefined();
+    expect(observed.service?.tokenAccess).toBeUndefined();
+  });
+
+  it("rotates one slot at a time: raising the secondary counter changes only the secondary key", async () => {
+    const before = await build({ keyRotation: { primary: 0, secondary: 0 } });
+    const after = await build({ keyRotation: { primary: 0, secondary: 1 } });
+    const key = (run: typeof before, slot: string) => outputs(single(run.resources, T.password, `scoring-${slot}-key`)).result;
+    expect(key(after, "primary")).toBe(key(before, "primary"));
+    expect(key(after, "secondary")).not.toBe(key(before, "secondary"));
+    expect(inputs(single(after.resources, T.password, "scoring-secondary-key")).keepers).toEqual({ rotation: "1" });
+  });
+});
+
+describe("ModelWebService: least-privilege access", () => {
+  it.each([
+    ["key", [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], []],
+    ["amlToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], []],
+    ["aadToken", [`${ENDPOINTS}/read`], [`${ENDPOINTS}/score/action`]],
+  ] as const)("a %s endpoint's custom role holds exactly what a consumer needs", async (auth, actions, dataActions) => {
+    const { resources } = await build({ auth, readers: [READER] });
+    const role = inputs(single(resources, T.roleDefinition));
+    expect(role.permissions).toEqual([{ actions, dataActions, notActions: [], notDataActions: [] }]);
+    expect(role.roleType).toBe("CustomRole");
+  });
+
+  it("assigns the custom role at endpoint scope to each reader (with its Entra type) and the web app, and nothing broader", async () => {
+    const { resources } = await build({ readers: [READER], webApplicationPrincipalId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10" });
+    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+    const role = single(resources, T.roleDefinition);
+    const resourceGroupId = single(resources, T.resourceGroup).id;
+    expect(inputs(role)).toMatchObject({ scope: resourceGroupId, assignableScopes: [resourceGroupId] });
+    const assignments = ofType(resources, T.roleAssignment).map(inputs);
+    expect(assignments.map((a) => [a.principalId, a.principalType]).sort()).toEqual([
+      ["0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", "ServicePrincipal"],
+      [READER, "Group"],
+    ]);
+    for (const assignment of assignments) {
+      expect(assignment.scope).toBe(endpoint.id);
+      expect(assignment.roleDefinitionId).toBe(role.id);
+    }
+  });
+
+  it("keeps role and assignment ids stable across runs", async () => {
+    const ids = async () => {
+      const { resources } = await build({ readers: [READER] });
+      return [inputs(single(resources, T.roleDefinition)).roleDefinitionId, inputs(single(resources, T.roleAssignment)).roleAssignmentName];
+    };
+    expect(await ids()).toEqual(await ids());
+  });
+
+  it("creates no role when nobody needs access", async () => {
+    const { resources } = await build();
+    expect(ofType(resources, T.roleDefinition)).toEqual([]);
+    expect(ofType(resources, T.roleAssignment)).toEqual([]);
+  });
+});
+
+describe("ModelWebService: same-region check for token auth on Kubernetes", () => {
+  const crossRegionError =
+    `ModelWebService "scoring": token auth (AMLToken) needs the workspace and the AKS cluster in the same region, but the workspace is in "westeurope" and the cluster in "northeurope". ` +
+    `Every token request goes to the workspace's region: put the cluster in "westeurope", or set aksCluster.allowCrossRegion: true to accept that risk.`;
+  const crossRegionWarning =
+    `ModelWebService "scoring": token auth with the workspace in "westeurope" and the AKS cluster in "northeurope" (allowCrossRegion is set). ` +
+    `Every token request goes to the workspace's region, so the service stops issuing tokens when "westeurope" is unavailable, and token latency grows with the distance between the regions.`;
+
+  it("refuses a known mismatch before registering anything of the service", async () => {
+    const { resources, errors } = await build({ compute: "kubernetes", cluster: { kind: "new", location: "northeurope" } });
+    expect(serviceResources(resources)).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([crossRegionError]);
+  });
+
+  it("checks a region known only as an output when it resolves, and fails the deployment with the same message", async () => {
+    const { resources, errors } = await build({
+      compute: "kubernetes",
+      cluster: { kind: "existing", clusterId: EXISTING_ID },
+      existingClusterLocation: "northeurope",
+    });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain(crossRegionError);
+    expect(ofType(resources, T.endpoint)).toEqual([]);
+    expect(ofType(resources, T.deployment)).toEqual([]);
+  });
+
+  it("passes an output region that matches", async () => {
+    const { errors, resources } = await build({ compute: "kubernetes", cluster: { kind: "existing", clusterId: EXISTING_ID } });
+    expect(errors).toEqual([]);
+    expect(ofType(resources, T.endpoint)).toHaveLength(2);
+  });
+
+  it("turns the known mismatch into a warning with allowCrossRegion", async () => {
+    const { errors, messages, resources } = await build({ compute: "kubernetes", cluster: { kind: "new", location: "northeurope" }, allowCrossRegion: true });
+    expect(errors).toEqual([]);
+    expect(messages).toEqual([{ severity: "warning", message: crossRegionWarning }]);
+    expect(ofType(resources, T.deployment)).toHaveLength(1);
+  });
+
+  it("turns the output mismatch into the same warning with allowCrossRegion", async () => {
+    const { errors, messages } = await build({
+      compute: "kubernetes",
+      cluster: { kind: "existing", clusterId: EXISTING_ID },
+      existingClusterLocation: "northeurope",
+      allowCrossRegion: true,
+    });
+    expect(errors).toEqual([]);
+    expect(messages).toEqual([{ severity: "warning", message: crossRegionWarning }]);
+  });
+
+  it("does not apply to key auth, which fetches no token", async () => {
+    const { errors, messages } = await build({ compute: "kubernetes", auth: "key", cluster: { kind: "new", location: "northeurope" } });
+    expect(errors).toEqual([]);
+    expect(messages).toEqual([]);
+  });
+});

@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig, StackConfigError } from "../../components/config";
+import { programResources } from "../harness/records";
+import { runProgramWithConfig } from "../harness/stackRun";
+
+const valid = {
+  environment: "dev",
+  location: "westeurope",
+  services: [{ name: "credit-score", compute: "managed", model: "credit-risk:1" }],
+};
+
+const aks = { tls: { hostname: "scoring.example.com", certificateSecret: "azureml-tls" } };
+
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseStackConfig(raw);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** The stack config as the Pulumi CLI passes it: namespaced keys, objects as JSON. */
+function asCliConfig(raw: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => [`aml-webservices:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+}
+
+describe("stack configuration defaults", () => {
+  it("defaults auth per compute: key on managed, amlToken on aks", () => {
+    const config = parseStackConfig({
+      ...valid,
+      aksCluster: aks,
+      services: [
+        { name: "managed-one", compute: "managed", model: "m:1" },
+        { name: "aks-one", compute: "aks", model: "m:1" },
+      ],
+    });
+    expect(config.services.map((service) => [service.name, service.auth])).toEqual([
+      ["managed-one", "key"],
+      ["aks-one", "amlToken"],
+    ]);
+  });
+
+  it("protects stateful resources by default in prod only", () => {
+    expect(parseStackConfig({ ...valid, environment: "prod" }).workspace.protect).toBe(true);
+    expect(parseStackConfig(valid).workspace.protect).toBe(false);
+    expect(parseStackConfig({ ...valid, environment: "prod", workspace: { protect: false } }).workspace.protect).toBe(false);
+  });
+
+  it("applies the aad, workspace and cluster defaults", () => {
+    const config = parseStackConfig({ ...valid, aad: {}, aksCluster: aks });
+    expect(config.aad).toEqual({ authority: "https://login.microsoftonline.com", grantAdminConsent: true });
+    expect(config.workspace).toEqual({ publicNetworkAccess: "Disabled", hbi: false, protect: false, nameSuffix: "" });
+    expect(config.aksCluster).toEqual({
+      kind: "new",
+      location: "westeurope",
+      nodeCount: 3,
+      vmSize: "Standard_D4s_v5",
+      tls: aks.tls,
+      allowInsecureConnections: false,
+      allowCrossRegion: false,
+    });
+  });
+
+  it("omits aad entirely when it is not configured", () => {
+    expect(parseStackConfig(valid).aad).toBeUndefined();
+  });
+
+  it("accepts a region's display name and normalises it", () => {
+    expect(parseStackConfig({ ...valid, location: "West Europe" }).location).toBe("westeurope");
+  });
+
+  it("names endpoints after service and environment, unique per region", () => {
+    expect(parseStackConfig(valid).services[0]?.endpointName).toBe("credit-score-dev");
+  });
+});
+
+const service = valid.services[0]!;
+const invalidConfigurations: { name: string; raw: Record<string, unknown>; problems: string[] }[] = [
+  {
+    name: "aadToken on aks",
+    raw: { ...valid, aksCluster: aks, services: [service, { name: "aks-one", compute: "aks", auth: "aadToken", model: "m:1" }] },
+    problems: [`services[1].auth: "aadToken" is not supported with compute "aks" (Kubernetes online endpoints support key or amlToken)`],
+  },
+  {
+    name: "aks service without a cluster",
+    raw: { ...valid, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
+    problems: [
+      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`,
+    ],
+  },
+  {
+    name: "missing environment",
+    raw: { location: "westeurope" },
+    problems: [`environment is required (2-10 lowercase letters or digits, e.g. "dev")`],
+  },
+  {
+    name: "environment with capitals",
+    raw: { ...valid, environment: "Dev" },
+    problems: [`environment: "Dev" is not allowed (2-10 lowercase letters or digits, e.g. "dev")`],
+  },
+  {
+    name: "missing location",
+    raw: { environment: "dev" },
+    problems: [`location is required (an Azure region name such as "westeurope")`],
+  },
+  {
+    name: "misspelt region",
+    raw: { ...valid, location: "westeurpoe" },
+    problems: [`location: "westeurpoe" is not an Azure region (did you mean "westeurope"? use the programmatic name, e.g. "westeurope")`],
+  },
+  {
+    name: "unknown top-level key",
+    raw: { ...valid, service: [] },
+    problems: [`aml-webservices:service is not a known setting (known: environment, location, aad, workspace, aksCluster, services)`],
+  },
+  {
+    name: "unknown compute",
+    raw: { ...valid, services: [{ ...service, compute: "aci" }] },
+    problems: [`services[0].compute: "aci" is not allowed (one of "managed" or "aks")`],
+  },
+  {
+    name: "unknown auth",
+    raw: { ...valid, services: [{ ...service, auth: "none" }] },
+    problems: [`services[0].auth: "none" is not allowed (one of "key", "amlToken", "aadToken")`],
+  },
+  {
+    name: "public network access spelt as a boolean",
+    raw: { ...valid, workspace: { publicNetworkAccess: true } },
+    problems: [`workspace.publicNetworkAccess: true is not allowed ("Enabled" or "Disabled")`],
+  },
+  {
+    name: "authority over http",
+    raw: { ...valid, aad: { authority: "http://login.microsoftonline.com" } },
+    problems: [`aad.authority: "http://login.microsoftonline.com" is not allowed (an https URL such as "https://login.microsoftonline.com")`],
+  },
+  {
+    name: "duplicate service names",
+    raw: { ...valid, services: [service, { ...service }] },
+    problems: [`services[1].name: "credit-score" is already used by services[0] (service names must be unique in a stack)`],
+  },
+  {
+    name: "endpoint name too long with the environment",
+    raw: { ...valid, environment: "production", services: [{ ...service, name: "a-very-long-service-name-here" }] },
+    problems: [
+      `services[0].name: "a-very-long-service-name-here" gives the online endpoint name "a-very-long-service-name-here-production" (40 characters) breaks Azure's naming rule: 3-32 letters, digits or hyphens, starting with a letter and ending with a letter or digit; unique in its Azure region; shorten the service name`,
+    ],
+  },
+  {
+    name: "zero instances",
+    raw: { ...valid, services: [{ ...service, instanceCount: 0 }] },
+    problems: [`services[0].instanceCount: 0 is not allowed (a whole number from 1 to 100)`],
+  },
+  {
+    name: "credential reader given by name",
+    raw: { ...valid, services: [{ ...service, credentialReaders: ["alice@contoso.com"] }] },
+    problems: [
+      `services[0].credentialReaders[0]: "alice@contoso.com" is not allowed (an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name)`,
+    ],
+  },
+  {
+    name: "model that is not a reference",
+    raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
+    problems: [
+      `services[0].model: "model.pkl" is not allowed ("<name>:<version>" of a model registered in the workspace, an azureml:// asset id, or an ARM id)`,
+    ],
+  },
+  {
+    name: "key rotation on a token service",
+    raw: { ...valid, services: [{ ...service, auth: "amlToken", keyRotation: { secondary: 1 } }] },
+    problems: [`services[0].keyRotation is set but auth is "amlToken" (keys exist only with auth "key"; remove keyRotation)`],
+  },
+  {
+    name: "cluster without TLS",
+    raw: { ...valid, aksCluster: { nodeCount: 3 } },
+    problems: [
+      `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: give tls.hostname and tls.certificateSecret, or allow plain HTTP on a test cluster)`,
+    ],
+  },
+  {
+    name: "existing cluster with a node count",
+    raw: {
+      ...valid,
+      aksCluster: {
+        ...aks,
+        location: "westeurope",
+        nodeCount: 3,
+        existingClusterId: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-k8s/providers/Microsoft.ContainerService/managedClusters/shared",
+      },
+    },
+    problems: [`aksCluster.nodeCount applies only to a new cluster (remove it, or remove aksCluster.existingClusterId to create the cluster)`],
+  },
+  {
+    name: "token service on a cluster in another region",
+    raw: { ...valid, aksCluster: { ...aks, location: "northeurope" }, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
+    problems: [
+      `aksCluster.location: "northeurope" differs from location "westeurope", but services[0] uses amlToken on compute "aks" (token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; set aksCluster.location to "westeurope", or set aksCluster.allowCrossRegion: true to accept that risk)`,
+    ],
+  },
+  {
+    name: "names that break Azure's storage rule",
+    raw: { ...valid, environment: "abcdefghij", location: "australiasoutheast", workspace: { nameSuffix: "abcdef" } },
+    problems: [
+      `environment, location and workspace.nameSuffix give the storage account name "stamlabcdefghijauseabcdef" (25 characters) breaks Azure's naming rule: 3-24 lowercase letters or digits, globally unique; choose a shorter environment or nameSuffix`,
+      `environment, location and workspace.nameSuffix give the key vault name "kv-aml-abcdefghij-ause-abcdef" (29 characters) breaks Azure's naming rule: 3-24 letters, digits or single hyphens, starting with a letter, globally unique; choose a shorter environment or nameSuffix`,
+    ],
+  },
+  {
+    name: "unknown key inside a service",
+    raw: { ...valid, services: [{ ...service, replicas: 2 }] },
+    problems: [
+      `services[0].replicas is not a known setting (known: name, compute, auth, model, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+    ],
+  },
+];
+
+describe("invalid stack configuration", () => {
+  it("has a table of at least 15 invalid configurations", () => {
+    expect(invalidConfigurations.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each(invalidConfigurations)("$name: reports exactly its problems", ({ raw, problems }) => {
+    expect(problemsOf(raw)).toEqual(problems);
+  });
+
+  it.each(invalidConfigurations)("$name: the program registers nothing and fails with the message", async ({ raw, problems }) => {
+    const run = await runProgramWithConfig(asCliConfig(raw));
+    expect(programResources(run.resources)).toEqual([]);
+    expect(run.errors).toHaveLength(1);
+    for (const problem of problems) expect(run.errors[0]?.message).toContain(problem);
+  });
+
+  it("reports every problem of a stack at once", () => {
+    const problems = problemsOf({
+      environment: "Dev",
+      location: "mars",
+      workspace: { hbi: "yes" },
+      services: [{ name: "x", compute: "aks", auth: "aadToken", model: "m:1" }],
+    });
+    expect(problems).toEqual([
+      `environment: "Dev" is not allowed (2-10 lowercase letters or digits, e.g. "dev")`,
+      `location: "mars" is not an Azure region (use the programmatic name, e.g. "westeurope")`,
+      `workspace.hbi: "yes" is not allowed (true or false)`,
+      `services[0].name: "x" is not allowed (3-32 letters, digits or hyphens, starting with a letter)`,
+      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`,
+      `services[0].auth: "aadToken" is not supported with compute "aks" (Kubernetes online endpoints support key or amlToken)`,
+    ]);
+  });
+
+  it("states the problem count and lists each problem in the error message", () => {
+    expect(() => parseStackConfig({ environment: "Dev" })).toThrow(
+      `Invalid stack configuration (2 problems):\n  - environment: "Dev" is not allowed (2-10 lowercase letters or digits, e.g. "dev")\n  - location is required (an Azure region name such as "westeurope")`,
+    );
+  });
+});
