@@ -128,7 +128,7 @@ export class AzureFakes implements Mocks {
     const workspace = (): string =>
       `${this.providerPath(inputs, "Microsoft.MachineLearningServices")}/workspaces/${text(inputs.workspaceName)}`;
     if (type.startsWith("pulumi:providers:")) return fakeUuid(`provider/${name}`);
-    if (/^azure-native[^:]*:machinelearningservices[^:]*:(ACIService|AKSService|ACIWebservice|AKSWebservice|OnlineService)$/.test(type)) {
+    if (/^azure-native[^:]*:machinelearningservices[^:]*:(ACIService|AKSService)$/.test(type)) {
       return `${workspace()}/services/${named("serviceName")}`;
     }
     switch (type) {

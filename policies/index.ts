@@ -1,0 +1,5 @@
+// Entry point the Pulumi CLI runs: it only constructs the pack. Levels per environment come from
+// `--policy-pack-config policies/config/<env>.json`.
+import { AmlAuthGuard } from "./amlAuthGuard";
+
+new AmlAuthGuard();

@@ -1,0 +1,78 @@
+// The one place that decides what a Pulumi type token is. The pack judges any program, so it recognises
+// resources by token pattern instead of importing SDK classes: v1 web services have no class in
+// azure-native 3.x, and legacy stacks carry versioned, v1-SDK or locally generated tokens.
+
+/**
+ * `<package>:<module>[/<apiVersion>]:<Type>`, where package is `azure-native` (or its predecessor
+ * `azure-nextgen`, still in very old stacks), optionally followed by `_<suffix>` for a locally generated
+ * package such as `azure-native_machinelearningservices_v20210401`.
+ */
+const AZURE_TOKEN = /^azure-(?:native|nextgen)(?:_[A-Za-z0-9_]+)?:([a-z]+)(?:\/[A-Za-z0-9]+)?:([A-Za-z]+)$/;
+
+interface KindPattern {
+  readonly module: string;
+  readonly typeNames: readonly string[];
+}
+
+const KIND_PATTERNS = {
+  /** v1 ACI web service (`workspaces/services`, computeType ACI). */
+  v1AciService: { module: "machinelearningservices", typeNames: ["ACIService"] },
+  /** v1 AKS web service (`workspaces/services`, computeType AKS). */
+  v1AksService: { module: "machinelearningservices", typeNames: ["AKSService"] },
+  /** v1 generic web service; its `computeType` ("ACI", "AKS", "Custom") says which it is. */
+  v1GenericService: { module: "machinelearningservices", typeNames: ["MachineLearningService"] },
+  onlineEndpoint: { module: "machinelearningservices", typeNames: ["OnlineEndpoint"] },
+  /** `MachineLearningCompute` is the v1-era name of the same `workspaces/computes` resource. */
+  mlCompute: { module: "machinelearningservices", typeNames: ["Compute", "MachineLearningCompute"] },
+  mlWorkspace: { module: "machinelearningservices", typeNames: ["Workspace"] },
+  clusterExtension: { module: "kubernetesconfiguration", typeNames: ["Extension"] },
+  managedCluster: { module: "containerservice", typeNames: ["ManagedCluster"] },
+  storageAccount: { module: "storage", typeNames: ["StorageAccount"] },
+  containerRegistry: { module: "containerregistry", typeNames: ["Registry"] },
+  keyVault: { module: "keyvault", typeNames: ["Vault"] },
+} as const satisfies Record<string, KindPattern>;
+
+export type ResourceKind = keyof typeof KIND_PATTERNS;
+
+/** Human-readable names for messages, e.g. "OnlineEndpoint". */
+export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
+  v1AciService: "v1 ACI web service",
+  v1AksService: "v1 AKS web service",
+  v1GenericService: "v1 web service",
+  onlineEndpoint: "OnlineEndpoint",
+  mlCompute: "Compute",
+  mlWorkspace: "Workspace",
+  clusterExtension: "cluster Extension",
+  managedCluster: "ManagedCluster",
+  storageAccount: "StorageAccount",
+  containerRegistry: "Registry",
+  keyVault: "Vault",
+};
+
+const KINDS = Object.keys(KIND_PATTERNS) as ResourceKind[];
+
+/** The kind of a type token, or undefined for anything the pack does not know. */
+export function resourceKindOf(type: string): ResourceKind | undefined {
+  const match = AZURE_TOKEN.exec(type);
+  if (!match) return undefined;
+  const [, module, typeName] = match;
+  return KINDS.find((kind) => {
+    const pattern: KindPattern = KIND_PATTERNS[kind];
+    return pattern.module === module && pattern.typeNames.includes(typeName);
+  });
+}
+
+export function isKind(type: string, ...kinds: readonly ResourceKind[]): boolean {
+  const kind = resourceKindOf(type);
+  return kind !== undefined && kinds.includes(kind);
+}
+
+/** "azure-native:machinelearningservices:OnlineEndpoint (or a versioned/local token of the same type)" */
+export function describeKinds(kinds: readonly ResourceKind[]): string {
+  return kinds
+    .map((kind) => {
+      const pattern: KindPattern = KIND_PATTERNS[kind];
+      return pattern.typeNames.map((typeName) => `azure-native:${pattern.module}:${typeName}`).join(", ");
+    })
+    .join(", ");
+}

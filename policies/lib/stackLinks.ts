@@ -1,0 +1,155 @@
+// Following links between resources in a stack policy: by ARM id or name in the properties, and by the
+// dependencies the engine recorded (which still work during preview, when ids are unknown).
+import type { PolicyResource } from "@pulumi/policy";
+import type { UnknownValueErrorShape } from "./policyRuntime";
+import { type ResourceKind, resourceKindOf } from "./resourceKinds";
+import { type Read, readString, sameText } from "./values";
+
+/** The outcome of following one link. */
+export type Link<T> =
+  | { readonly status: "resolved"; readonly value: T }
+  /** Not known during preview; the check runs at update. */
+  | { readonly status: "deferred"; readonly reason: string; readonly cause?: UnknownValueErrorShape }
+  /** Known values that lead nowhere: the check cannot be done, at preview or at update. */
+  | { readonly status: "unresolvable"; readonly reason: string };
+
+export function resolved<T>(value: T): Link<T> {
+  return { status: "resolved", value };
+}
+
+export function deferred<T>(reason: string, cause?: UnknownValueErrorShape): Link<T> {
+  return { status: "deferred", reason: cause ? `${reason} (${cause.message})` : reason, cause };
+}
+
+export function unresolvable<T>(reason: string): Link<T> {
+  return { status: "unresolvable", reason };
+}
+
+export function ofKind(resources: readonly PolicyResource[], kind: ResourceKind): PolicyResource[] {
+  return resources.filter((resource) => resourceKindOf(resource.type) === kind);
+}
+
+/** "Compute 'aks-compute'", naming the resource as the program does. */
+export function describe(resource: PolicyResource, label: string): string {
+  return `${label} '${resource.name}'`;
+}
+
+/**
+ * Resources of `kind` the engine recorded as feeding `property` of `resource`, else any dependency of
+ * that kind. Distinct, in the engine's order.
+ */
+export function linkedThrough(resource: PolicyResource, property: string, kind: ResourceKind): PolicyResource[] {
+  const viaProperty = (resource.propertyDependencies[property] ?? []).filter((r) => resourceKindOf(r.type) === kind);
+  const candidates = viaProperty.length > 0 ? viaProperty : resource.dependencies.filter((r) => resourceKindOf(r.type) === kind);
+  return [...new Set(candidates)];
+}
+
+/** Lower-cased ARM id keys to values: `/resourceGroups/rg/.../workspaces/ws` gives resourcegroups→rg, workspaces→ws. */
+export function armIdParts(id: string): ReadonlyMap<string, string> {
+  const segments = id.split("/").filter((segment) => segment !== "");
+  const parts = new Map<string, string>();
+  for (let i = 0; i + 1 < segments.length; i += 2) parts.set(segments[i].toLowerCase(), segments[i + 1]);
+  return parts;
+}
+
+/** The first known string among the given top-level properties (e.g. `computeName`, then the output `name`). */
+export function firstKnownString(resource: PolicyResource, keys: readonly string[]): Read<string | undefined> {
+  let firstUnknown: Read<string | undefined> | undefined;
+  for (const key of keys) {
+    const read = readString(resource.props, [key]);
+    if (read.status === "known" && read.value !== undefined) return read;
+    if (read.status === "unknown") firstUnknown ??= read;
+  }
+  return firstUnknown ?? { status: "known", value: undefined };
+}
+
+export type Match = "yes" | "no" | { readonly unknown: UnknownValueErrorShape };
+
+/** Whether `resource` is the one an ARM id names, comparing its id, or its name and parent names. */
+export function matchesArmId(
+  resource: PolicyResource,
+  id: string,
+  nameKeys: readonly string[],
+  idSegment: string,
+  parentChecks: readonly { readonly propertyKey: string; readonly idSegment: string }[] = [],
+): Match {
+  const ownId = readString(resource.props, ["id"]);
+  if (ownId.status === "known" && ownId.value !== undefined) return sameText(ownId.value, id) ? "yes" : "no";
+  const parts = armIdParts(id);
+  const wanted = parts.get(idSegment.toLowerCase());
+  if (wanted === undefined) return "no";
+  const checks = [
+    { read: firstKnownString(resource, nameKeys), expected: wanted },
+    ...parentChecks.map((check) => ({
+      read: readString(resource.props, [check.propertyKey]),
+      expected: parts.get(check.idSegment.toLowerCase()),
+    })),
+  ];
+  for (const { read, expected } of checks) {
+    if (expected === undefined) continue;
+    if (read.status === "unknown") return { unknown: read.cause };
+    if (read.value !== undefined && !sameText(read.value, expected)) return "no";
+  }
+  // The name itself must be known to match; parents only narrow.
+  const nameRead = checks[0].read;
+  return nameRead.status === "known" && nameRead.value !== undefined ? "yes" : "no";
+}
+
+export interface ArmIdLookup {
+  /** Top-level properties that hold the resource's name, in order (e.g. `computeName`, then output `name`). */
+  readonly nameKeys: readonly string[];
+  /** The id segment that carries the name, e.g. `computes`. */
+  readonly idSegment: string;
+  /** Parent names the id must agree with when the candidate states them, e.g. its `workspaceName`. */
+  readonly parentChecks?: readonly { readonly propertyKey: string; readonly idSegment: string }[];
+}
+
+/** The candidates an ARM id names, and the first unknown that kept a candidate from being judged. */
+export function findByArmId(
+  candidates: readonly PolicyResource[],
+  id: string,
+  lookup: ArmIdLookup,
+): { readonly matches: PolicyResource[]; readonly unknown?: UnknownValueErrorShape } {
+  const matches: PolicyResource[] = [];
+  let unknown: UnknownValueErrorShape | undefined;
+  for (const candidate of candidates) {
+    const match = matchesArmId(candidate, id, lookup.nameKeys, lookup.idSegment, lookup.parentChecks);
+    if (match === "yes") matches.push(candidate);
+    else if (match !== "no") unknown ??= match.unknown;
+  }
+  return { matches, unknown };
+}
+
+/**
+ * Picks the single resource a link points at. `byValue` are the matches found through the property
+ * value, `byDependency` the fallback through recorded dependencies.
+ */
+export function pickOne(
+  subject: string,
+  byValue: readonly PolicyResource[],
+  byDependency: readonly PolicyResource[],
+  label: string,
+): Link<PolicyResource> | undefined {
+  const candidates = byValue.length > 0 ? byValue : byDependency;
+  if (candidates.length === 1) return resolved(candidates[0]);
+  if (candidates.length > 1) {
+    const names = candidates.map((candidate) => `'${candidate.name}'`).join(", ");
+    return unresolvable(`${subject} could be any of ${label} ${names}`);
+  }
+  return undefined;
+}
+
+/** Regions compare case-insensitively without spaces: "West Europe" is "westeurope". */
+export function normalizeRegion(location: string): string {
+  return location.replace(/\s+/g, "").toLowerCase();
+}
+
+/** A resource's `location`, deferred while unknown or while Azure has yet to assign it at create. */
+export function locationOf(resource: PolicyResource, label: string): Link<string> {
+  const read = readString(resource.props, ["location"]);
+  if (read.status === "unknown") return deferred(`location of ${describe(resource, label)}`, read.cause);
+  if (read.value === undefined || read.value === "") {
+    return deferred(`${describe(resource, label)} sets no location (Azure assigns its resource group's at create)`);
+  }
+  return resolved(read.value);
+}
