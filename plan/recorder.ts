@@ -23,8 +23,14 @@ interface RegisterResourceResponse {
 
 type Callback = (error: Error | null, response: RegisterResourceResponse | undefined) => void;
 
+interface RegisterResourceOutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, WireValue> } | undefined;
+}
+
 interface WrappableMonitor {
   registerResource(request: RegisterResourceRequest, callback: Callback): void;
+  registerResourceOutputs?(request: RegisterResourceOutputsRequest, callback: (error: Error | null, response: unknown) => void): void;
 }
 
 /**
@@ -41,6 +47,17 @@ export function recordRegistrations(pulumi: PulumiModule): RecordedResource[] {
       if (!error && response) records.push(toRecord(request, response));
       callback(error, response);
     });
+  // Components and the stack report their outputs later (`registerOutputs`, stack exports): the
+  // engine keeps them as the resource's outputs, and `AnalyzeStack` sees them.
+  const registerOutputs = monitor.registerResourceOutputs?.bind(monitor);
+  if (registerOutputs) {
+    monitor.registerResourceOutputs = (request, callback) =>
+      registerOutputs(request, (error, response) => {
+        const record = error ? undefined : records.find((r) => r.urn === request.getUrn());
+        if (record) record.outputs = request.getOutputs()?.toJavaScript() ?? {};
+        callback(error, response);
+      });
+  }
   return records;
 }
 

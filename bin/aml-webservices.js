@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+"use strict";
+// aml-webservices: the offline plan of a Pulumi stack (see `aml-webservices plan --help`).
+// Plain CommonJS: registers tsx's CommonJS loader, then runs plan/cli.ts.
+
+const USAGE = `Usage: aml-webservices plan [options]
+
+Commands:
+  plan    evaluate a stack offline and run the policy pack on it
+
+Run \`aml-webservices plan --help\` for the options.
+`;
+
+const args = process.argv.slice(2);
+const command = args[0];
+
+if (command === undefined) {
+  process.stderr.write(`error: missing command\n\n${USAGE}`);
+  process.exit(2);
+}
+if (command === "--help" || command === "-h" || command === "help") {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (command !== "plan") {
+  process.stderr.write(`error: unknown command '${command}': the only command is 'plan'\n\n${USAGE}`);
+  process.exit(2);
+}
+
+// An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
+// ends with a message and exit code 2, never a stack trace.
+const fail = (error) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message.split("\n").filter((line) => !/^\s+at\s/.test(line)).join("\n")}\n`);
+  process.exit(2);
+};
+process.on("uncaughtException", fail);
+// Exit through process.exit on signals too, so the policy pack process is killed ('exit' handlers).
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
+require("tsx/cjs/api").register();
+const { main } = require("../plan/cli.ts");
+
+main(args.slice(1)).then(
+  (code) => {
+    // Flush what was written, then exit even if a library left a handle open.
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  },
+  fail,
+);

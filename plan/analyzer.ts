@@ -1,0 +1,520 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { PolicyPackError, withoutStackFrames } from "./planErrors";
+import type { WireValue } from "./wireValues";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+export type PolicyType = "resource" | "stack" | "unknown";
+
+export interface PolicyConfigSchema {
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+}
+
+export interface PolicyInfo {
+  name: string;
+  displayName: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  policyType: PolicyType;
+  configSchema?: PolicyConfigSchema;
+}
+
+export interface PolicyConfigEntry {
+  enforcementLevel?: EnforcementLevel;
+  properties?: Record<string, unknown>;
+}
+
+export interface AnalyzerInfo {
+  name: string;
+  version: string;
+  displayName: string;
+  description: string;
+  supportsConfig: boolean;
+  policies: PolicyInfo[];
+  /** config the pack itself supplies (`new PolicyPack(name, args, initialConfig)`) */
+  initialConfig: Record<string, PolicyConfigEntry>;
+}
+
+export interface AnalyzerResourceOptions {
+  protect: boolean;
+  parent?: string;
+  ignoreChanges?: string[];
+  aliases?: string[];
+  additionalSecretOutputs?: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+export interface AnalyzerProviderResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** the provider's inputs, wire encoded */
+  properties: Record<string, WireValue>;
+}
+
+/** One resource as `Analyze` and `Remediate` receive it: its inputs, wire encoded. */
+export interface AnalyzerResource {
+  urn: string;
+  type: string;
+  name: string;
+  properties: Record<string, WireValue>;
+  options: AnalyzerResourceOptions;
+  provider?: AnalyzerProviderResource;
+}
+
+/** One resource as `AnalyzeStack` receives it: its outputs, wire encoded, with its relations. */
+export interface AnalyzerStackResource extends AnalyzerResource {
+  parent?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+}
+
+export interface AnalyzeDiagnostic {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  message: string;
+  enforcementLevel: EnforcementLevel;
+  urn?: string;
+}
+
+export interface Remediation {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  /** the remediated properties, wire encoded; absent when the remediation only reports a diagnostic */
+  properties?: Record<string, WireValue>;
+  diagnostic?: string;
+}
+
+export interface StackConfiguration {
+  stack: string;
+  project: string;
+  organization?: string;
+  dryRun: boolean;
+  config: Record<string, string>;
+  secretKeys: string[];
+  tags: Record<string, string>;
+}
+
+export interface AnalyzerOptions {
+  /** the policy pack directory (PulumiPolicy.yaml, package.json, index.ts) */
+  packDir: string;
+  /** how long the pack may take to print its port; default 60 s or `AML_PLAN_PACK_START_TIMEOUT_MS` */
+  startTimeoutMs?: number;
+  /** deadline for each RPC; default 120 s */
+  callTimeoutMs?: number;
+  /** called with the pack process's pid as soon as it is spawned */
+  onSpawn?: (pid: number) => void;
+}
+
+/**
+ * The engine's address that the CLI passes as the first argument. `run-policy-pack` drops that
+ * argument without reading it (the pack logs to its own stdout/stderr, which the CLI collects), so
+ * no engine service is needed: this is a placeholder that nothing connects to.
+ */
+export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
+
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+const KILL_GRACE_MS = 3_000;
+
+const LEVEL_FROM_PROTO: Record<number, EnforcementLevel> = {
+  [analyzerPb.EnforcementLevel.ADVISORY]: "advisory",
+  [analyzerPb.EnforcementLevel.MANDATORY]: "mandatory",
+  [analyzerPb.EnforcementLevel.REMEDIATE]: "remediate",
+  [analyzerPb.EnforcementLevel.DISABLED]: "disabled",
+};
+
+const LEVEL_TO_PROTO: Record<EnforcementLevel, analyzerPb.EnforcementLevel> = {
+  advisory: analyzerPb.EnforcementLevel.ADVISORY,
+  mandatory: analyzerPb.EnforcementLevel.MANDATORY,
+  remediate: analyzerPb.EnforcementLevel.REMEDIATE,
+  disabled: analyzerPb.EnforcementLevel.DISABLED,
+};
+
+/**
+ * A policy pack running as the Pulumi CLI runs it: `node <@pulumi/pulumi>/cmd/run-policy-pack
+ * <engine address> .` in the pack's directory, reached over gRPC at the port it prints.
+ *
+ * Always pair `start()` with `shutdown()` in a `finally`: the pack's gRPC server keeps its process
+ * alive until it is killed. As a last resort the process is also killed when this process exits.
+ */
+export class PolicyAnalyzer {
+  readonly packDir: string;
+  private child: ChildProcess | undefined;
+  private client: AnalyzerClient | undefined;
+  private exited: Promise<void> | undefined;
+  private exitCode: number | null | undefined;
+  private exitSignal: NodeJS.Signals | null | undefined;
+  private stdoutLines: string[] = [];
+  private stderrText = "";
+  private readonly killOnExit = (): void => {
+    if (this.child && this.exitCode === undefined) this.child.kill("SIGKILL");
+  };
+
+  constructor(private readonly options: AnalyzerOptions) {
+    this.packDir = path.resolve(options.packDir);
+  }
+
+  /** the pack process's id once spawned */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** what the pack wrote to stderr so far */
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /** lines the pack wrote to stdout besides its port (e.g. console.log in policies) */
+  get output(): string[] {
+    return [...this.stdoutLines];
+  }
+
+  /** Spawns the pack and connects to it. On failure the process is already shut down. */
+  async start(): Promise<void> {
+    if (this.child) throw new Error("PolicyAnalyzer.start: already started");
+    if (!existsSync(path.join(this.packDir, "PulumiPolicy.yaml"))) {
+      throw new PolicyPackError(`no PulumiPolicy.yaml in ${this.packDir}: --policy-pack must name a policy pack directory`);
+    }
+    const runPolicyPack = path.join(pulumiSdkDir(this.packDir), "cmd", "run-policy-pack");
+    const env = { ...process.env };
+    // Never let the pack reach an engine or monitor this process may have been given.
+    for (const key of Object.keys(env)) if (key.startsWith("PULUMI_NODEJS_")) delete env[key];
+
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
+          cwd: this.packDir,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        this.child = child;
+        process.on("exit", this.killOnExit);
+        this.exited = new Promise<void>((done) => {
+          child.once("exit", (code, signal) => {
+            this.exitCode = code;
+            this.exitSignal = signal;
+            done();
+          });
+        });
+        if (child.pid !== undefined) this.options.onSpawn?.(child.pid);
+
+        const timeoutMs = this.options.startTimeoutMs ?? envNumber("AML_PLAN_PACK_START_TIMEOUT_MS") ?? DEFAULT_START_TIMEOUT_MS;
+        const timer = setTimeout(
+          () => reject(this.packError(`the policy pack in ${this.packDir} did not print its port within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
+        let pending = "";
+        let portSeen = false;
+        child.stdout!.setEncoding("utf8");
+        child.stdout!.on("data", (chunk: string) => {
+          pending += chunk;
+          let newline: number;
+          while ((newline = pending.indexOf("\n")) >= 0) {
+            const line = pending.slice(0, newline).trim();
+            pending = pending.slice(newline + 1);
+            if (!portSeen && /^\d+$/.test(line)) {
+              portSeen = true;
+              clearTimeout(timer);
+              resolve(Number(line));
+            } else if (line !== "") {
+              this.stdoutLines.push(line);
+            }
+          }
+        });
+        child.stderr!.setEncoding("utf8");
+        child.stderr!.on("data", (chunk: string) => {
+          this.stderrText += chunk;
+        });
+        child.once("error", (error) => {
+          clearTimeout(timer);
+          reject(new PolicyPackError(`cannot start the policy pack in ${this.packDir}: ${error.message}`));
+        });
+        child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          if (!portSeen) {
+            // let stderr drain before reporting it
+            setImmediate(() =>
+              reject(
+                this.packError(
+                  `the policy pack in ${this.packDir} failed to start (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+                ),
+              ),
+            );
+          }
+        });
+      });
+      this.client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 400 * 1024 * 1024,
+        "grpc.max_send_message_length": 400 * 1024 * 1024,
+      });
+    } catch (error) {
+      await this.shutdown();
+      throw error;
+    }
+  }
+
+  async getAnalyzerInfo(): Promise<AnalyzerInfo> {
+    const info = await this.call<Empty, analyzerPb.AnalyzerInfo>("getAnalyzerInfo", new Empty());
+    const initialConfig: Record<string, PolicyConfigEntry> = {};
+    info.getInitialconfigMap().forEach((entry, key) => {
+      initialConfig[key] = configEntryFromProto(entry);
+    });
+    return {
+      name: info.getName(),
+      version: info.getVersion(),
+      displayName: info.getDisplayname(),
+      description: info.getDescription(),
+      supportsConfig: info.getSupportsconfig(),
+      policies: info.getPoliciesList().map(policyFromProto),
+      initialConfig,
+    };
+  }
+
+  /** `Configure`: every entry gets `properties` (the SDK reads them unconditionally). */
+  async configure(config: Record<string, PolicyConfigEntry>): Promise<void> {
+    const request = new analyzerPb.ConfigureAnalyzerRequest();
+    const map = request.getPolicyconfigMap();
+    for (const [policy, entry] of Object.entries(config)) {
+      const message = new analyzerPb.PolicyConfig();
+      message.setEnforcementlevel(LEVEL_TO_PROTO[entry.enforcementLevel ?? "advisory"]);
+      message.setProperties(Struct.fromJavaScript((entry.properties ?? {}) as never));
+      map.set(policy, message);
+    }
+    await this.call("configure", request);
+  }
+
+  /** `ConfigureStack`, as the CLI sends it after loading a pack; packs that predate it are fine. */
+  async configureStack(configuration: StackConfiguration): Promise<void> {
+    const request = new analyzerPb.AnalyzerStackConfigureRequest();
+    request.setStack(configuration.stack);
+    request.setProject(configuration.project);
+    request.setOrganization(configuration.organization ?? "");
+    request.setDryRun(configuration.dryRun);
+    request.setConfigSecretKeysList(configuration.secretKeys);
+    for (const [key, value] of Object.entries(configuration.config)) request.getConfigMap().set(key, value);
+    for (const [key, value] of Object.entries(configuration.tags)) request.getTagsMap().set(key, value);
+    try {
+      await this.call("configureStack", request);
+    } catch (error) {
+      if ((error as { grpcCode?: number }).grpcCode !== grpc.status.UNIMPLEMENTED) throw error;
+    }
+  }
+
+  async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
+    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
+      "remediate",
+      analyzeRequest(resource),
+    );
+    return response.getRemediationsList().map((r) => {
+      const properties = r.getProperties()?.toJavaScript() as Record<string, WireValue> | undefined;
+      const diagnostic = r.getDiagnostic();
+      return {
+        policyName: r.getPolicyname(),
+        policyPackName: r.getPolicypackname(),
+        policyPackVersion: r.getPolicypackversion(),
+        description: r.getDescription(),
+        ...(r.hasProperties() && properties ? { properties } : {}),
+        ...(diagnostic ? { diagnostic } : {}),
+      };
+    });
+  }
+
+  async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
+    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+      "analyze",
+      analyzeRequest(resource),
+    );
+    return response.getDiagnosticsList().map(diagnosticFromProto);
+  }
+
+  async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
+    const request = new analyzerPb.AnalyzeStackRequest();
+    request.setResourcesList(resources.map(stackResource));
+    const response = await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>("analyzeStack", request);
+    return response.getDiagnosticsList().map(diagnosticFromProto);
+  }
+
+  /** Closes the connection, kills the pack process and waits until it has exited. Safe to call twice. */
+  async shutdown(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+    const child = this.child;
+    if (child && this.exitCode === undefined) {
+      child.kill("SIGTERM");
+      const killed = await Promise.race([
+        this.exited!.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), KILL_GRACE_MS).unref()),
+      ]);
+      if (!killed) {
+        child.kill("SIGKILL");
+        await this.exited;
+      }
+    }
+    process.off("exit", this.killOnExit);
+  }
+
+  private call<Req, Res>(method: keyof AnalyzerClient & string, request: Req): Promise<Res> {
+    const client = this.client;
+    if (!client) return Promise.reject(new PolicyPackError("the policy pack is not running"));
+    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    return new Promise<Res>((resolve, reject) => {
+      const fn = client[method] as unknown as (
+        req: Req,
+        metadata: grpc.Metadata,
+        options: Partial<grpc.CallOptions>,
+        cb: (error: grpc.ServiceError | null, response: Res) => void,
+      ) => void;
+      fn.call(client, request, new grpc.Metadata(), { deadline }, (error, response) => {
+        if (!error) return resolve(response);
+        const exited = this.exitCode !== undefined;
+        const detail = exited
+          ? `the policy pack exited (${this.exitSignal ? `signal ${this.exitSignal}` : `exit code ${this.exitCode}`})`
+          : withoutStackFrames(error.details || error.message);
+        const failure = this.packError(`the policy pack in ${this.packDir} failed in ${method}: ${detail}`, exited);
+        Object.assign(failure, { grpcCode: error.code });
+        reject(failure);
+      });
+    });
+  }
+
+  private packError(message: string, withStderr = true): PolicyPackError {
+    const stderr = withStderr ? withoutStackFrames(this.stderrText) : "";
+    return new PolicyPackError(stderr ? `${message}\n${indent(stderr)}` : message);
+  }
+}
+
+/** `@pulumi/pulumi` as the pack resolves it, falling back to this package's. */
+export function pulumiSdkDir(packDir: string): string {
+  for (const from of [path.join(packDir, "__pack__.js"), __filename]) {
+    try {
+      return path.dirname(createRequire(from).resolve("@pulumi/pulumi/package.json"));
+    } catch {
+      // try the next location
+    }
+  }
+  throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
+}
+
+function analyzeRequest(resource: AnalyzerResource): analyzerPb.AnalyzeRequest {
+  const request = new analyzerPb.AnalyzeRequest();
+  request.setUrn(resource.urn);
+  request.setType(resource.type);
+  request.setName(resource.name);
+  request.setProperties(Struct.fromJavaScript(resource.properties as never));
+  request.setOptions(optionsToProto(resource.options));
+  if (resource.provider) request.setProvider(providerToProto(resource.provider));
+  return request;
+}
+
+function stackResource(resource: AnalyzerStackResource): analyzerPb.AnalyzerResource {
+  const message = new analyzerPb.AnalyzerResource();
+  message.setUrn(resource.urn);
+  message.setType(resource.type);
+  message.setName(resource.name);
+  message.setProperties(Struct.fromJavaScript(resource.properties as never));
+  message.setOptions(optionsToProto(resource.options));
+  if (resource.provider) message.setProvider(providerToProto(resource.provider));
+  message.setParent(resource.parent ?? "");
+  message.setDependenciesList(resource.dependencies);
+  const map = message.getPropertydependenciesMap();
+  for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
+    const dependencies = new analyzerPb.AnalyzerPropertyDependencies();
+    dependencies.setUrnsList(urns);
+    map.set(key, dependencies);
+  }
+  return message;
+}
+
+function optionsToProto(options: AnalyzerResourceOptions): analyzerPb.AnalyzerResourceOptions {
+  const message = new analyzerPb.AnalyzerResourceOptions();
+  message.setProtect(options.protect);
+  message.setIgnorechangesList(options.ignoreChanges ?? []);
+  message.setAliasesList(options.aliases ?? []);
+  message.setAdditionalsecretoutputsList(options.additionalSecretOutputs ?? []);
+  if (options.deleteBeforeReplace !== undefined) {
+    message.setDeletebeforereplacedefined(true);
+    message.setDeletebeforereplace(options.deleteBeforeReplace);
+  }
+  message.setCustomtimeouts(new analyzerPb.AnalyzerResourceOptions.CustomTimeouts());
+  message.setParent(options.parent ?? "");
+  return message;
+}
+
+function providerToProto(provider: AnalyzerProviderResource): analyzerPb.AnalyzerProviderResource {
+  const message = new analyzerPb.AnalyzerProviderResource();
+  message.setUrn(provider.urn);
+  message.setType(provider.type);
+  message.setName(provider.name);
+  message.setProperties(Struct.fromJavaScript(provider.properties as never));
+  return message;
+}
+
+function policyFromProto(policy: analyzerPb.PolicyInfo): PolicyInfo {
+  const schema = policy.getConfigschema();
+  const type = policy.getPolicyType();
+  return {
+    name: policy.getName(),
+    displayName: policy.getDisplayname(),
+    description: policy.getDescription(),
+    enforcementLevel: LEVEL_FROM_PROTO[policy.getEnforcementlevel()] ?? "advisory",
+    policyType:
+      type === analyzerPb.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : type === analyzerPb.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
+    ...(schema
+      ? {
+          configSchema: {
+            properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>,
+            required: schema.getRequiredList(),
+          },
+        }
+      : {}),
+  };
+}
+
+function configEntryFromProto(entry: analyzerPb.PolicyConfig): PolicyConfigEntry {
+  const properties = entry.getProperties()?.toJavaScript();
+  const level = LEVEL_FROM_PROTO[entry.getEnforcementlevel()] ?? "advisory";
+  // proto3 cannot tell "advisory" from "not set": a properties-only initial config keeps the policy's level
+  const levelIsSet = !(level === "advisory" && properties !== undefined);
+  return {
+    ...(levelIsSet ? { enforcementLevel: level } : {}),
+    ...(properties ? { properties: properties as Record<string, unknown> } : {}),
+  };
+}
+
+function diagnosticFromProto(d: analyzerPb.AnalyzeDiagnostic): AnalyzeDiagnostic {
+  const urn = d.getUrn();
+  return {
+    policyName: d.getPolicyname(),
+    policyPackName: d.getPolicypackname(),
+    policyPackVersion: d.getPolicypackversion(),
+    description: d.getDescription(),
+    message: d.getMessage(),
+    enforcementLevel: LEVEL_FROM_PROTO[d.getEnforcementlevel()] ?? "advisory",
+    ...(urn ? { urn } : {}),
+  };
+}
+
+function envNumber(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}

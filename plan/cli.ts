@@ -1,0 +1,147 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { runOfflinePlan } from "./offlinePlan";
+import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
+import { renderJson } from "./report/jsonReport";
+import { renderMarkdown } from "./report/markdownReport";
+import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
+import { renderText } from "./report/textReport";
+
+/** This package's root: the default project and the home of the default policy pack. */
+export const PACKAGE_ROOT = path.resolve(__dirname, "..");
+
+export const FORMATS = ["text", "markdown", "json"] as const;
+export type ReportFormat = (typeof FORMATS)[number];
+
+export const USAGE = `Usage: aml-webservices plan [options]
+
+Evaluate a Pulumi stack offline and run the policy pack on it, as \`pulumi preview --policy-pack\`
+would, with no cloud credentials and no Pulumi CLI. It sees the program and the policy pack,
+not what exists in Azure: it does not replace \`pulumi preview\`.
+
+Options:
+  --stack <name>                 stack to plan (default: dev)
+  --cwd <dir>                    Pulumi TypeScript project to plan: a directory with Pulumi.yaml
+                                 (default: this project)
+  --policy-pack <dir>            policy pack directory (default: this project's policies/)
+  --policy-pack-config <file>    policy pack config JSON
+                                 (default: <policy pack>/config/<stack>.json when it exists)
+  --format <text|markdown|json>  report format (default: text)
+  --out <file>                   write the report to <file> and print a one-line summary
+  -h, --help                     show this help
+
+Exit codes:
+  0  no mandatory policy violation
+  1  at least one mandatory policy violation (as \`pulumi preview\` fails)
+  2  program, config or policy pack error
+`;
+
+export interface PlanCommand {
+  stack: string;
+  projectDir: string;
+  packDir: string;
+  packConfigFile?: string;
+  format: ReportFormat;
+  out?: string;
+}
+
+export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        cwd: { type: "string" },
+        "policy-pack": { type: "string" },
+        "policy-pack-config": { type: "string" },
+        format: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+  const values = parsed.values;
+  if (values.help) return "help";
+  const format = (values.format ?? "text") as ReportFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
+  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out"] as const) {
+    if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
+  }
+  return {
+    stack: values.stack ?? "dev",
+    projectDir: path.resolve(values.cwd ?? PACKAGE_ROOT),
+    packDir: path.resolve(values["policy-pack"] ?? path.join(PACKAGE_ROOT, "policies")),
+    ...(values["policy-pack-config"] ? { packConfigFile: path.resolve(values["policy-pack-config"]) } : {}),
+    format,
+    ...(values.out ? { out: path.resolve(values.out) } : {}),
+  };
+}
+
+export function renderReport(model: PlanModel, format: ReportFormat): string {
+  switch (format) {
+    case "json":
+      return renderJson(model);
+    case "markdown":
+      return renderMarkdown(model);
+    default:
+      return renderText(model);
+  }
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** `aml-webservices plan ...`: returns the exit code (0, 1 or 2). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let command: PlanCommand | "help";
+  try {
+    command = parsePlanArgs(argv);
+  } catch (error) {
+    io.stderr(`error: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === "help") {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const model = await runOfflinePlan({
+      projectDir: command.projectDir,
+      stack: command.stack,
+      packDir: command.packDir,
+      ...(command.packConfigFile ? { packConfigFile: command.packConfigFile } : {}),
+    });
+    const report = renderReport(model, command.format);
+    if (command.out) {
+      mkdirSync(path.dirname(command.out), { recursive: true });
+      writeFileSync(command.out, report);
+      io.stdout(`${summaryLine(model)}; ${command.format} report written to ${command.out}\n`);
+    } else {
+      io.stdout(report);
+    }
+    return exitCodeOf(model);
+  } catch (error) {
+    io.stderr(`error: ${errorMessage(error)}\n`);
+    return 2;
+  }
+}
+
+/** The message of an error, never its stack. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof PlanError) return error.message;
+  if (error instanceof Error) return withoutStackFrames(error.message) || error.name;
+  return String(error);
+}

@@ -1,0 +1,153 @@
+import { display } from "./textReport";
+import {
+  countByType,
+  resourceTree,
+  summaryLine,
+  violationSubject,
+  type PlanModel,
+  type PlannedViolation,
+  type ResourceTreeNode,
+} from "./planModel";
+
+/** Sections longer than this many rows or nodes are collapsed. */
+export const COLLAPSE_AFTER = 15;
+
+/**
+ * The report as a pull-request comment (GitHub-flavoured Markdown): verdict, counts, mandatory
+ * results open, advisory and remediated results and the resource tree collapsed, a Mermaid graph
+ * of dependencies and parents.
+ */
+export function renderMarkdown(model: PlanModel): string {
+  const out: string[] = [];
+  const blocked = model.summary.mandatory > 0;
+  out.push(`### Offline plan: \`${code(model.project)}\` / \`${code(model.stack)}\``);
+  out.push("");
+  out.push(
+    blocked
+      ? `**:x: ${model.summary.mandatory} mandatory policy violation${model.summary.mandatory === 1 ? "" : "s"}:** \`pulumi preview\` with this policy pack would fail.`
+      : "**:white_check_mark: No mandatory policy violations.**",
+  );
+  out.push("");
+  out.push(
+    `> Evaluated offline with preview semantics: the program and the policy pack \`${code(model.policyPack.name)}@${code(model.policyPack.version)}\`, ` +
+      "no cloud access. Computed values are unknown and existing Azure resources are not seen, so this does not replace `pulumi preview`.",
+  );
+  out.push("");
+  out.push("| Resources | Mandatory | Advisory |");
+  out.push("| ---: | ---: | ---: |");
+  out.push(`| ${model.summary.resources} | ${model.summary.mandatory} | ${model.summary.advisory} |`);
+  out.push("");
+
+  const mandatory = model.violations.filter((v) => v.enforcementLevel === "mandatory");
+  const advisory = model.violations.filter((v) => v.enforcementLevel === "advisory");
+  const remediated = model.violations.filter((v) => v.enforcementLevel === "remediate");
+  if (mandatory.length > 0) {
+    out.push("#### Mandatory policy violations");
+    out.push("");
+    out.push(...violationTable(mandatory));
+    out.push("");
+  }
+  if (advisory.length > 0) {
+    out.push(...details(`Advisory policy results (${advisory.length})`, violationTable(advisory)));
+    out.push("");
+  }
+  if (remediated.length > 0) {
+    out.push(...details(`Remediations applied to the plan (${remediated.length})`, violationTable(remediated)));
+    out.push("");
+  }
+
+  const counts = countByType(model.resources);
+  const countTable = ["| Type | Count |", "| --- | ---: |", ...counts.map(([type, count]) => `| \`${code(type)}\` | ${count} |`)];
+  if (counts.length > COLLAPSE_AFTER) out.push(...details(`Resources by type (${counts.length} types)`, countTable));
+  else out.push("#### Resources by type", "", ...countTable);
+  out.push("");
+
+  const treeLines: string[] = [];
+  const walk = (node: ResourceTreeNode, prefix: string, childPrefix: string): void => {
+    treeLines.push(`${prefix}${node.resource.type} ${node.resource.name}${node.resource.protect ? " (protected)" : ""}`);
+    node.children.forEach((child, index) => {
+      const last = index === node.children.length - 1;
+      walk(child, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
+    });
+  };
+  for (const root of resourceTree(model.resources)) walk(root, "", "");
+  out.push(...details(`Resource tree (${model.resources.length})`, fence("text", treeLines)));
+  out.push("");
+
+  const graph = mermaidGraph(model);
+  const graphSection = fence("mermaid", graph);
+  if (model.resources.length > COLLAPSE_AFTER) out.push(...details("Dependency graph", graphSection));
+  else out.push("#### Dependency graph", "", ...graphSection);
+  out.push("");
+
+  const notes = [
+    ...model.programMessages.filter((m) => m.message.trim() !== "").map((m) => `${m.severity}: ${m.message}`),
+    ...model.warnings,
+  ];
+  if (notes.length > 0) {
+    out.push(...details(`Program messages and limits (${notes.length})`, notes.map((n) => `- ${inline(n)}`)));
+    out.push("");
+  }
+
+  out.push(
+    `<sub>${escapeHtml(summaryLine(model))} · policy pack config: ${model.policyPack.configFile ? `\`${code(display(model.policyPack.configFile))}\`` : "none"}</sub>`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * `flowchart LR`: solid arrows from a resource to what it depends on, dotted arrows from a
+ * parent to its children (the stack's own children are left out to keep the graph readable).
+ */
+export function mermaidGraph(model: PlanModel): string[] {
+  const ids = new Map(model.resources.map((r, index) => [r.urn, `r${index}`]));
+  const lines = ["flowchart LR"];
+  for (const r of model.resources) {
+    lines.push(`  ${ids.get(r.urn)}["${mermaidText(r.type)}<br/>${mermaidText(r.name)}"]`);
+  }
+  for (const r of model.resources) {
+    const parent = r.parent ? model.resources.find((p) => p.urn === r.parent) : undefined;
+    if (parent && parent.type !== "pulumi:pulumi:Stack") lines.push(`  ${ids.get(parent.urn)} -.-> ${ids.get(r.urn)}`);
+    for (const dependency of r.dependencies) {
+      const target = ids.get(dependency);
+      if (target) lines.push(`  ${ids.get(r.urn)} --> ${target}`);
+    }
+  }
+  return lines;
+}
+
+function violationTable(violations: PlannedViolation[]): string[] {
+  return [
+    "| Policy | Resource | Message |",
+    "| --- | --- | --- |",
+    ...violations.map((v) => `| \`${code(v.policy)}\` | ${inline(violationSubject(v))} | ${inline(v.message)} |`),
+  ];
+}
+
+function details(summary: string, body: string[]): string[] {
+  return ["<details>", `<summary>${escapeHtml(summary)}</summary>`, "", ...body, "", "</details>"];
+}
+
+function fence(language: string, body: string[]): string[] {
+  const longestRun = Math.max(2, ...body.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
+  const ticks = "`".repeat(longestRun + 1);
+  return [`${ticks}${language}`, ...body, ticks];
+}
+
+/** Text safe in a table cell: no pipes breaking columns, no raw HTML, newlines as <br>. */
+function inline(text: string): string {
+  return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+
+function code(text: string): string {
+  return text.replace(/`/g, "'");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Mermaid label text inside double quotes: entity codes for characters that end or break it. */
+function mermaidText(text: string): string {
+  return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/`/g, "#96;");
+}

@@ -1,0 +1,165 @@
+import type { LoggedMessage } from "../mockRun";
+import type { PolicyEvaluation } from "../policyEvaluation";
+import type { RecordedResource } from "../recordedResource";
+import type { SecretScrubber } from "../secretScrubber";
+import { redact, type WireValue } from "../wireValues";
+
+/** One resource the stack would create, ready to print: inputs redacted, strings scrubbed. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  dependencies: string[];
+  protect: boolean;
+  /** false for components and the stack */
+  custom: boolean;
+  /** inputs (after remediation) with secrets as "[secret]" and unknowns as "(known after apply)" */
+  inputs: Record<string, unknown>;
+}
+
+export interface PlannedViolation {
+  policy: string;
+  enforcementLevel: "mandatory" | "advisory" | "remediate";
+  message: string;
+  urn: string;
+  /** the resource the URN names, when the plan has it */
+  resourceType?: string;
+  resourceName?: string;
+}
+
+/** Everything a report shows; each format renders this and nothing else. */
+export interface PlanModel {
+  stack: string;
+  project: string;
+  projectDir: string;
+  policyPack: { name: string; version: string; dir: string; configFile?: string };
+  resources: PlannedResource[];
+  violations: PlannedViolation[];
+  summary: { resources: number; mandatory: number; advisory: number };
+  /** what the program printed or logged (info and warnings; errors stop the plan) */
+  programMessages: LoggedMessage[];
+  /** limits of this plan worth telling the reader */
+  warnings: string[];
+}
+
+export interface PlanModelInput {
+  stack: string;
+  project: string;
+  projectDir: string;
+  packDir: string;
+  packConfigFile?: string;
+  resources: RecordedResource[];
+  evaluation: PolicyEvaluation;
+  programMessages: LoggedMessage[];
+  warnings: string[];
+  scrubber: SecretScrubber;
+}
+
+const LEVEL_ORDER = { mandatory: 0, advisory: 1, remediate: 2 } as const;
+
+export function buildPlanModel(input: PlanModelInput): PlanModel {
+  const { scrubber, evaluation } = input;
+  const scrub = (text: string): string => scrubber.scrub(text);
+  const order = new Map(input.resources.map((r, index) => [r.urn, index]));
+  const byUrn = new Map(input.resources.map((r) => [r.urn, r]));
+
+  const resources: PlannedResource[] = input.resources.map((r) => ({
+    urn: scrub(r.urn),
+    type: r.type,
+    name: scrub(r.name),
+    parent: r.parent ? scrub(r.parent) : null,
+    dependencies: r.dependencies.map(scrub),
+    protect: r.protect,
+    custom: r.custom,
+    inputs: scrubber.scrubDeep(redact(evaluation.remediatedInputs[r.urn] ?? r.inputs) as Record<string, WireValue>) as Record<
+      string,
+      unknown
+    >,
+  }));
+
+  const violations: PlannedViolation[] = evaluation.results
+    .map((result, index) => ({ result, index }))
+    .sort(
+      (a, b) =>
+        LEVEL_ORDER[a.result.enforcementLevel] - LEVEL_ORDER[b.result.enforcementLevel] ||
+        (order.get(a.result.urn) ?? Infinity) - (order.get(b.result.urn) ?? Infinity) ||
+        a.index - b.index,
+    )
+    .map(({ result }) => {
+      const resource = byUrn.get(result.urn);
+      return {
+        policy: result.policy,
+        enforcementLevel: result.enforcementLevel,
+        message: scrub(result.message),
+        urn: scrub(result.urn),
+        ...(resource ? { resourceType: resource.type, resourceName: scrub(resource.name) } : {}),
+      };
+    });
+
+  return {
+    stack: input.stack,
+    project: input.project,
+    projectDir: input.projectDir,
+    policyPack: {
+      name: evaluation.pack.name,
+      version: evaluation.pack.version,
+      dir: input.packDir,
+      ...(input.packConfigFile ? { configFile: input.packConfigFile } : {}),
+    },
+    resources,
+    violations,
+    summary: {
+      resources: resources.length,
+      mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
+      advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
+    },
+    programMessages: input.programMessages.map((m) => ({ severity: m.severity, message: scrub(m.message) })),
+    warnings: input.warnings.map(scrub),
+  };
+}
+
+/** 0 when no mandatory violation is found, 1 when one is (as `pulumi preview`). */
+export function exitCodeOf(model: PlanModel): 0 | 1 {
+  return model.summary.mandatory > 0 ? 1 : 0;
+}
+
+/** Resource counts by type, most frequent first, then by type name. */
+export function countByType(resources: PlannedResource[]): Array<[type: string, count: number]> {
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+export interface ResourceTreeNode {
+  resource: PlannedResource;
+  children: ResourceTreeNode[];
+}
+
+/** Parent → children, in registration order; resources whose parent is unknown are roots. */
+export function resourceTree(resources: PlannedResource[]): ResourceTreeNode[] {
+  const nodes = new Map(resources.map((resource) => [resource.urn, { resource, children: [] as ResourceTreeNode[] }]));
+  const roots: ResourceTreeNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.resource.parent ? nodes.get(node.resource.parent) : undefined;
+    if (parent) parent.children.push(node);
+    else roots.push(node);
+  }
+  return roots;
+}
+
+/** `type name` of a violation's resource, or its URN. */
+export function violationSubject(violation: PlannedViolation): string {
+  return violation.resourceType ? `${violation.resourceType} ${violation.resourceName}` : violation.urn;
+}
+
+export function summaryLine(model: PlanModel): string {
+  const verdict =
+    model.summary.mandatory > 0
+      ? `blocked: ${model.summary.mandatory} mandatory policy violation${model.summary.mandatory === 1 ? "" : "s"}`
+      : "no mandatory policy violations";
+  return (
+    `${model.project}/${model.stack}: ${model.summary.resources} resource${model.summary.resources === 1 ? "" : "s"}, ` +
+    `${model.summary.mandatory} mandatory, ${model.summary.advisory} advisory (${verdict})`
+  );
+}

@@ -1,0 +1,127 @@
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PlanConfigError } from "../../plan/planErrors";
+import { readPulumiProject, readStackConfig, secretConfigValues, securePlaceholder } from "../../plan/pulumiProject";
+import { LEGACY_PROJECT, ROOT, makeTempDir, removeDir } from "./helpers";
+
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach(removeDir));
+function project(files: Record<string, string>): string {
+  const dir = makeTempDir(files, "aml-plan-project-");
+  tempDirs.push(dir);
+  return dir;
+}
+
+describe("readPulumiProject", () => {
+  it("reads name, runtime, stackConfigDir and the entry point of a project that is not ours", () => {
+    const legacy = readPulumiProject(LEGACY_PROJECT);
+    expect(legacy.name).toBe("legacy-ml");
+    expect(legacy.runtime).toBe("nodejs");
+    expect(legacy.stackConfigDir).toBe(path.join(LEGACY_PROJECT, "config"));
+    expect(legacy.entryPoint).toBe(path.join(LEGACY_PROJECT, "index.ts"));
+  });
+
+  it("reads this project (stackConfigDir: stacks, main: index.ts)", () => {
+    const ours = readPulumiProject(ROOT);
+    expect(ours.name).toBe("aml-webservices");
+    expect(ours.stackConfigDir).toBe(path.join(ROOT, "stacks"));
+    expect(ours.entryPoint).toBe(path.join(ROOT, "index.ts"));
+  });
+
+  it("resolves main as a file, a directory (its package.json main or index), or package.json main", () => {
+    const asFile = project({ "Pulumi.yaml": "name: a\nruntime: nodejs\nmain: src/program.ts\n", "src/program.ts": "" });
+    expect(readPulumiProject(asFile).entryPoint).toBe(path.join(asFile, "src", "program.ts"));
+
+    const asDir = project({ "Pulumi.yaml": "name: b\nruntime: nodejs\nmain: app/\n", "app/index.ts": "" });
+    expect(readPulumiProject(asDir).entryPoint).toBe(path.join(asDir, "app", "index.ts"));
+
+    const fromPackage = project({
+      "Pulumi.yaml": "name: c\nruntime:\n  name: nodejs\n",
+      "package.json": JSON.stringify({ name: "c", main: "bin/run" }),
+      "bin/run.js": "",
+      "index.ts": "",
+    });
+    expect(readPulumiProject(fromPackage).entryPoint).toBe(path.join(fromPackage, "bin", "run.js"));
+
+    const indexJs = project({ "Pulumi.yaml": "name: d\nruntime: nodejs\n", "index.js": "" });
+    expect(readPulumiProject(indexJs).entryPoint).toBe(path.join(indexJs, "index.js"));
+  });
+
+  it("refuses a directory without Pulumi.yaml, another runtime, a missing main or no entry point", () => {
+    const empty = project({});
+    expect(() => readPulumiProject(empty)).toThrow(PlanConfigError);
+    expect(() => readPulumiProject(empty)).toThrow(/no Pulumi.yaml/);
+    expect(() => readPulumiProject(project({ "Pulumi.yaml": "name: py\nruntime: python\n" }))).toThrow(
+      /runtime 'python' is not supported/,
+    );
+    expect(() => readPulumiProject(project({ "Pulumi.yaml": "name: m\nruntime: nodejs\nmain: nowhere.ts\n" }))).toThrow(
+      /main 'nowhere.ts' does not exist/,
+    );
+    expect(() => readPulumiProject(project({ "Pulumi.yaml": "name: n\nruntime: nodejs\n" }))).toThrow(/no entry point/);
+  });
+});
+
+describe("readStackConfig (as the CLI passes config to the program)", () => {
+  const legacy = readPulumiProject(LEGACY_PROJECT);
+
+  it("qualifies keys, keeps scalars as strings, passes objects and arrays as JSON", () => {
+    const stack = readStackConfig(legacy, "legacy");
+    expect(stack.file).toBe(path.join(LEGACY_PROJECT, "config", "Pulumi.legacy.yaml"));
+    expect(stack.config["azure-native:location"]).toBe("westeurope");
+    // a key without a namespace belongs to the project
+    expect(stack.config["legacy-ml:resourceGroupName"]).toBe("rg-legacy-ml");
+    expect(stack.config["resourceGroupName"]).toBeUndefined();
+    expect(stack.config["legacy-ml:replicas"]).toBe("2");
+    expect(JSON.parse(stack.config["legacy-ml:tags"]!)).toEqual(["team=scoring", "costCenter=1234"]);
+  });
+
+  it("turns secure values into secret placeholders, also nested ones (the whole key is then secret)", () => {
+    const stack = readStackConfig(legacy, "legacy");
+    expect(stack.config["legacy-ml:endpointPrimaryKey"]).toBe(securePlaceholder("legacy-ml:endpointPrimaryKey"));
+    expect(JSON.parse(stack.config["legacy-ml:aks"]!)).toEqual({
+      clusterName: "aks-legacy",
+      nodeCount: 3,
+      serviceKey: securePlaceholder("legacy-ml:aks", ["serviceKey"]),
+    });
+    expect(stack.secretKeys).toEqual(["legacy-ml:aks", "legacy-ml:endpointPrimaryKey"]);
+    expect(stack.config["legacy-ml:aks"]).not.toMatch(/v1:/);
+    const secrets = secretConfigValues(stack);
+    expect(secrets).toContain(stack.config["legacy-ml:aks"]);
+    expect(secrets).toContain("secure-placeholder-legacy-ml:aks.serviceKey");
+    expect(secrets).not.toContain("aks-legacy");
+  });
+
+  it("keeps a scalar's source text (1.0, 0x1F, yes) and maps null to an empty string", () => {
+    const dir = project({
+      "Pulumi.yaml": "name: s\nruntime: nodejs\n",
+      "index.ts": "",
+      "Pulumi.x.yaml": "config:\n  s:float: 1.0\n  s:hex: 0x1F\n  s:flag: true\n  s:empty: ~\n  s:quoted: \"007\"\n",
+    });
+    const stack = readStackConfig(readPulumiProject(dir), "x");
+    expect(stack.config).toEqual({ "s:float": "1.0", "s:hex": "0x1F", "s:flag": "true", "s:empty": "", "s:quoted": "007" });
+    expect(stack.secretKeys).toEqual([]);
+  });
+
+  it("applies Pulumi.yaml config defaults and requires typed project keys without one", () => {
+    const dir = project({
+      "Pulumi.yaml":
+        "name: d\nruntime: nodejs\nconfig:\n  region:\n    type: string\n    default: westeurope\n  size:\n    type: integer\n  aws:region: us-east-1\n",
+      "index.ts": "",
+      "Pulumi.ok.yaml": "config:\n  d:size: 3\n",
+      "Pulumi.missing.yaml": "config: {}\n",
+      "Pulumi.wrong.yaml": "config:\n  d:size: big\n",
+    });
+    const parsed = readPulumiProject(dir);
+    expect(readStackConfig(parsed, "ok").config).toEqual({ "d:region": "westeurope", "d:size": "3", "aws:region": "us-east-1" });
+    expect(() => readStackConfig(parsed, "missing")).toThrow(/missing configuration value 'd:size'/);
+    expect(() => readStackConfig(parsed, "wrong")).toThrow(/'d:size' must be of type integer/);
+  });
+
+  it("fails with a config error for a missing stack file or malformed YAML", () => {
+    expect(() => readStackConfig(legacy, "nope")).toThrow(PlanConfigError);
+    expect(() => readStackConfig(legacy, "nope")).toThrow(/no stack file for stack 'nope'.*Pulumi\.nope\.yaml/);
+    const dir = project({ "Pulumi.yaml": "name: y\nruntime: nodejs\n", "index.ts": "", "Pulumi.bad.yaml": "config:\n  y:a: [1,\n" });
+    expect(() => readStackConfig(readPulumiProject(dir), "bad")).toThrow(PlanConfigError);
+    expect(() => readStackConfig(legacy, "../escape")).toThrow(/invalid stack name/);
+  });
+});

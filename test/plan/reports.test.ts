@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import type { PolicyEvaluation, PolicyResult } from "../../plan/policyEvaluation";
+import type { RecordedResource } from "../../plan/recordedResource";
+import { renderJson, toJsonReport } from "../../plan/report/jsonReport";
+import { COLLAPSE_AFTER, mermaidGraph, renderMarkdown } from "../../plan/report/markdownReport";
+import { buildPlanModel, exitCodeOf, type PlanModel } from "../../plan/report/planModel";
+import { renderText } from "../../plan/report/textReport";
+import { SecretScrubber } from "../../plan/secretScrubber";
+import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../plan/wireValues";
+
+const STACK = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev";
+const COMP = "urn:pulumi:dev::proj::my:index:Service::svc";
+const EP = "urn:pulumi:dev::proj::my:index:Service$azure-native:machinelearningservices:OnlineEndpoint::svc-endpoint";
+const RG = "urn:pulumi:dev::proj::azure-native:resources:ResourceGroup::rg";
+const KEY = "Zq8s-very-secret-primary-key";
+const PASSWORD = "hunter2-but-longer";
+
+const resource = (r: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource => ({
+  custom: true,
+  dependencies: [],
+  propertyDependencies: {},
+  protect: false,
+  inputs: {},
+  outputs: {},
+  ...r,
+});
+
+const RESOURCES: RecordedResource[] = [
+  resource({ urn: STACK, type: "pulumi:pulumi:Stack", name: "proj-dev", custom: false }),
+  resource({ urn: RG, type: "azure-native:resources:ResourceGroup", name: "rg", parent: STACK, protect: true, inputs: { resourceGroupName: "rg" } }),
+  resource({ urn: COMP, type: "my:index:Service", name: "svc", parent: STACK, custom: false }),
+  resource({
+    urn: EP,
+    type: "azure-native:machinelearningservices:OnlineEndpoint",
+    name: "svc-endpoint",
+    parent: COMP,
+    dependencies: [RG],
+    inputs: {
+      resourceGroupName: UNKNOWN,
+      // the SDK makes the whole properties object secret when a key is
+      properties: { [SIG_KEY]: SECRET_SIG, value: { authMode: "Key", keys: { primaryKey: KEY } } },
+      tags: { password: { [SIG_KEY]: SECRET_SIG, value: PASSWORD } },
+    },
+  }),
+];
+
+const result = (r: Partial<PolicyResult> & Pick<PolicyResult, "policy" | "enforcementLevel" | "message" | "urn">): PolicyResult => ({
+  policyPack: "pack",
+  policyPackVersion: "1.0.0",
+  description: "",
+  stage: "analyze",
+  ...r,
+});
+
+const EVALUATION: PolicyEvaluation = {
+  pack: { name: "pack", version: "1.0.0", displayName: "" },
+  policies: [],
+  config: {},
+  remediatedInputs: { [RG]: { resourceGroupName: "rg", tags: { managedBy: "plan" } } },
+  results: [
+    result({ policy: "advice", enforcementLevel: "advisory", message: "consider | this\nsecond line", urn: EP }),
+    result({ policy: "tagging", enforcementLevel: "remediate", message: "tagged", urn: RG, stage: "remediate" }),
+    result({ policy: "quoting", enforcementLevel: "mandatory", message: `key ${KEY} and password ${PASSWORD} with authMode Key`, urn: EP }),
+    result({ policy: "stack-rule", enforcementLevel: "mandatory", message: "<b>too many</b>", urn: STACK, stage: "analyzeStack" }),
+  ],
+};
+
+function model(resources = RESOURCES, evaluation = EVALUATION): PlanModel {
+  const scrubber = new SecretScrubber();
+  for (const r of resources) scrubber.addSecretsIn(r.inputs);
+  return buildPlanModel({
+    stack: "dev",
+    project: "proj",
+    projectDir: "/work/proj",
+    packDir: "/work/proj/policies",
+    packConfigFile: "/work/proj/policies/config/dev.json",
+    resources,
+    evaluation,
+    programMessages: [{ severity: "warning", message: "careful" }],
+    warnings: ["secret config is not decrypted"],
+    scrubber,
+  });
+}
+
+describe("the plan model", () => {
+  it("orders results mandatory first, then advisory, then remediations, each in registration order", () => {
+    const m = model();
+    expect(m.violations.map((v) => [v.enforcementLevel, v.policy])).toEqual([
+      ["mandatory", "stack-rule"],
+      ["mandatory", "quoting"],
+      ["advisory", "advice"],
+      ["remediate", "tagging"],
+    ]);
+    expect(m.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1 });
+    expect(exitCodeOf(m)).toBe(1);
+    expect(exitCodeOf(model(RESOURCES, { ...EVALUATION, results: EVALUATION.results.filter((r) => r.enforcementLevel !== "mandatory") }))).toBe(0);
+  });
+
+  it("shows inputs after remediation, with secrets and unknowns redacted", () => {
+    const m = model();
+    expect(m.resources.find((r) => r.urn === RG)!.inputs).toEqual({ resourceGroupName: "rg", tags: { managedBy: "plan" } });
+    expect(m.resources.find((r) => r.urn === EP)!.inputs).toEqual({
+      resourceGroupName: "(known after apply)",
+      properties: "[secret]",
+      tags: { password: "[secret]" },
+    });
+  });
+
+  it("scrubs secret plaintexts quoted in messages, but keeps the readable parts of a secret object", () => {
+    const message = model().violations.find((v) => v.policy === "quoting")!.message;
+    expect(message).toBe("key [secret] and password [secret] with authMode Key");
+  });
+});
+
+describe("text report", () => {
+  const text = renderText(model());
+
+  it("draws the resource tree parent → children as `type name`", () => {
+    expect(text).toContain(
+      [
+        "Resources (4):",
+        "  pulumi:pulumi:Stack proj-dev",
+        "  ├─ azure-native:resources:ResourceGroup rg (protected)",
+        "  └─ my:index:Service svc",
+        "     └─ azure-native:machinelearningservices:OnlineEndpoint svc-endpoint",
+      ].join("\n"),
+    );
+  });
+
+  it("counts resources by type", () => {
+    expect(text).toMatch(/Resources by type:\n(\s+1\s+\S+\n){4}/);
+    expect(text).toMatch(/^\s+1\s+azure-native:machinelearningservices:OnlineEndpoint$/m);
+  });
+
+  it("groups policy results by level, mandatory first, with policy, resource and message", () => {
+    const mandatory = text.indexOf("Mandatory (2):");
+    const advisory = text.indexOf("Advisory (1):");
+    const remediated = text.indexOf("Remediated (applied to the plan) (1):");
+    expect(mandatory).toBeGreaterThan(0);
+    expect(advisory).toBeGreaterThan(mandatory);
+    expect(remediated).toBeGreaterThan(advisory);
+    expect(text).toContain(
+      "    - [mandatory] quoting  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint)\n        key [secret] and password [secret] with authMode Key",
+    );
+    expect(text).toContain("        consider | this\n        second line");
+  });
+
+  it("ends with a summary line", () => {
+    expect(text.trimEnd().split("\n").pop()).toBe(
+      "Summary: proj/dev: 4 resources, 2 mandatory, 1 advisory (blocked: 2 mandatory policy violations)",
+    );
+    expect(text).toContain("warning: careful");
+    expect(text).toContain("does not replace `pulumi preview`");
+  });
+
+  it("never prints a secret", () => {
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain(PASSWORD);
+  });
+});
+
+describe("markdown report", () => {
+  const md = renderMarkdown(model());
+
+  it("has a verdict, a table of counts and the mandatory results open", () => {
+    expect(md).toMatch(/^### Offline plan: `proj` \/ `dev`/);
+    expect(md).toContain("2 mandatory policy violations");
+    expect(md).toContain("| Resources | Mandatory | Advisory |\n| ---: | ---: | ---: |\n| 4 | 2 | 1 |");
+    expect(md).toContain("#### Mandatory policy violations");
+    expect(md).toContain("| `stack-rule` | pulumi:pulumi:Stack proj-dev | &lt;b&gt;too many&lt;/b&gt; |");
+    expect(md).toContain("does not replace `pulumi preview`");
+  });
+
+  it("collapses advisory results, remediations and the resource tree; escapes table cells", () => {
+    expect(md).toMatch(/<details>\n<summary>Advisory policy results \(1\)<\/summary>\n\n\| Policy/);
+    expect(md).toContain("consider \\| this<br>second line");
+    expect(md).toContain("<summary>Remediations applied to the plan (1)</summary>");
+    expect(md).toMatch(/<summary>Resource tree \(4\)<\/summary>\n\n```+text\n/);
+  });
+
+  it("draws a Mermaid graph of dependencies (solid) and parents (dotted) with safe node ids", () => {
+    expect(md).toMatch(/```+mermaid\nflowchart LR\n/);
+    const graph = mermaidGraph(model());
+    expect(graph).toContain('  r3["azure-native:machinelearningservices:OnlineEndpoint<br/>svc-endpoint"]');
+    expect(graph).toContain("  r3 --> r1"); // endpoint depends on the resource group
+    expect(graph).toContain("  r2 -.-> r3"); // component is the endpoint's parent
+    expect(graph.join("\n")).not.toContain("r0 -.->"); // the stack's children are not drawn as parent edges
+    for (const line of graph.slice(1)) expect(line).toMatch(/^  (r\d+\[".*"\]|r\d+ (-->|-\.->) r\d+)$/);
+  });
+
+  it("escapes quotes and brackets in Mermaid labels", () => {
+    const odd = resource({ urn: "urn:pulumi:dev::proj::x:y:Z::a\"b<c>", type: "x:y:Z", name: 'a"b<c>', parent: STACK });
+    const graph = mermaidGraph(model([...RESOURCES, odd], { ...EVALUATION, results: [] }));
+    expect(graph).toContain('  r4["x:y:Z<br/>a#quot;b#lt;c#gt;"]');
+  });
+
+  it("collapses the graph of a large stack", () => {
+    const many = Array.from({ length: COLLAPSE_AFTER + 1 }, (_, i) =>
+      resource({ urn: `urn:pulumi:dev::proj::random:index/randomUuid:RandomUuid::u${i}`, type: "random:index/randomUuid:RandomUuid", name: `u${i}`, parent: STACK }),
+    );
+    const large = renderMarkdown(model([RESOURCES[0]!, ...many], { ...EVALUATION, results: [] }));
+    expect(large).toContain("<summary>Dependency graph</summary>");
+    expect(large).toContain("No mandatory policy violations");
+  });
+
+  it("never prints a secret", () => {
+    expect(md).not.toContain(KEY);
+    expect(md).not.toContain(PASSWORD);
+  });
+});
+
+describe("json report", () => {
+  const json = JSON.parse(renderJson(model())) as ReturnType<typeof toJsonReport>;
+
+  it("has exactly the documented shape", () => {
+    expect(Object.keys(json)).toEqual(["stack", "project", "resources", "violations", "summary"]);
+    expect(json.stack).toBe("dev");
+    expect(json.project).toBe("proj");
+    for (const r of json.resources) {
+      expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "dependencies", "protect", "inputs"]);
+    }
+    for (const v of json.violations) expect(Object.keys(v)).toEqual(["policy", "enforcementLevel", "message", "urn"]);
+    expect(Object.keys(json.summary)).toEqual(["resources", "mandatory", "advisory"]);
+    expect(json.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1 });
+  });
+
+  it("carries parent, dependencies, protect and redacted inputs", () => {
+    expect(json.resources[0]).toMatchObject({ urn: STACK, parent: null, protect: false });
+    expect(json.resources[1]).toMatchObject({ urn: RG, parent: STACK, protect: true });
+    expect(json.resources[3]).toEqual({
+      urn: EP,
+      type: "azure-native:machinelearningservices:OnlineEndpoint",
+      name: "svc-endpoint",
+      parent: COMP,
+      dependencies: [RG],
+      protect: false,
+      inputs: { resourceGroupName: "(known after apply)", properties: "[secret]", tags: { password: "[secret]" } },
+    });
+    expect(json.violations[0]).toEqual({ policy: "stack-rule", enforcementLevel: "mandatory", message: "<b>too many</b>", urn: STACK });
+  });
+
+  it("never prints a secret", () => {
+    const raw = renderJson(model());
+    expect(raw).not.toContain(KEY);
+    expect(raw).not.toContain(PASSWORD);
+  });
+});
