@@ -80,6 +80,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   readonly kubernetesProvider: KubernetesProvider;
   readonly namespace: Namespace;
   readonly compute: machinelearningservices.Compute;
+  /** The compute's ARM id, built from names so that it stays known during preview; depend on `compute` too. */
   readonly computeId: pulumi.Output<string>;
   readonly computeName: pulumi.Output<string>;
 
@@ -188,7 +189,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.extension, this.namespace] },
     );
-    this.computeId = this.compute.id;
+    this.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
     this.computeName = this.compute.name;
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
   }

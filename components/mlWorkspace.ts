@@ -48,6 +48,11 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly resourceGroupName: pulumi.Output<string>;
   readonly workspaceName: pulumi.Output<string>;
   readonly workspaceId: pulumi.Output<string>;
+  /**
+   * The workspace's ARM id built from its names, which stays known during preview where `workspaceId`
+   * does not. Resources that use it must also depend on `workspace`.
+   */
+  readonly workspaceArmId: pulumi.Output<string>;
   readonly subscriptionId: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -152,6 +157,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.resourceGroupName = resourceGroupName;
     this.workspaceName = this.workspace.name;
     this.workspaceId = this.workspace.id;
+    this.workspaceArmId = pulumi.interpolate`/subscriptions/${this.subscriptionId}/resourceGroups/${names.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${names.mlWorkspace}`;
     this.registerOutputs({
       resourceGroupName: this.resourceGroupName,
       workspaceName: this.workspaceName,

@@ -126,10 +126,15 @@ export class ModelWebService extends pulumi.ComponentResource {
       properties,
     };
     // Traffic is owned by the `traffic` resource below; keep it when the endpoint itself changes.
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, ignoreChanges: ["properties.traffic"] });
+    const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
+      parent: this,
+      ignoreChanges: ["properties.traffic"],
+      dependsOn: onCompute,
+    });
 
-    const model = resolveAssetReference(args.model, "models", workspace.workspaceId);
-    const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceId) : undefined;
+    const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
+    const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
     const common = { model, ...(environmentId ? { environmentId } : {}), scaleSettings: { scaleType: "Default" as const }, appInsightsEnabled: true };
     this.deployment = new machinelearningservices.OnlineDeployment(
       `${name}-deployment`,
@@ -153,7 +158,7 @@ export class ModelWebService extends pulumi.ComponentResource {
     this.traffic = new machinelearningservices.OnlineEndpoint(
       `${name}-traffic`,
       { ...endpointArgs, properties: pulumi.output(properties).apply((current) => ({ ...current, traffic: { [DEPLOYMENT_NAME]: 100 } })) },
-      { parent: this, dependsOn: [this.deployment], retainOnDelete: true },
+      { parent: this, dependsOn: [this.deployment, ...onCompute], retainOnDelete: true },
     );
 
     this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
