@@ -14,7 +14,8 @@ export interface JsonReport {
     inputs: Record<string, unknown>;
   }>;
   violations: Array<{ policy: string; enforcementLevel: string; message: string; urn: string }>;
-  summary: { resources: number; mandatory: number; advisory: number };
+  /** advisory excludes the checks deferred to update (values unknown during preview), which `deferred` counts */
+  summary: { resources: number; mandatory: number; advisory: number; deferred: number };
 }
 
 export function toJsonReport(model: PlanModel): JsonReport {

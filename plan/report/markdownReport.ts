@@ -14,8 +14,8 @@ export const COLLAPSE_AFTER = 15;
 
 /**
  * The report as a pull-request comment (GitHub-flavoured Markdown): verdict, counts, mandatory
- * results open, advisory and remediated results and the resource tree collapsed, a Mermaid graph
- * of dependencies and parents.
+ * results open, advisory results, checks deferred to update, remediations and the resource tree
+ * collapsed, a Mermaid graph of dependencies and parents.
  */
 export function renderMarkdown(model: PlanModel): string {
   const out: string[] = [];
@@ -33,13 +33,14 @@ export function renderMarkdown(model: PlanModel): string {
       "no cloud access. Computed values are unknown and existing Azure resources are not seen, so this does not replace `pulumi preview`.",
   );
   out.push("");
-  out.push("| Resources | Mandatory | Advisory |");
-  out.push("| ---: | ---: | ---: |");
-  out.push(`| ${model.summary.resources} | ${model.summary.mandatory} | ${model.summary.advisory} |`);
+  out.push("| Resources | Mandatory | Advisory | Deferred to update |");
+  out.push("| ---: | ---: | ---: | ---: |");
+  out.push(`| ${model.summary.resources} | ${model.summary.mandatory} | ${model.summary.advisory} | ${model.summary.deferred} |`);
   out.push("");
 
   const mandatory = model.violations.filter((v) => v.enforcementLevel === "mandatory");
-  const advisory = model.violations.filter((v) => v.enforcementLevel === "advisory");
+  const advisory = model.violations.filter((v) => v.enforcementLevel === "advisory" && !v.deferredToUpdate);
+  const deferred = model.violations.filter((v) => v.deferredToUpdate);
   const remediated = model.violations.filter((v) => v.enforcementLevel === "remediate");
   if (mandatory.length > 0) {
     out.push("#### Mandatory policy violations");
@@ -49,6 +50,10 @@ export function renderMarkdown(model: PlanModel): string {
   }
   if (advisory.length > 0) {
     out.push(...details(`Advisory policy results (${advisory.length})`, violationTable(advisory)));
+    out.push("");
+  }
+  if (deferred.length > 0) {
+    out.push(...details(`Checks deferred to update: values unknown during preview (${deferred.length})`, violationTable(deferred)));
     out.push("");
   }
   if (remediated.length > 0) {

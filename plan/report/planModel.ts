@@ -23,6 +23,8 @@ export interface PlannedViolation {
   enforcementLevel: "mandatory" | "advisory" | "remediate";
   message: string;
   urn: string;
+  /** an advisory "can't run during preview": the policy needs a value known only at update */
+  deferredToUpdate: boolean;
   /** the resource the URN names, when the plan has it */
   resourceType?: string;
   resourceName?: string;
@@ -36,7 +38,8 @@ export interface PlanModel {
   policyPack: { name: string; version: string; dir: string; configFile?: string };
   resources: PlannedResource[];
   violations: PlannedViolation[];
-  summary: { resources: number; mandatory: number; advisory: number };
+  /** advisory excludes the checks deferred to update, which `deferred` counts */
+  summary: { resources: number; mandatory: number; advisory: number; deferred: number };
   /** what the program printed or logged (info and warnings; errors stop the plan) */
   programMessages: LoggedMessage[];
   /** limits of this plan worth telling the reader */
@@ -54,6 +57,14 @@ export interface PlanModelInput {
   programMessages: LoggedMessage[];
   warnings: string[];
   scrubber: SecretScrubber;
+}
+
+/** How the policy SDK reports a policy or remediation that read a value unknown during preview. */
+const DEFERRED_TO_UPDATE = /^can't run (?:policy|remediation) '[^']*' from policy pack '[^']*' during preview: /;
+
+/** The reason a deferred check gives, without the SDK's prefix. */
+export function deferralReason(violation: PlannedViolation): string {
+  return violation.message.replace(DEFERRED_TO_UPDATE, "");
 }
 
 const LEVEL_ORDER = { mandatory: 0, advisory: 1, remediate: 2 } as const;
@@ -92,6 +103,7 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
         policy: result.policy,
         enforcementLevel: result.enforcementLevel,
         message: scrub(result.message),
+        deferredToUpdate: result.enforcementLevel === "advisory" && DEFERRED_TO_UPDATE.test(result.message),
         urn: scrub(result.urn),
         ...(resource ? { resourceType: resource.type, resourceName: scrub(resource.name) } : {}),
       };
@@ -112,7 +124,8 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
     summary: {
       resources: resources.length,
       mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
-      advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
+      advisory: violations.filter((v) => v.enforcementLevel === "advisory" && !v.deferredToUpdate).length,
+      deferred: violations.filter((v) => v.deferredToUpdate).length,
     },
     programMessages: input.programMessages.map((m) => ({ severity: m.severity, message: scrub(m.message) })),
     warnings: input.warnings.map(scrub),
@@ -160,6 +173,8 @@ export function summaryLine(model: PlanModel): string {
       : "no mandatory policy violations";
   return (
     `${model.project}/${model.stack}: ${model.summary.resources} resource${model.summary.resources === 1 ? "" : "s"}, ` +
-    `${model.summary.mandatory} mandatory, ${model.summary.advisory} advisory (${verdict})`
+    `${model.summary.mandatory} mandatory, ${model.summary.advisory} advisory` +
+    (model.summary.deferred > 0 ? `, ${model.summary.deferred} deferred to update` : "") +
+    ` (${verdict})`
   );
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import {
   countByType,
+  deferralReason,
   resourceTree,
   summaryLine,
   violationSubject,
@@ -15,7 +16,7 @@ const GROUPS: Array<{ level: PlannedViolation["enforcementLevel"]; title: string
   { level: "remediate", title: "Remediated (applied to the plan)" },
 ];
 
-/** The terminal report: resource tree, counts by type, policy results (mandatory first), summary. */
+/** The terminal report: resource tree, counts by type, policy results (mandatory first, deferred checks last), summary. */
 export function renderText(model: PlanModel): string {
   const lines: string[] = [];
   lines.push(`Offline plan of project ${model.project}, stack ${model.stack}`);
@@ -47,13 +48,19 @@ export function renderText(model: PlanModel): string {
   lines.push(`Policy results (${model.policyPack.name}@${model.policyPack.version}):`);
   if (model.violations.length === 0) lines.push("  none");
   for (const group of GROUPS) {
-    const violations = model.violations.filter((v) => v.enforcementLevel === group.level);
+    const violations = model.violations.filter((v) => v.enforcementLevel === group.level && !v.deferredToUpdate);
     if (violations.length === 0) continue;
     lines.push(`  ${group.title} (${violations.length}):`);
     for (const violation of violations) {
       lines.push(`    - [${violation.enforcementLevel}] ${violation.policy}  (${violationSubject(violation)})`);
       for (const messageLine of violation.message.split("\n")) lines.push(`        ${messageLine}`.trimEnd());
     }
+  }
+
+  const deferred = model.violations.filter((v) => v.deferredToUpdate);
+  if (deferred.length > 0) {
+    lines.push(`  Deferred to update (${deferred.length}): these checks need values unknown during preview`);
+    for (const violation of deferred) lines.push(`    - ${violation.policy}  (${violationSubject(violation)}): ${deferralReason(violation)}`);
   }
 
   const messages = model.programMessages.filter((m) => m.message.trim() !== "");

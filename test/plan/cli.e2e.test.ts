@@ -95,12 +95,15 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     const at = (level: string): string[] => report.violations.filter((v) => v.enforcementLevel === level).map((v) => v.policy).sort();
     // fixture-max-resources is advisory with maximum 100 by default: config/legacy.json makes it mandatory with 3
     expect(at("mandatory")).toEqual(["fixture-legacy-dual-auth", "fixture-max-resources"]);
-    // the mandatory rule that reads a value unknown in preview does not block: it is advisory "during preview"
+    // the mandatory rule that reads a value unknown in preview does not block: the engine reports it advisory
+    // "can't run ... during preview", listed as such but counted as deferred to update, not advisory
     expect(at("advisory")).toEqual(["fixture-deployment-endpoint-name", "fixture-keys-with-token-auth", "fixture-quotes-key"]);
-    expect(report.violations.find((v) => v.policy === "fixture-deployment-endpoint-name")!.message).toMatch(/during preview/);
+    expect(report.violations.find((v) => v.policy === "fixture-deployment-endpoint-name")!.message).toMatch(
+      /^can't run policy 'fixture-deployment-endpoint-name' from policy pack 'minimal-pack@v0\.0\.1' during preview: \S/,
+    );
     // disabled by config/legacy.json
     expect(report.violations.map((v) => v.policy)).not.toContain("fixture-always-disabled");
-    expect(report.summary).toEqual({ resources: report.resources.length, mandatory: 2, advisory: 3 });
+    expect(report.summary).toEqual({ resources: report.resources.length, mandatory: 2, advisory: 2, deferred: 1 });
     const dual = report.violations.find((v) => v.policy === "fixture-legacy-dual-auth")!;
     expect(dual.urn).toBe("urn:pulumi:legacy::legacy-ml::pulumi:pulumi:Stack$azure-native:machinelearningservices/v20210401:AKSService::legacy-aks");
   });
@@ -133,16 +136,23 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     expect(out).toMatch(/\n  [├└]─ legacyml:scoring:ScoringService scoring\n  │  ├─ azure-native:machinelearningservices:OnlineEndpoint scoring-endpoint\n  │  └─ azure-native:machinelearningservices:OnlineDeployment scoring-blue\n/);
     expect(out).toMatch(/^\s+1\s+azure-native:machinelearningservices\/v20210401:AKSService$/m);
     expect(out.indexOf("Mandatory (2):")).toBeGreaterThan(0);
-    expect(out.indexOf("Mandatory (2):")).toBeLessThan(out.indexOf("Advisory (3):"));
+    expect(out.indexOf("Mandatory (2):")).toBeLessThan(out.indexOf("Advisory (2):"));
     expect(out).toContain("[mandatory] fixture-legacy-dual-auth  (azure-native:machinelearningservices/v20210401:AKSService legacy-aks)");
-    expect(out.trimEnd().split("\n").pop()).toMatch(/^Summary: legacy-ml\/legacy: 8 resources, 2 mandatory, 3 advisory/);
+    expect(out.indexOf("Deferred to update (1): these checks need values unknown during preview\n")).toBeGreaterThan(
+      out.indexOf("Remediated (applied to the plan) (1):"),
+    );
+    expect(out).toMatch(/^    - fixture-deployment-endpoint-name  \(azure-native:machinelearningservices:OnlineDeployment scoring-blue\): \S.*\.endpointName/m);
+    expect(out).not.toContain("[advisory] fixture-deployment-endpoint-name");
+    expect(out).not.toContain("can't run policy");
+    expect(out.trimEnd().split("\n").pop()).toMatch(/^Summary: legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred to update \(/);
   });
 
   it("markdown: a PR comment with counts, collapsed sections and a Mermaid graph", () => {
     const out = markdown.stdout;
     expect(out).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
-    expect(out).toContain("| 8 | 2 | 3 |");
-    expect(out).toContain("<summary>Advisory policy results (3)</summary>");
+    expect(out).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 8 | 2 | 2 | 1 |\n");
+    expect(out).toContain("<summary>Advisory policy results (2)</summary>");
+    expect(out).toContain("<summary>Checks deferred to update: values unknown during preview (1)</summary>");
     expect(out).toContain("<summary>Resource tree (8)</summary>");
     expect(out).toMatch(/```+mermaid\nflowchart LR\n/);
   });
@@ -319,7 +329,7 @@ describe("--out", () => {
     const result = await runCli([...legacy, "--policy-pack", MINIMAL_PACK, "--format", "markdown", "--out", out]);
     expect(result.code).toBe(1);
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
-    expect(result.stdout).toMatch(/^legacy-ml\/legacy: 8 resources, 2 mandatory, 3 advisory .*markdown report written to /);
+    expect(result.stdout).toMatch(/^legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred to update \(.*markdown report written to /);
     expect(readFileSync(out, "utf8")).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
   });
 

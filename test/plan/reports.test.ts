@@ -91,7 +91,8 @@ describe("the plan model", () => {
       ["advisory", "advice"],
       ["remediate", "tagging"],
     ]);
-    expect(m.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1 });
+    expect(m.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
+    expect(m.violations.map((v) => v.deferredToUpdate)).toEqual([false, false, false, false]);
     expect(exitCodeOf(m)).toBe(1);
     expect(exitCodeOf(model(RESOURCES, { ...EVALUATION, results: EVALUATION.results.filter((r) => r.enforcementLevel !== "mandatory") }))).toBe(0);
   });
@@ -143,6 +144,7 @@ describe("text report", () => {
       "    - [mandatory] quoting  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint)\n        key [secret] and password [secret] with authMode Key",
     );
     expect(text).toContain("        consider | this\n        second line");
+    expect(text).not.toContain("Deferred to update");
   });
 
   it("ends with a summary line", () => {
@@ -165,7 +167,7 @@ describe("markdown report", () => {
   it("has a verdict, a table of counts and the mandatory results open", () => {
     expect(md).toMatch(/^### Offline plan: `proj` \/ `dev`/);
     expect(md).toContain("2 mandatory policy violations");
-    expect(md).toContain("| Resources | Mandatory | Advisory |\n| ---: | ---: | ---: |\n| 4 | 2 | 1 |");
+    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 4 | 2 | 1 | 0 |\n");
     expect(md).toContain("#### Mandatory policy violations");
     expect(md).toContain("| `stack-rule` | pulumi:pulumi:Stack proj-dev | &lt;b&gt;too many&lt;/b&gt; |");
     expect(md).toContain("does not replace `pulumi preview`");
@@ -176,6 +178,7 @@ describe("markdown report", () => {
     expect(md).toContain("consider \\| this<br>second line");
     expect(md).toContain("<summary>Remediations applied to the plan (1)</summary>");
     expect(md).toMatch(/<summary>Resource tree \(4\)<\/summary>\n\n```+text\n/);
+    expect(md).not.toContain("Checks deferred to update");
   });
 
   it("draws a Mermaid graph of dependencies (solid) and parents (dotted) with safe node ids", () => {
@@ -220,8 +223,8 @@ describe("json report", () => {
       expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "dependencies", "protect", "inputs"]);
     }
     for (const v of json.violations) expect(Object.keys(v)).toEqual(["policy", "enforcementLevel", "message", "urn"]);
-    expect(Object.keys(json.summary)).toEqual(["resources", "mandatory", "advisory"]);
-    expect(json.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1 });
+    expect(Object.keys(json.summary)).toEqual(["resources", "mandatory", "advisory", "deferred"]);
+    expect(json.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
   });
 
   it("carries parent, dependencies, protect and redacted inputs", () => {
@@ -243,5 +246,101 @@ describe("json report", () => {
     const raw = renderJson(model());
     expect(raw).not.toContain(KEY);
     expect(raw).not.toContain(PASSWORD);
+  });
+});
+
+describe("checks deferred to update (the SDK's \"can't run ... during preview\")", () => {
+  const PREFIX = "can't run policy 'needs-compute' from policy pack 'pack@v1.0.0' during preview: ";
+  const REASON = "string value at .properties.compute can't be known during preview";
+  const DEFERRED: PolicyEvaluation = {
+    ...EVALUATION,
+    results: [
+      result({ policy: "needs-compute", enforcementLevel: "advisory", message: PREFIX + REASON, urn: EP }),
+      result({ policy: "advice", enforcementLevel: "advisory", message: "consider this", urn: EP }),
+      result({ policy: "tagging", enforcementLevel: "remediate", message: "tagged", urn: RG, stage: "remediate" }),
+    ],
+  };
+  const m = model(RESOURCES, DEFERRED);
+  const text = renderText(m);
+  const md = renderMarkdown(m);
+  const json = JSON.parse(renderJson(m)) as ReturnType<typeof toJsonReport>;
+
+  it("counts them apart from advisory results, and they do not block", () => {
+    expect(m.violations.map((v) => [v.policy, v.deferredToUpdate])).toEqual([
+      ["needs-compute", true],
+      ["advice", false],
+      ["tagging", false],
+    ]);
+    expect(m.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1 });
+    expect(exitCodeOf(m)).toBe(0);
+  });
+
+  it("also defers a remediation that could not run during preview", () => {
+    const remediation = model(RESOURCES, {
+      ...EVALUATION,
+      results: [
+        result({
+          policy: "tagging",
+          enforcementLevel: "advisory",
+          message: `can't run remediation 'tagging' from policy pack 'pack@v1.0.0' during preview: ${REASON}`,
+          urn: RG,
+          stage: "remediate",
+        }),
+      ],
+    });
+    expect(remediation.summary).toEqual({ resources: 4, mandatory: 0, advisory: 0, deferred: 1 });
+    expect(renderText(remediation)).toContain(`tagging  (azure-native:resources:ResourceGroup rg): ${REASON}`);
+  });
+
+  it("only advisory results that start with the SDK's prefix are deferred", () => {
+    const other = model(RESOURCES, {
+      ...EVALUATION,
+      results: [
+        result({ policy: "strict", enforcementLevel: "mandatory", message: "can't run policy 'strict' from policy pack 'pack@v1.0.0' during preview: x", urn: EP }),
+        result({ policy: "known", enforcementLevel: "mandatory", message: "authMode is known during preview and is Key", urn: EP }),
+        result({ policy: "mentions", enforcementLevel: "advisory", message: `note: ${PREFIX}${REASON}`, urn: EP }),
+      ],
+    });
+    expect(other.violations.every((v) => !v.deferredToUpdate)).toBe(true);
+    expect(other.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
+  });
+
+  it("text: their own group after the others, prefix stripped, not listed under Advisory", () => {
+    const advisory = text.indexOf("  Advisory (1):\n");
+    const remediated = text.indexOf("  Remediated (applied to the plan) (1):\n");
+    const deferred = text.indexOf("  Deferred to update (1): these checks need values unknown during preview\n");
+    expect(advisory).toBeGreaterThan(0);
+    expect(remediated).toBeGreaterThan(advisory);
+    expect(deferred).toBeGreaterThan(remediated);
+    expect(text).toContain(
+      `  Deferred to update (1): these checks need values unknown during preview\n    - needs-compute  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint): ${REASON}\n`,
+    );
+    expect(text.slice(advisory, remediated)).not.toContain("needs-compute");
+    expect(text).not.toContain("can't run policy");
+    expect(text.trimEnd().split("\n").pop()).toBe(
+      "Summary: proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred to update (no mandatory policy violations)",
+    );
+  });
+
+  it("markdown: a 4th count column and a collapsed section of their own", () => {
+    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 4 | 0 | 1 | 1 |\n");
+    const advisory = md.indexOf("<details>\n<summary>Advisory policy results (1)</summary>\n");
+    const deferred = md.indexOf("<details>\n<summary>Checks deferred to update: values unknown during preview (1)</summary>\n\n| Policy | Resource | Message |\n");
+    expect(advisory).toBeGreaterThan(0);
+    expect(deferred).toBeGreaterThan(advisory);
+    const advisorySection = md.slice(advisory, md.indexOf("</details>", advisory));
+    expect(advisorySection).toContain("| `advice` |");
+    expect(advisorySection).not.toContain("needs-compute");
+    const deferredSection = md.slice(deferred, md.indexOf("</details>", deferred));
+    expect(deferredSection).toContain("| `needs-compute` | azure-native:machinelearningservices:OnlineEndpoint svc-endpoint |");
+    expect(deferredSection).toContain(REASON);
+    expect(md).toContain("<sub>proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred to update (no mandatory policy violations)");
+  });
+
+  it("json: still lists them as the engine reports them (advisory), counted in summary.deferred", () => {
+    expect(json.violations).toContainEqual({ policy: "needs-compute", enforcementLevel: "advisory", message: PREFIX + REASON, urn: EP });
+    for (const v of json.violations) expect(Object.keys(v)).toEqual(["policy", "enforcementLevel", "message", "urn"]);
+    expect(json.violations.filter((v) => v.enforcementLevel === "advisory")).toHaveLength(2);
+    expect(json.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1 });
   });
 });
