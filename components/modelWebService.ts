@@ -2,11 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
+import * as resources from "@pulumi/azure-native/resources";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import type { AksInferenceCluster } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, unsupportedAuthReason, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
+import { endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
@@ -83,8 +85,8 @@ export class ModelWebService extends pulumi.ComponentResource {
   readonly authMode: EndpointAuthMode;
   readonly endpoint: machinelearningservices.OnlineEndpoint;
   readonly deployment: machinelearningservices.OnlineDeployment;
-  /** Sets the endpoint's traffic once the deployment exists; see README "Traffic". */
-  readonly traffic: machinelearningservices.OnlineEndpoint;
+  /** An ARM deployment that sets the endpoint's traffic once the deployment exists; see README "Traffic". */
+  readonly traffic: resources.Deployment;
   readonly scoringUri: pulumi.Output<string>;
   /** Key endpoints: the keys Azure holds now, always secret. */
   readonly keys?: pulumi.Output<EndpointKeys>;
@@ -125,13 +127,8 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       properties,
     };
-    // Traffic is owned by the `traffic` resource below; keep it when the endpoint itself changes.
     const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
-      parent: this,
-      ignoreChanges: ["properties.traffic"],
-      dependsOn: onCompute,
-    });
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, dependsOn: onCompute });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
@@ -150,15 +147,31 @@ export class ModelWebService extends pulumi.ComponentResource {
             ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
             : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_KUBERNETES_INSTANCE_TYPE, ...common },
       },
-      parent,
+      // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
+      { parent: this, deletedWith: this.endpoint },
     );
 
-    // Azure refuses traffic for a deployment that does not exist yet, so it is set afterwards,
-    // as ARM templates do, by a second PUT of the same endpoint. Deleting it must not delete the endpoint.
-    this.traffic = new machinelearningservices.OnlineEndpoint(
+    const traffic = endpointTrafficDeployment({
+      workspaceName: workspace.workspaceName,
+      endpointName: this.endpoint.name,
+      location: workspace.location,
+      tags: workspace.tags,
+      authMode: this.authMode,
+      description: endpointDescription(args.model),
+      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
+      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : {}),
+      deploymentName: DEPLOYMENT_NAME,
+      // A key rotation writes the endpoint again; write traffic again after it.
+      revision: `keys ${args.keyRotation?.primary ?? 0}.${args.keyRotation?.secondary ?? 0}`,
+    });
+    this.traffic = new resources.Deployment(
       `${name}-traffic`,
-      { ...endpointArgs, properties: pulumi.output(properties).apply((current) => ({ ...current, traffic: { [DEPLOYMENT_NAME]: 100 } })) },
-      { parent: this, dependsOn: [this.deployment, ...onCompute], retainOnDelete: true },
+      {
+        resourceGroupName: workspace.resourceGroupName,
+        deploymentName: `${args.endpointName}-traffic`,
+        properties: { mode: "Incremental", template: traffic.template, parameters: traffic.parameters },
+      },
+      { parent: this, dependsOn: [this.deployment, ...onCompute] },
     );
 
     this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
@@ -201,8 +214,8 @@ export class ModelWebService extends pulumi.ComponentResource {
   ): machinelearningservices.OnlineEndpointArgs["properties"] {
     const base = {
       authMode: this.authMode,
-      description: `${args.model} served by aml-webservices`,
-      publicNetworkAccess: "Enabled",
+      description: endpointDescription(args.model),
+      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
       ...(keys ? { keys } : {}),
     };
     const { compute, workspace } = args;
@@ -262,6 +275,12 @@ export class ModelWebService extends pulumi.ComponentResource {
       );
     }
   }
+}
+
+const ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+
+function endpointDescription(model: string): string {
+  return `${model} served by aml-webservices`;
 }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

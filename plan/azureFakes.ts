@@ -57,6 +57,8 @@ export class AzureFakes implements Mocks {
   readonly subscriptionId: string;
   readonly tenantId: string;
   readonly invocations: MockCallArgs[] = [];
+  /** ARM ids created so far: Azure refuses to create one twice */
+  private readonly created = new Set<string>();
 
   constructor(private readonly options: AzureFakeOptions) {
     this.subscriptionId = options.subscriptionId ?? FAKE_SUBSCRIPTION_ID;
@@ -68,6 +70,11 @@ export class AzureFakes implements Mocks {
     if (args.custom === false) return { id: undefined, state: {} };
     if (this.options.preview && !args.id) return { id: undefined, state: inputs };
     const id = this.idOf(args.type, args.name, inputs);
+    if (id.startsWith("/subscriptions/")) {
+      const key = id.toLowerCase();
+      if (this.created.has(key)) throw new Error(`cannot create already existing resource '${id}'`);
+      this.created.add(key);
+    }
     return { id, state: { ...inputs, ...this.computedOutputs(args.type, args.name, inputs, id) } };
   }
 
@@ -132,6 +139,8 @@ export class AzureFakes implements Mocks {
       return `${workspace()}/services/${named("serviceName")}`;
     }
     switch (type) {
+      case "azure-native:resources:Deployment":
+        return `${this.providerPath(inputs, "Microsoft.Resources")}/deployments/${named("deploymentName")}`;
       case "azure-native:resources:ResourceGroup":
         return `/subscriptions/${this.subscriptionId}/resourceGroups/${named("resourceGroupName")}`;
       case "azure-native:storage:StorageAccount":

@@ -13,6 +13,8 @@ export interface RecordedResource {
   protect: boolean;
   /** provider reference `<provider urn>::<provider id>`, only for explicit providers */
   provider?: string;
+  /** the resource whose deletion takes this one along (Pulumi's `deletedWith`) */
+  deletedWith?: string;
   /** ARM id (or provider id); undefined while unknown during preview */
   id?: string;
   /** inputs in wire encoding: secrets stay enveloped, unknowns stay the unknown sentinel */

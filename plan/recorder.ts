@@ -12,6 +12,7 @@ interface RegisterResourceRequest {
   getPropertydependenciesMap(): { forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getProtect(): boolean | undefined;
   getProvider(): string;
+  getDeletedwith(): string;
   getObject(): { toJavaScript(): Record<string, WireValue> } | undefined;
 }
 
@@ -79,6 +80,7 @@ function toRecord(request: RegisterResourceRequest, response: RegisterResourceRe
     propertyDependencies,
     protect: request.getProtect() === true,
     ...(provider ? { provider } : {}),
+    ...(request.getDeletedwith() ? { deletedWith: request.getDeletedwith() } : {}),
     ...(id ? { id } : {}),
     inputs: request.getObject()?.toJavaScript() ?? {},
     outputs: response.getObject()?.toJavaScript() ?? {},

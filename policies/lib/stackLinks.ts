@@ -139,9 +139,12 @@ export function pickOne(
   return undefined;
 }
 
-/** Regions compare case-insensitively without spaces: "West Europe" is "westeurope". */
+/**
+ * Regions compare as the components compare them: lowercased, without whitespace, hyphens or underscores
+ * ("West Europe", "west-europe" and "west_europe" are all "westeurope").
+ */
 export function normalizeRegion(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
+  return location.toLowerCase().replace(/[\s_-]/g, "");
 }
 
 /** A resource's `location`, deferred while unknown or while Azure has yet to assign it at create. */

@@ -71,8 +71,13 @@ export interface V1Auth {
   readonly key: boolean;
   /** Key auth is on only because AKS turns it on when `authEnabled` is unset. */
   readonly keyByDefault: boolean;
-  /** Token auth is on (`aadAuthEnabled`, which in v1 means AML token auth, not Entra ID). */
+  /**
+   * Token auth is in effect (`aadAuthEnabled`, which in v1 means AML token auth, not Entra ID). Always false
+   * on ACI: ACI ignores tokens, so an ACI service with only `aadAuthEnabled: true` is anonymous.
+   */
   readonly token: boolean;
+  /** `aadAuthEnabled: true` is set, whether or not the compute honours it (ACI does not). */
+  readonly tokenFlag: boolean;
 }
 
 function requireV1Flag(props: Props, field: "authEnabled" | "aadAuthEnabled", policyName: string): boolean | undefined {
@@ -80,20 +85,23 @@ function requireV1Flag(props: Props, field: "authEnabled" | "aadAuthEnabled", po
   return asBoolean(requireKnown(readV1Field(props, field), why, policyName));
 }
 
-/** ACI: key auth off by default. AKS: key auth on unless `authEnabled: false`. Token auth off by default. */
+/**
+ * ACI: key auth off by default, token auth never (the flag is ignored). AKS: key auth on unless
+ * `authEnabled: false`, token auth off by default.
+ */
 export function effectiveV1Auth(compute: V1Compute, props: Props, policyName: string): V1Auth {
   const authEnabled = requireV1Flag(props, "authEnabled", policyName);
-  const token = requireV1Flag(props, "aadAuthEnabled", policyName) === true;
+  const tokenFlag = requireV1Flag(props, "aadAuthEnabled", policyName) === true;
   const keyByDefault = compute === "AKS" && authEnabled === undefined;
-  return { key: authEnabled === true || keyByDefault, keyByDefault, token };
+  return { key: authEnabled === true || keyByDefault, keyByDefault, token: tokenFlag && compute === "AKS", tokenFlag };
 }
 
-/** Only the token flag, for checks that do not care about keys. */
+/** Only the token flag as set (also on ACI, which ignores it), for checks that do not care about keys. */
 export function v1TokenAuthEnabled(props: Props, policyName: string): boolean {
   return requireV1Flag(props, "aadAuthEnabled", policyName) === true;
 }
 
-/** v1 auth expressed as v2 modes: key auth is "Key", token auth is "AMLToken". */
+/** v1 auth in effect expressed as v2 modes: key auth is "Key", token auth (AKS only) is "AMLToken". */
 export function v1AuthModes(auth: V1Auth): AuthMode[] {
   return [...(auth.key ? (["Key"] as const) : []), ...(auth.token ? (["AMLToken"] as const) : [])];
 }

@@ -7,7 +7,7 @@ const name = "ml-endpoint-allowed-auth-modes";
 
 /** The policy's settings, as `--policy-pack-config` and the typed pack class pass them. */
 export interface AllowedAuthModesConfig {
-  /** Auth modes a web service may use; v1 key auth counts as "Key", v1 token auth as "AMLToken". */
+  /** Auth modes a web service may use; v1 key auth counts as "Key", v1 token auth (AKS only) as "AMLToken". */
   allowedAuthModes?: AuthMode[];
 }
 
@@ -46,7 +46,7 @@ export function createMlEndpointAllowedAuthModes(
     remediationSteps:
       "Set the online endpoint's properties.authMode to an allowed mode (production allows only AMLToken and AADToken). " +
       "A v1 service counts as Key when key auth is on (authEnabled, on by default on AKS) and as AMLToken when " +
-      "aadAuthEnabled is on; migrate v1 services to online endpoints.",
+      "aadAuthEnabled is on (AKS only: ACI ignores aadAuthEnabled, so an ACI service without keys has no mode); migrate v1 services to online endpoints.",
     url: LEARN.onlineEndpointAuth,
     tags: ["azure", "machine-learning", "authentication"],
     configSchema: {
@@ -66,6 +66,16 @@ export function createMlEndpointAllowedAuthModes(
       const allowed = configured === undefined ? fallback : parseAllowedAuthModes(configured);
       if (service.generation === "v1") {
         const auth = effectiveV1Auth(service.compute, props, name);
+        if (service.compute === "ACI" && auth.tokenFlag && !auth.key) {
+          // Looks like AMLToken, but ACI ignores the flag: the service has no auth mode at all.
+          const fix = allowed.includes("Key") ? "set authEnabled: true for key auth, or migrate" : "migrate";
+          reportViolation(
+            `${service.label} sets only token auth (aadAuthEnabled: true), which ACI ignores, so it has no auth mode ` +
+              `(anonymous), which is not allowed here (allowed: ${formatModes(allowed)}); ${fix} it to an online endpoint ` +
+              `with an allowed authMode`,
+          );
+          return;
+        }
         for (const mode of v1AuthModes(auth).filter((m) => !allowed.includes(m))) {
           const keyField = auth.keyByDefault ? "authEnabled, on by default for AKS" : "authEnabled";
           const field = mode === "Key" ? `key auth (${keyField})` : "token auth (aadAuthEnabled)";

@@ -1,9 +1,14 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { LEARN } from "../lib/metadata";
 import { validateWebServices } from "../lib/policyKit";
-import { canonicalAuthMode, effectiveV1Auth, endpointCarriesKeys, requireEndpointAuthMode } from "../lib/webServices";
+import { canonicalAuthMode, effectiveV1Auth, endpointCarriesKeys, readEndpointAuthMode, requireEndpointAuthMode } from "../lib/webServices";
 
 const name = "ml-endpoint-auth-exclusive";
+
+function isTokenMode(authMode: string | undefined): boolean {
+  const mode = authMode === undefined ? undefined : canonicalAuthMode(authMode);
+  return mode === "AMLToken" || mode === "AADToken";
+}
 
 /** A web service has exactly one auth mechanism: never keys and tokens together. */
 export const mlEndpointAuthExclusive: ResourceValidationPolicy = {
@@ -21,7 +26,8 @@ export const mlEndpointAuthExclusive: ResourceValidationPolicy = {
   validateResource: validateWebServices(name, (service, props, _args, reportViolation) => {
     if (service.generation === "v1") {
       const auth = effectiveV1Auth(service.compute, props, name);
-      if (!(auth.key && auth.token)) return;
+      // The flag as set: on ACI the token flag is ignored, but setting it next to keys is still refused.
+      if (!(auth.key && auth.tokenFlag)) return;
       if (service.compute === "ACI") {
         reportViolation(
           "v1 ACI service has key auth (authEnabled) and token auth (aadAuthEnabled) both enabled; " +
@@ -40,7 +46,10 @@ export const mlEndpointAuthExclusive: ResourceValidationPolicy = {
       }
       return;
     }
-    // Without keys there is one mechanism whatever the mode, so the mode is read only when keys are set.
+    // Only a token mode with keys is two mechanisms. A known other mode (Key) needs no keys read, and
+    // without keys the mode does not matter, so neither value is waited for when the other settles it.
+    const modeRead = readEndpointAuthMode(props);
+    if (modeRead.status === "known" && !isTokenMode(modeRead.value)) return;
     if (!endpointCarriesKeys(props, name)) return;
     const authMode = requireEndpointAuthMode(props, name);
     const mode = authMode === undefined ? undefined : canonicalAuthMode(authMode);

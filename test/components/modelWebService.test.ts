@@ -20,6 +20,7 @@ const T = {
   roleDefinition: "azure-native:authorization:RoleDefinition",
   roleAssignment: "azure-native:authorization:RoleAssignment",
   password: "random:index/randomPassword:RandomPassword",
+  armDeployment: "azure-native:resources:Deployment",
 };
 const READER = "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11";
 const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
@@ -158,20 +159,56 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
     const { resources } = await build({ compute: "kubernetes" });
     const compute = single(resources, T.compute);
     expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ endpointComputeType: "Kubernetes", instanceType: "gpuinstance" });
-    expect((inputs(single(resources, T.endpoint, "scoring-endpoint")).properties as Record<string, unknown>).compute).toBe(compute.id);
+    expect((inputs(single(resources, T.endpoint)).properties as Record<string, unknown>).compute).toBe(compute.id);
   });
 
-  it("names the deployment in traffic only after the deployment exists", async () => {
-    const { resources } = await build();
-    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+  it("names the deployment in traffic only after the deployment exists, with an ARM template that writes the same endpoint", async () => {
+    const { resources } = await build({ compute: "kubernetes" });
+    const endpoint = single(resources, T.endpoint);
     const deployment = single(resources, T.deployment);
-    const traffic = single(resources, T.endpoint, "scoring-traffic");
-    expect((inputs(endpoint).properties as Record<string, unknown>).traffic).toBeUndefined();
+    const traffic = single(resources, T.armDeployment);
+    const endpointProperties = inputs(endpoint).properties as Record<string, unknown>;
+    expect(endpointProperties.traffic).toBeUndefined();
     expect(deployment.dependencies).toContain(endpoint.urn);
     expect(traffic.dependencies).toContain(deployment.urn);
-    expect(inputs(traffic)).toMatchObject({ endpointName: "scoring-dev", properties: { authMode: "Key", traffic: { blue: 100 } } });
-    const { traffic: _traffic, ...rest } = inputs(traffic).properties as Record<string, unknown>;
-    expect(rest).toEqual(inputs(endpoint).properties);
+    const { template, parameters, mode } = inputs(traffic).properties as {
+      mode: string;
+      template: { resources: { type: string; name: string; properties: Record<string, unknown> }[] };
+      parameters: Record<string, { value: unknown }>;
+    };
+    expect(mode).toBe("Incremental");
+    expect(template.resources).toHaveLength(1);
+    expect(template.resources[0]).toMatchObject({
+      type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+      name: "[format('{0}/{1}', parameters('workspaceName'), parameters('endpointName'))]",
+      properties: { traffic: { blue: 100 } },
+    });
+    // the template writes back exactly the endpoint's own settings, apart from keys, which Azure takes only at creation
+    const value = (key: string) => parameters[key]?.value;
+    expect([value("workspaceName"), value("endpointName"), value("location")]).toEqual([
+      inputs(endpoint).workspaceName,
+      inputs(endpoint).endpointName,
+      inputs(endpoint).location,
+    ]);
+    expect([value("authMode"), value("description"), value("publicNetworkAccess"), value("compute")]).toEqual([
+      endpointProperties.authMode,
+      endpointProperties.description,
+      endpointProperties.publicNetworkAccess,
+      endpointProperties.compute,
+    ]);
+  });
+
+  it("writes traffic again after a key rotation writes the endpoint again", async () => {
+    const revision = async (secondary: number) => {
+      const { resources } = await build({ keyRotation: { primary: 0, secondary } });
+      return (inputs(single(resources, T.armDeployment)).properties as { parameters: Record<string, { value: unknown }> }).parameters.revision?.value;
+    };
+    expect(await revision(1)).not.toBe(await revision(0));
+  });
+
+  it("lets the endpoint's deletion take its deployment along, since a deployment with traffic cannot be deleted alone", async () => {
+    const { resources } = await build();
+    expect(single(resources, T.deployment).deletedWith).toBe(single(resources, T.endpoint).urn);
   });
 
   it("outputs the scoring URI", async () => {
@@ -190,7 +227,7 @@ describe("ModelWebService: credentials", () => {
 
   it("sends both initial keys to Azure as secrets", async () => {
     const { resources } = await build();
-    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+    const endpoint = single(resources, T.endpoint);
     expect(endpoint.inputs.properties).toHaveProperty("4dabf18193072939515e22adb298388d");
     const keys = (inputs(endpoint).properties as { keys: { primaryKey: string; secondaryKey: string } }).keys;
     expect(keys.primaryKey).toBe(outputs(single(resources, T.password, "scoring-primary-key")).result);
@@ -202,7 +239,7 @@ describe("ModelWebService: credentials", () => {
     expect(observed.service?.keys).toBeUndefined();
     expect(ofType(resources, T.password)).toEqual([]);
     expect(fakes.invocations.map((call) => call.token)).not.toContain("azure-native:machinelearningservices:getOnlineEndpointToken");
-    const endpointId = single(resources, T.endpoint, "scoring-endpoint").id;
+    const endpointId = single(resources, T.endpoint).id;
     expect(observed.tokenAccess).toEqual({
       endpointName: "scoring-dev",
       workspaceName: "mlw-dev-weu",
@@ -243,7 +280,7 @@ describe("ModelWebService: least-privilege access", () => {
 
   it("assigns the custom role at endpoint scope to each reader (with its Entra type) and the web app, and nothing broader", async () => {
     const { resources } = await build({ readers: [READER], webApplicationPrincipalId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10" });
-    const endpoint = single(resources, T.endpoint, "scoring-endpoint");
+    const endpoint = single(resources, T.endpoint);
     const role = single(resources, T.roleDefinition);
     const resourceGroupId = single(resources, T.resourceGroup).id;
     expect(inputs(role)).toMatchObject({ scope: resourceGroupId, assignableScopes: [resourceGroupId] });
@@ -302,7 +339,7 @@ describe("ModelWebService: same-region check for token auth on Kubernetes", () =
   it("passes an output region that matches", async () => {
     const { errors, resources } = await build({ compute: "kubernetes", cluster: { kind: "existing", clusterId: EXISTING_ID } });
     expect(errors).toEqual([]);
-    expect(ofType(resources, T.endpoint)).toHaveLength(2);
+    expect(ofType(resources, T.endpoint)).toHaveLength(1);
   });
 
   it("turns the known mismatch into a warning with allowCrossRegion", async () => {

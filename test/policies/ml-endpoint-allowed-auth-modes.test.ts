@@ -75,6 +75,32 @@ describe("ml-endpoint-allowed-auth-modes", () => {
     ]);
   });
 
+  it("refuses an ACI service with only aadAuthEnabled: true: ACI ignores tokens, so it has no mode (not AMLToken)", async () => {
+    const tokenOnlyAci = { type: ACI_SERVICE, props: { computeType: "ACI", aadAuthEnabled: true } };
+    const prod = await runResourcePolicy(mlEndpointAllowedAuthModes, tokenOnlyAci, { config: prodConfig });
+    expect(prod.violations.map((v) => v.message)).toEqual([
+      "v1 ACI web service sets only token auth (aadAuthEnabled: true), which ACI ignores, so it has no auth mode (anonymous), " +
+        "which is not allowed here (allowed: AMLToken, AADToken); migrate it to an online endpoint with an allowed authMode",
+    ]);
+    expect(prod.previewAdvisory).toBeUndefined();
+    const everyMode = await runResourcePolicy(mlEndpointAllowedAuthModes, { ...tokenOnlyAci, props: { ...tokenOnlyAci.props, authEnabled: false } });
+    expect(everyMode.violations.map((v) => v.message)).toEqual([
+      "v1 ACI web service sets only token auth (aadAuthEnabled: true), which ACI ignores, so it has no auth mode (anonymous), " +
+        "which is not allowed here (allowed: Key, AMLToken, AADToken); set authEnabled: true for key auth, or migrate it to " +
+        "an online endpoint with an allowed authMode",
+    ]);
+  });
+
+  it("counts an ACI service with keys and the ignored token flag as Key only", async () => {
+    const both = { type: ACI_SERVICE, props: { computeType: "ACI", authEnabled: true, aadAuthEnabled: true } };
+    expect((await runResourcePolicy(mlEndpointAllowedAuthModes, both, { config: { allowedAuthModes: ["Key", "AADToken"] } })).violations).toEqual([]);
+    const prod = await runResourcePolicy(mlEndpointAllowedAuthModes, both, { config: prodConfig });
+    expect(prod.violations.map((v) => v.message)).toEqual([
+      "v1 ACI web service uses key auth (authEnabled), i.e. auth mode Key, which is not allowed here " +
+        "(allowed: AMLToken, AADToken); migrate it to an online endpoint with an allowed authMode",
+    ]);
+  });
+
   it("uses the default given to the factory when the config gives none, and the config over it", async () => {
     const tokenOnly = createMlEndpointAllowedAuthModes(["AMLToken"]);
     expect((await runResourcePolicy(tokenOnly, endpoint("AADToken"))).violations.map((v) => v.message)).toEqual([

@@ -100,6 +100,37 @@ describe("ml-endpoint-auth-exclusive", () => {
     expect(run).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
   });
 
+  it("reads a known Key mode first: unknown keys are not waited for", async () => {
+    for (const keys of [unknown.object, { primaryKey: unknown.string }]) {
+      const props = { ...tokenEndpoint, properties: { authMode: "Key", keys } };
+      const run = await runResourcePolicy(mlEndpointAuthExclusive, { type: ENDPOINT, props });
+      expect(run).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
+    }
+  });
+
+  it("defers to update when a token endpoint's keys are unknown", async () => {
+    const props = { ...tokenEndpoint, properties: { authMode: "AMLToken", keys: unknown.object } };
+    const run = await runResourcePolicy(mlEndpointAuthExclusive, { type: ENDPOINT, props });
+    expect(run.violations).toEqual([]);
+    expect(run.previewAdvisory).toBe(
+      "can't run policy 'ml-endpoint-auth-exclusive' from policy pack 'aml-auth-guard@v0.1.0' during preview: " +
+        "Object value at .properties.keys can't be known during preview: properties.keys is computed from another " +
+        "resource's output; ml-endpoint-auth-exclusive runs at update",
+    );
+  });
+
+  it("defers to update when an endpoint carries keys and its mode is unknown", async () => {
+    const props = { ...tokenEndpoint, properties: { authMode: unknown.string, keys: { primaryKey: "p" } } };
+    const run = await runResourcePolicy(mlEndpointAuthExclusive, { type: ENDPOINT, props });
+    expect(run.violations).toEqual([]);
+    expect(run.previewAdvisory).toMatch(/properties\.authMode is computed from another resource's output; ml-endpoint-auth-exclusive runs at update$/);
+  });
+
+  it("passes an ACI service with only aadAuthEnabled: true (one flag; auth-required and token-compute-supported judge it)", async () => {
+    const run = await runResourcePolicy(mlEndpointAuthExclusive, { type: ACI_SERVICE, props: { workspaceName: "ws", computeType: "ACI", aadAuthEnabled: true } });
+    expect(run).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
+  });
+
   it("defers to update when a flag is unknown during preview", async () => {
     const run = await runResourcePolicy(mlEndpointAuthExclusive, {
       type: AKS_SERVICE,

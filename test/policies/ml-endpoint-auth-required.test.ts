@@ -13,6 +13,11 @@ const ANONYMOUS_ACI =
   "v1 ACI service has neither key nor token auth (authEnabled is off by default on ACI), so anyone can call it; " +
   "set authEnabled: true, or migrate to a managed online endpoint with authMode AMLToken or AADToken";
 
+const TOKEN_ONLY_ACI =
+  "v1 ACI service sets only token auth (aadAuthEnabled: true), but ACI ignores aadAuthEnabled, so the service is " +
+  "anonymous and anyone can call it; set authEnabled: true, or migrate to a managed online endpoint with authMode " +
+  "AMLToken or AADToken";
+
 describe("ml-endpoint-auth-required", () => {
   it("passes an ACI service with key auth, an AKS service with default keys, and an endpoint with a mode", async () => {
     for (const fixture of [
@@ -38,6 +43,24 @@ describe("ml-endpoint-auth-required", () => {
     const nested = { workspaceName: "ws", properties: { computeType: "ACI", authEnabled: false, aadAuthEnabled: false } };
     const run = await runResourcePolicy(mlEndpointAuthRequired, { type: ACI_SERVICE, props: nested });
     expect(run.violations.map((v) => v.message)).toEqual([ANONYMOUS_ACI]);
+  });
+
+  it("refuses an ACI service with only aadAuthEnabled: true (ACI ignores tokens), in every shape", async () => {
+    for (const fixture of [
+      { type: ACI_SERVICE, props: { ...aciService, aadAuthEnabled: true } },
+      { type: ACI_SERVICE, props: { ...aciService, authEnabled: false, aadAuthEnabled: true } },
+      { type: ACI_SERVICE, props: { workspaceName: "ws", properties: { computeType: "ACI", aadAuthEnabled: true } } },
+      { type: GENERIC_SERVICE, props: { ...aciService, aadAuthEnabled: true } },
+    ]) {
+      const run = await runResourcePolicy(mlEndpointAuthRequired, fixture);
+      expect(run.violations.map((v) => v.message)).toEqual([TOKEN_ONLY_ACI]);
+      expect(run.previewAdvisory).toBeUndefined();
+    }
+  });
+
+  it("passes an ACI service with keys whatever aadAuthEnabled says (ml-endpoint-auth-exclusive judges both flags)", async () => {
+    const run = await runResourcePolicy(mlEndpointAuthRequired, { type: ACI_SERVICE, props: { ...aciService, authEnabled: true, aadAuthEnabled: true } });
+    expect(run.violations).toEqual([]);
   });
 
   it("refuses a generic v1 service whose computeType is ACI and which sets no auth", async () => {

@@ -89,6 +89,16 @@ describe("ml-endpoint-token-same-region", () => {
     });
   });
 
+  it.each([
+    ["West Europe", "westeurope"],
+    ["west-europe", "West Europe"],
+    ["west_europe", "WestEurope"],
+    ["WEST-EUROPE", "west_europe"],
+  ])("compares regions as the components do: cluster %j and workspace %j are one region", async (cluster, workspace) => {
+    const run = await runStackPolicy(mlEndpointTokenSameRegion, kubernetesStack({ cluster, workspace }));
+    expect(run).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
+  });
+
   it("refuses an AMLToken endpoint whose cluster is in another region", async () => {
     const run = await runStackPolicy(mlEndpointTokenSameRegion, kubernetesStack({ cluster: "eastus" }));
     expect(run.violations).toEqual([{ message: CROSS_REGION, urn: urnOf(ENDPOINT, "ep") }]);

@@ -1,21 +1,14 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { resolveAmlAuthGuard } from "../../policies/amlAuthGuard";
 
-const POLICY_NAMES = [
-  "ml-endpoint-auth-exclusive",
-  "ml-endpoint-auth-required",
-  "ml-endpoint-token-compute-supported",
-  "ml-endpoint-token-same-region",
-  "ml-endpoint-allowed-auth-modes",
-  "ml-kubernetes-extension-tls",
-  "ml-workspace-public-network-disabled",
-  "ml-workspace-no-v1-legacy-mode",
-  "ml-compute-local-auth-disabled",
-  "storage-no-public-blob-access",
-  "acr-admin-user-disabled",
-  "keyvault-purge-protection",
-];
+/** The pack's own policies with their default levels, so a policy added to the pack must be added to every config. */
+const PACK_POLICIES = resolveAmlAuthGuard().policies.map((policy) => ({ name: policy.name, level: policy.enforcementLevel }));
+const POLICY_NAMES = PACK_POLICIES.map((policy) => policy.name);
+/** The auth policies: mandatory by default, and kept mandatory in every environment. */
+const MANDATORY_BY_DEFAULT = PACK_POLICIES.filter((policy) => policy.level === "mandatory").map((policy) => policy.name);
+const ADVISORY_BY_DEFAULT = PACK_POLICIES.filter((policy) => policy.level === "advisory").map((policy) => policy.name);
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
 const AUTH_MODES = ["Key", "AMLToken", "AADToken"];
 /** Settings each policy accepts besides enforcementLevel. */
@@ -31,6 +24,15 @@ function load(environment: string): PackConfig {
 function level(value: unknown): unknown {
   return typeof value === "string" ? value : (value as { enforcementLevel?: unknown }).enforcementLevel;
 }
+
+describe("the pack's policies", () => {
+  it("are read from the pack, with both default levels present", () => {
+    expect(POLICY_NAMES).toContain("ml-endpoint-auth-required");
+    expect(MANDATORY_BY_DEFAULT.length).toBeGreaterThan(0);
+    expect(ADVISORY_BY_DEFAULT.length).toBeGreaterThan(0);
+    expect(MANDATORY_BY_DEFAULT.length + ADVISORY_BY_DEFAULT.length).toBe(POLICY_NAMES.length);
+  });
+});
 
 describe.each(["dev", "staging", "prod"])("policies/config/%s.json", (environment) => {
   const config = load(environment);
@@ -59,7 +61,7 @@ describe.each(["dev", "staging", "prod"])("policies/config/%s.json", (environmen
   });
 
   it("keeps the auth policies mandatory", () => {
-    for (const name of POLICY_NAMES.slice(0, 5)) expect(level(config[name]), name).toBe("mandatory");
+    for (const name of MANDATORY_BY_DEFAULT) expect(level(config[name]), name).toBe("mandatory");
   });
 });
 
@@ -74,6 +76,6 @@ describe("per-environment differences", () => {
   it.each(["dev", "staging"])("keeps the defaults explicit in %s", (environment) => {
     const config = load(environment);
     expect((config["ml-endpoint-allowed-auth-modes"] as { allowedAuthModes: string[] }).allowedAuthModes).toEqual(AUTH_MODES);
-    for (const name of POLICY_NAMES.slice(5)) expect(level(config[name]), name).toBe("advisory");
+    for (const name of ADVISORY_BY_DEFAULT) expect(level(config[name]), name).toBe("advisory");
   });
 });

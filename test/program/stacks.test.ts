@@ -51,7 +51,7 @@ function service(name: string, auth: "key" | "token"): string[] {
     `${COMPONENT}:ModelWebService ${name} ← stack`,
     `azure-native:machinelearningservices:OnlineEndpoint ${name}-endpoint ← ${name}`,
     `azure-native:machinelearningservices:OnlineDeployment ${name}-deployment ← ${name}`,
-    `azure-native:machinelearningservices:OnlineEndpoint ${name}-traffic ← ${name}`,
+    `azure-native:resources:Deployment ${name}-traffic ← ${name}`,
     `azure-native:authorization:RoleDefinition ${name}-consumer-role ← ${name}`,
     `azure-native:authorization:RoleAssignment ${name}-consumer-web-application ← ${name}`,
     ...(auth === "key"
