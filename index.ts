@@ -51,7 +51,16 @@ function clusterSource(cluster: AksClusterConfig): AksClusterSource {
 }
 
 function inferenceTransport(cluster: AksClusterConfig): InferenceTransport {
-  return cluster.tls ? { kind: "tls", ...cluster.tls } : { kind: "insecure" };
+  const { tls } = cluster;
+  if (!tls) return { kind: "insecure" };
+  return {
+    kind: "tls",
+    hostname: tls.hostname,
+    certificate:
+      "certificateSecret" in tls
+        ? { kind: "existingSecret", secretName: tls.certificateSecret }
+        : { kind: "pem", certificatePem: tls.certificate, privateKeyPem: tls.privateKey },
+  };
 }
 
 function serviceCompute(service: ServiceConfig): ModelWebServiceCompute {

@@ -3,7 +3,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
-import { Namespace } from "@pulumi/kubernetes/core/v1";
+import { Namespace, Secret } from "@pulumi/kubernetes/core/v1";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import type { MlWorkspace } from "./mlWorkspace";
 import { TYPE_PREFIX } from "./typeTokens";
@@ -32,16 +32,32 @@ export type AksClusterSource =
       readonly location?: AzureRegion;
     };
 
+/** The inference router's TLS certificate: PEM to store in the cluster, or a secret already there. */
+export type TlsCertificate =
+  | {
+      readonly kind: "pem";
+      readonly certificatePem: pulumi.Input<string>;
+      readonly privateKeyPem: pulumi.Input<string>;
+    }
+  | {
+      readonly kind: "existingSecret";
+      /** A Kubernetes secret in the azureml namespace holding cert.pem and key.pem. */
+      readonly secretName: string;
+    };
+
 /** How scoring requests reach the inference router: TLS, or plain HTTP for test clusters only. */
 export type InferenceTransport =
   | {
       readonly kind: "tls";
       /** The host name clients call; the certificate must cover it (the extension's sslCname). */
       readonly hostname: string;
-      /** A Kubernetes secret in the azureml namespace holding cert.pem and key.pem (sslSecret). */
-      readonly certificateSecret: string;
+      readonly certificate: TlsCertificate;
     }
   | { readonly kind: "insecure" };
+
+/** The AzureML extension's namespace, where it looks for its TLS secret. */
+export const AZUREML_NAMESPACE = "azureml";
+export const TLS_SECRET_NAME = "azureml-inference-tls";
 
 export type InferenceRouterServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
 
@@ -135,24 +151,6 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         this,
       );
     }
-    this.extension = new kubernetesconfiguration.Extension(
-      `${name}-azureml-extension`,
-      {
-        clusterRp: "Microsoft.ContainerService",
-        clusterResourceName: "managedClusters",
-        clusterName: coordinates.clusterName,
-        resourceGroupName: coordinates.resourceGroupName,
-        extensionName: "azureml",
-        extensionType: AZUREML_EXTENSION_TYPE,
-        releaseTrain: "stable",
-        autoUpgradeMinorVersion: true,
-        identity: { type: "SystemAssigned" },
-        scope: { cluster: { releaseNamespace: "azureml" } },
-        configurationSettings: azureMlExtensionSettings(cluster, transport, args.inferenceRouterServiceType ?? "LoadBalancer"),
-      },
-      { parent: this },
-    );
-
     const credentials = containerservice.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: coordinates.resourceGroupName, resourceName: coordinates.clusterName },
       { parent: this },
@@ -165,6 +163,25 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       }),
     );
     this.kubernetesProvider = new KubernetesProvider(`${name}-kubernetes`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    const tlsSecret = transport.kind === "tls" && transport.certificate.kind === "pem" ? this.tlsSecret(name, transport.certificate) : undefined;
+    this.extension = new kubernetesconfiguration.Extension(
+      `${name}-azureml-extension`,
+      {
+        clusterRp: "Microsoft.ContainerService",
+        clusterResourceName: "managedClusters",
+        clusterName: coordinates.clusterName,
+        resourceGroupName: coordinates.resourceGroupName,
+        extensionName: "azureml",
+        extensionType: AZUREML_EXTENSION_TYPE,
+        releaseTrain: "stable",
+        autoUpgradeMinorVersion: true,
+        identity: { type: "SystemAssigned" },
+        scope: { cluster: { releaseNamespace: AZUREML_NAMESPACE } },
+        configurationSettings: azureMlExtensionSettings(cluster, transport, args.inferenceRouterServiceType ?? "LoadBalancer"),
+      },
+      { parent: this, ...(tlsSecret ? { dependsOn: [tlsSecret] } : {}) },
+    );
+
     this.namespace = new Namespace(
       `${name}-inference-namespace`,
       { metadata: { name: workspace.names.kubernetesNamespace, labels: { "app.kubernetes.io/managed-by": "aml-webservices" } } },
@@ -193,6 +210,24 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     this.computeName = this.compute.name;
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
   }
+
+  private tlsSecret(name: string, certificate: Extract<TlsCertificate, { kind: "pem" }>): Secret {
+    const namespace = new Namespace(`${name}-azureml-namespace`, { metadata: { name: AZUREML_NAMESPACE } }, { parent: this, provider: this.kubernetesProvider });
+    return new Secret(
+      `${name}-tls-secret`,
+      {
+        metadata: { name: TLS_SECRET_NAME, namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: { "cert.pem": pulumi.secret(certificate.certificatePem), "key.pem": pulumi.secret(certificate.privateKeyPem) },
+      },
+      { parent: this, provider: this.kubernetesProvider },
+    );
+  }
+}
+
+/** The certificate must be in the cluster before the extension installs, so it is stored first. */
+function tlsSecretName(certificate: TlsCertificate): string {
+  return certificate.kind === "pem" ? TLS_SECRET_NAME : certificate.secretName;
 }
 
 /** The AzureML extension's settings: inference on, router HA only with 3 or more nodes, TLS unless waived. */
@@ -209,7 +244,7 @@ export function azureMlExtensionSettings(
   if (cluster.kind === "new") settings.inferenceRouterHA = (cluster.nodeCount ?? DEFAULT_NODE_COUNT) >= 3 ? "True" : "False";
   if (transport.kind === "tls") {
     settings.sslCname = transport.hostname;
-    settings.sslSecret = transport.certificateSecret;
+    settings.sslSecret = tlsSecretName(transport.certificate);
   }
   return settings;
 }
@@ -226,8 +261,11 @@ function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.
   if (cluster.kind === "new" && cluster.nodeCount !== undefined && !(Number.isInteger(cluster.nodeCount) && cluster.nodeCount >= 1)) {
     problems.push(`nodeCount ${cluster.nodeCount} must be a whole number of at least 1`);
   }
-  if (transport.kind === "tls" && (!transport.hostname || !transport.certificateSecret)) {
-    problems.push("TLS needs both hostname and certificateSecret; use transport { kind: \"insecure\" } only on test clusters");
+  if (transport.kind === "tls" && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(transport.hostname)) {
+    problems.push(`transport.hostname "${transport.hostname}" is not a DNS name such as "scoring.contoso.com"`);
+  }
+  if (transport.kind === "tls" && transport.certificate.kind === "existingSecret" && cluster.kind === "new") {
+    problems.push(`transport.certificate names an existing secret, but the cluster is new; give the certificate as { kind: "pem", certificatePem, privateKeyPem }`);
   }
   if (problems.length > 0) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${problems.join("; ")}`, opts?.parent, true);
 }

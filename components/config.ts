@@ -32,10 +32,18 @@ export interface WorkspaceConfig {
 }
 
 /** TLS for the inference router: the host name clients call and the Kubernetes secret with its certificate. */
-export interface InferenceTlsConfig {
-  readonly hostname: string;
-  readonly certificateSecret: string;
-}
+export type InferenceTlsConfig =
+  | {
+      readonly hostname: string;
+      /** PEM, from secret config; the component stores it in a Kubernetes secret before the extension installs */
+      readonly certificate: string;
+      readonly privateKey: string;
+    }
+  | {
+      readonly hostname: string;
+      /** an existing Kubernetes secret in the azureml namespace of an attached cluster */
+      readonly certificateSecret: string;
+    };
 
 interface AksClusterPolicy {
   /** undefined only when allowInsecureConnections is true */
@@ -130,6 +138,7 @@ const ALLOWED = {
   rotation: "a whole number from 0 up; raise it by one to rotate that key",
   hostname: `the DNS name clients call, e.g. "scoring.contoso.com"`,
   certificateSecret: "the name of a Kubernetes secret in the azureml namespace holding cert.pem and key.pem",
+  pem: "PEM text, set as a secret: pulumi config set --path --secret <key> < file.pem",
   services: "a list of services",
 } as const;
 
@@ -218,9 +227,12 @@ const stackSchema = strictObject({
       hostname: z
         .string({ error: allowed(ALLOWED.hostname) })
         .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { error: allowed(ALLOWED.hostname) }),
+      certificate: z.string({ error: allowed(ALLOWED.pem) }).min(1, { error: allowed(ALLOWED.pem) }).optional(),
+      privateKey: z.string({ error: allowed(ALLOWED.pem) }).min(1, { error: allowed(ALLOWED.pem) }).optional(),
       certificateSecret: z
         .string({ error: allowed(ALLOWED.certificateSecret) })
-        .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { error: allowed(ALLOWED.certificateSecret) }),
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { error: allowed(ALLOWED.certificateSecret) })
+        .optional(),
     }).optional(),
     allowInsecureConnections: bool().default(false),
     allowCrossRegion: bool().default(false),
@@ -316,8 +328,24 @@ function crossFieldProblems(raw: unknown): string[] {
     if (aksCluster.tls === undefined && aksCluster.allowInsecureConnections !== true) {
       problems.push(
         `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: ` +
-          `give tls.hostname and tls.certificateSecret, or allow plain HTTP on a test cluster)`,
+          `give tls.hostname with tls.certificate and tls.privateKey, or allow plain HTTP on a test cluster)`,
       );
+    }
+    const tls = asObject(aksCluster.tls);
+    if (tls) {
+      const pem = tls.certificate !== undefined || tls.privateKey !== undefined;
+      if (pem && tls.certificateSecret !== undefined) {
+        problems.push(`aksCluster.tls sets both certificateSecret and certificate/privateKey (choose one: the PEM pair, or an existing secret)`);
+      } else if (pem && (tls.certificate === undefined || tls.privateKey === undefined)) {
+        problems.push(`aksCluster.tls needs both certificate and privateKey (PEM, set as secrets with pulumi config set --path --secret)`);
+      } else if (!pem && tls.certificateSecret === undefined) {
+        problems.push(`aksCluster.tls needs certificate and privateKey (PEM), or certificateSecret naming an existing secret in an attached cluster`);
+      } else if (tls.certificateSecret !== undefined && aksCluster.existingClusterId === undefined) {
+        problems.push(
+          `aksCluster.tls.certificateSecret names a secret in the cluster this stack creates, which cannot exist before the extension installs ` +
+            `(give tls.certificate and tls.privateKey instead; the secret is created for you)`,
+        );
+      }
     }
     if (aksCluster.tls !== undefined && aksCluster.allowInsecureConnections === true) {
       problems.push(`aksCluster.allowInsecureConnections is true but aksCluster.tls is also set (choose one: remove tls, or remove allowInsecureConnections)`);
@@ -335,7 +363,7 @@ function crossFieldProblems(raw: unknown): string[] {
     const at = `services[${index}]`;
     const auth = service.auth ?? defaultAuth(service.compute);
     if (service.compute === "aks" && !aksCluster) {
-      problems.push(`${at}.compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`);
+      problems.push(`${at}.compute is "aks" but no aksCluster is configured (add aksCluster with tls to create a cluster, or aksCluster.existingClusterId to attach one)`);
     }
     if ((service.compute === "managed" || service.compute === "aks") && typeof auth === "string" && SERVICE_AUTHS.includes(auth as ServiceAuth)) {
       const reason = unsupportedAuthReason(service.compute, auth as ServiceAuth);
@@ -390,7 +418,7 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
           kind: "existing",
           clusterId: aks.existingClusterId,
           ...(aks.location ? { location: aks.location as AzureRegion } : {}),
-          ...(aks.tls ? { tls: aks.tls } : {}),
+          ...(aks.tls ? { tls: tlsConfig(aks.tls) } : {}),
           allowInsecureConnections: aks.allowInsecureConnections,
           allowCrossRegion: aks.allowCrossRegion,
         }
@@ -399,7 +427,7 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
           location: (aks.location as AzureRegion | undefined) ?? location,
           nodeCount: aks.nodeCount ?? DEFAULT_AKS_NODE_COUNT,
           vmSize: aks.vmSize ?? DEFAULT_AKS_VM_SIZE,
-          ...(aks.tls ? { tls: aks.tls } : {}),
+          ...(aks.tls ? { tls: tlsConfig(aks.tls) } : {}),
           allowInsecureConnections: aks.allowInsecureConnections,
           allowCrossRegion: aks.allowCrossRegion,
         };
@@ -427,6 +455,12 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
     ...(aksCluster ? { aksCluster } : {}),
     services,
   };
+}
+
+function tlsConfig(tls: { hostname: string; certificate?: string | undefined; privateKey?: string | undefined; certificateSecret?: string | undefined }): InferenceTlsConfig {
+  return tls.certificateSecret !== undefined
+    ? { hostname: tls.hostname, certificateSecret: tls.certificateSecret }
+    : { hostname: tls.hostname, certificate: tls.certificate ?? "", privateKey: tls.privateKey ?? "" };
 }
 
 function dedupe(problems: string[]): string[] {

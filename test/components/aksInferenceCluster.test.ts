@@ -13,10 +13,13 @@ const T = {
   extension: "azure-native:kubernetesconfiguration:Extension",
   provider: "pulumi:providers:kubernetes",
   namespace: "kubernetes:core/v1:Namespace",
+  secret: "kubernetes:core/v1:Secret",
   compute: "azure-native:machinelearningservices:Compute",
   workspace: "azure-native:machinelearningservices:Workspace",
 };
-const TLS: InferenceTransport = { kind: "tls", hostname: "scoring.example.com", certificateSecret: "azureml-tls" };
+const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+const PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEfake\n-----END PRIVATE KEY-----\n";
+const TLS: InferenceTransport = { kind: "tls", hostname: "scoring.example.com", certificate: { kind: "pem", certificatePem: CERTIFICATE, privateKeyPem: PRIVATE_KEY } };
 const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
 
 async function build(cluster: AksClusterSource = { kind: "new" }, transport: InferenceTransport = TLS, preview = false) {
@@ -46,7 +49,9 @@ describe("AksInferenceCluster", () => {
       agentPoolProfiles: [{ name: "system", mode: "System", count: 3, vmSize: "Standard_D8s_v5", osType: "Linux" }],
     });
     const component = single(resources, T.component);
-    expect(childrenOf(resources, component).map((r) => r.type).sort()).toEqual([T.cluster, T.extension, T.provider, T.namespace, T.compute].sort());
+    expect(childrenOf(resources, component).map((r) => r.type).sort()).toEqual(
+      [T.cluster, T.extension, T.provider, T.namespace, T.namespace, T.secret, T.compute].sort(),
+    );
   });
 
   it.each([
@@ -69,9 +74,40 @@ describe("AksInferenceCluster", () => {
       inferenceRouterHA: "True",
       allowInsecureConnections: "False",
       sslCname: "scoring.example.com",
-      sslSecret: "azureml-tls",
+      sslSecret: "azureml-inference-tls",
     });
     expect(messages.filter((m) => m.severity === "warning")).toEqual([]);
+  });
+
+  it("stores the PEM certificate as a secret in the extension's namespace before the extension installs", async () => {
+    const { resources } = await build();
+    const provider = single(resources, T.provider);
+    const secret = single(resources, T.secret);
+    expect(secret.provider).toBe(`${provider.urn}::${provider.id}`);
+    expect(inputs(secret)).toMatchObject({
+      metadata: { name: "azureml-inference-tls", namespace: "azureml" },
+      stringData: { "cert.pem": CERTIFICATE, "key.pem": PRIVATE_KEY },
+    });
+    expect(isSecretEnvelope(secret.inputs.stringData)).toBe(true);
+    expect(single(resources, T.extension).dependencies).toContain(secret.urn);
+    expect(inputs(single(resources, T.namespace, "inference-azureml-namespace")).metadata).toEqual({ name: "azureml" });
+  });
+
+  it("uses a secret that already exists in an attached cluster, and creates none", async () => {
+    const { resources } = await build(
+      { kind: "existing", clusterId: EXISTING_ID, location: "westeurope" },
+      { kind: "tls", hostname: "scoring.example.com", certificate: { kind: "existingSecret", secretName: "corp-tls" } },
+    );
+    expect(ofType(resources, T.secret)).toEqual([]);
+    expect(inputs(single(resources, T.extension)).configurationSettings).toMatchObject({ sslSecret: "corp-tls", allowInsecureConnections: "False" });
+  });
+
+  it("refuses an existing secret on a cluster it creates, which cannot hold one yet", async () => {
+    const { resources, errors } = await build({ kind: "new" }, { kind: "tls", hostname: "scoring.example.com", certificate: { kind: "existingSecret", secretName: "corp-tls" } });
+    expect(ofType(resources, T.component)).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([
+      `AksInferenceCluster "inference": transport.certificate names an existing secret, but the cluster is new; give the certificate as { kind: "pem", certificatePem, privateKeyPem }`,
+    ]);
   });
 
   it("allows plain HTTP only when asked, with a warning that keys and tokens cross in clear", async () => {
@@ -95,7 +131,7 @@ describe("AksInferenceCluster", () => {
   it("creates the inference namespace through a provider built from the cluster's user credentials", async () => {
     const { resources, kubeconfigIsSecret, kubeconfig } = await build();
     const provider = single(resources, T.provider);
-    const namespace = single(resources, T.namespace);
+    const namespace = single(resources, T.namespace, "inference-inference-namespace");
     expect(namespace.provider).toBe(`${provider.urn}::${provider.id}`);
     expect(inputs(namespace)).toMatchObject({ metadata: { name: "azureml-inference" } });
     expect(kubeconfigIsSecret).toBe(true);
@@ -119,7 +155,7 @@ describe("AksInferenceCluster", () => {
         properties: { namespace: "azureml-inference", defaultInstanceType: "defaultinstancetype" },
       },
     });
-    expect(compute.dependencies).toEqual(expect.arrayContaining([single(resources, T.extension).urn, single(resources, T.namespace).urn, cluster.urn]));
+    expect(compute.dependencies).toEqual(expect.arrayContaining([single(resources, T.extension).urn, single(resources, T.namespace, "inference-inference-namespace").urn, cluster.urn]));
   });
 
   it("attaches an existing cluster by id without creating one", async () => {

@@ -60,7 +60,7 @@ async function build(options: BuildOptions = {}) {
               cluster: new AksInferenceCluster("inference", {
                 workspace,
                 cluster: options.cluster ?? { kind: "new" },
-                transport: { kind: "tls", hostname: "scoring.example.com", certificateSecret: "azureml-tls" },
+                transport: { kind: "tls", hostname: "scoring.example.com", certificate: { kind: "pem", certificatePem: "cert", privateKeyPem: "key" } },
                 allowCrossRegion: options.allowCrossRegion ?? false,
               }),
               ...(options.auth ? { auth: options.auth as "key" | "amlToken" } : {}),

@@ -9,7 +9,7 @@ const valid = {
   services: [{ name: "credit-score", compute: "managed", model: "credit-risk:1" }],
 };
 
-const aks = { tls: { hostname: "scoring.example.com", certificateSecret: "azureml-tls" } };
+const aks = { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" } };
 
 function problemsOf(raw: unknown): readonly string[] {
   try {
@@ -89,7 +89,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "aks service without a cluster",
     raw: { ...valid, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
     problems: [
-      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`,
+      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster with tls to create a cluster, or aksCluster.existingClusterId to attach one)`,
     ],
   },
   {
@@ -177,8 +177,20 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "cluster without TLS",
     raw: { ...valid, aksCluster: { nodeCount: 3 } },
     problems: [
-      `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: give tls.hostname and tls.certificateSecret, or allow plain HTTP on a test cluster)`,
+      `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: give tls.hostname with tls.certificate and tls.privateKey, or allow plain HTTP on a test cluster)`,
     ],
+  },
+  {
+    name: "an existing TLS secret in a cluster the stack creates",
+    raw: { ...valid, aksCluster: { tls: { hostname: "scoring.example.com", certificateSecret: "corp-tls" } } },
+    problems: [
+      `aksCluster.tls.certificateSecret names a secret in the cluster this stack creates, which cannot exist before the extension installs (give tls.certificate and tls.privateKey instead; the secret is created for you)`,
+    ],
+  },
+  {
+    name: "a certificate without its private key",
+    raw: { ...valid, aksCluster: { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----" } } },
+    problems: [`aksCluster.tls needs both certificate and privateKey (PEM, set as secrets with pulumi config set --path --secret)`],
   },
   {
     name: "existing cluster with a node count",
@@ -245,7 +257,7 @@ describe("invalid stack configuration", () => {
       `location: "mars" is not an Azure region (use the programmatic name, e.g. "westeurope")`,
       `workspace.hbi: "yes" is not allowed (true or false)`,
       `services[0].name: "x" is not allowed (3-32 letters, digits or hyphens, starting with a letter)`,
-      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster: {} to create a cluster, or aksCluster.existingClusterId to attach one)`,
+      `services[0].compute is "aks" but no aksCluster is configured (add aksCluster with tls to create a cluster, or aksCluster.existingClusterId to attach one)`,
       `services[0].auth: "aadToken" is not supported with compute "aks" (Kubernetes online endpoints support key or amlToken)`,
     ]);
   });

@@ -43,6 +43,8 @@ const inference = [
   "azure-native:containerservice:ManagedCluster inference-managed-cluster ← inference",
   "azure-native:kubernetesconfiguration:Extension inference-azureml-extension ← inference",
   "pulumi:providers:kubernetes inference-kubernetes ← inference",
+  "kubernetes:core/v1:Namespace inference-azureml-namespace ← inference",
+  "kubernetes:core/v1:Secret inference-tls-secret ← inference",
   "kubernetes:core/v1:Namespace inference-inference-namespace ← inference",
   "azure-native:machinelearningservices:Compute inference-compute ← inference",
 ];
