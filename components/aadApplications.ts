@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
+import { DEFAULT_AAD_AUTHORITY, ENVIRONMENT } from "./patterns";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
@@ -111,11 +112,11 @@ export class AadApplications extends pulumi.ComponentResource {
 }
 
 function validatedAuthority(name: string, args: AadApplicationsArgs, opts: pulumi.ComponentResourceOptions | undefined): string {
-  const authority = (args.authority ?? "https://login.microsoftonline.com").replace(/\/+$/, "");
+  const authority = (args.authority ?? DEFAULT_AAD_AUTHORITY).replace(/\/+$/, "");
   if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(authority)) {
     throw new pulumi.ResourceError(`AadApplications "${name}": authority "${authority}" must be an https URL such as "https://login.microsoftonline.com"`, opts?.parent, true);
   }
-  if (!/^[a-z0-9]{2,10}$/.test(args.environment)) {
+  if (!ENVIRONMENT.test(args.environment)) {
     throw new pulumi.ResourceError(`AadApplications "${name}": environment "${args.environment}" must be 2-10 lowercase letters or digits`, opts?.parent, true);
   }
   return authority;

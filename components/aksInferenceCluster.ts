@@ -6,6 +6,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { Namespace, Secret } from "@pulumi/kubernetes/core/v1";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import type { MlWorkspace } from "./mlWorkspace";
+import { AKS_CLUSTER_ID, HOSTNAME } from "./patterns";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export const DEFAULT_NODE_COUNT = 3;
@@ -249,19 +250,18 @@ export function azureMlExtensionSettings(
   return settings;
 }
 
-const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i;
 
 function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
   const problems: string[] = [];
   const { cluster, transport } = args;
-  if (cluster.kind === "existing" && !CLUSTER_ID.test(cluster.clusterId)) {
+  if (cluster.kind === "existing" && !AKS_CLUSTER_ID.test(cluster.clusterId)) {
     problems.push(`clusterId "${cluster.clusterId}" is not the ARM id of an AKS cluster (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>)`);
   }
   if (cluster.location !== undefined && !isAzureRegion(cluster.location)) problems.push(`location "${String(cluster.location)}" is not an Azure region name`);
   if (cluster.kind === "new" && cluster.nodeCount !== undefined && !(Number.isInteger(cluster.nodeCount) && cluster.nodeCount >= 1)) {
     problems.push(`nodeCount ${cluster.nodeCount} must be a whole number of at least 1`);
   }
-  if (transport.kind === "tls" && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(transport.hostname)) {
+  if (transport.kind === "tls" && !HOSTNAME.test(transport.hostname)) {
     problems.push(`transport.hostname "${transport.hostname}" is not a DNS name such as "scoring.contoso.com"`);
   }
   if (transport.kind === "tls" && transport.certificate.kind === "existingSecret" && cluster.kind === "new") {

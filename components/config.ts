@@ -9,14 +9,14 @@ import {
   type KubernetesServiceAuth,
   type ServiceAuth,
 } from "./authModes";
-import { endpointName, namingProblem, platformNames, platformNamingProblems } from "./naming";
+import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
+import { isAssetReference } from "./assetReferences";
+import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
+import { AKS_CLUSTER_ID, DEFAULT_AAD_AUTHORITY, ENVIRONMENT, GUID, HOSTNAME } from "./patterns";
 
 /** The stack configuration namespace: keys are `aml-webservices:<key>`. */
 export const CONFIG_NAMESPACE = "aml-webservices";
 
-export const DEFAULT_AAD_AUTHORITY = "https://login.microsoftonline.com";
-export const DEFAULT_AKS_NODE_COUNT = 3;
-export const DEFAULT_AKS_VM_SIZE = "Standard_D4s_v5";
 
 export interface AadConfig {
   readonly authority: string;
@@ -125,7 +125,7 @@ const ALLOWED = {
   publicNetworkAccess: `"Enabled" or "Disabled"`,
   nameSuffix: "1-6 lowercase letters or digits",
   nodeCount: "a whole number from 1 to 100",
-  vmSize: `an Azure VM size such as "${DEFAULT_AKS_VM_SIZE}"`,
+  vmSize: `an Azure VM size such as "${DEFAULT_VM_SIZE}"`,
   clusterId: "the ARM id of an AKS cluster: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>",
   serviceName: "3-32 letters, digits or hyphens, starting with a letter",
   compute: SERVICE_COMPUTES.map((compute) => `"${compute}"`).join(" or "),
@@ -142,10 +142,7 @@ const ALLOWED = {
   services: "a list of services",
 } as const;
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const AKS_CLUSTER_ID =
-  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[a-zA-Z0-9][\w-]{0,62}$/i;
-const ASSET_REFERENCE = /^(azureml:\/\/\S+|\/subscriptions\/\S+|(azureml:)?[A-Za-z0-9][\w.-]*:[\w.-]+)$/;
+const SERVICE_NAME = NAMING_RULES.onlineEndpoint.pattern;
 
 function show(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
@@ -184,11 +181,11 @@ const region = z
   });
 
 const serviceSchema = strictObject({
-  name: z.string({ error: allowed(ALLOWED.serviceName) }).regex(/^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, { error: allowed(ALLOWED.serviceName) }),
+  name: z.string({ error: allowed(ALLOWED.serviceName) }).regex(SERVICE_NAME, { error: allowed(ALLOWED.serviceName) }),
   compute: z.enum(SERVICE_COMPUTES as [ServiceConfig["compute"], ...ServiceConfig["compute"][]], { error: allowed(`one of ${ALLOWED.compute}`) }),
   auth: z.enum(SERVICE_AUTHS as [ServiceAuth, ...ServiceAuth[]], { error: allowed(`one of ${ALLOWED.auth}`) }).optional(),
-  model: z.string({ error: allowed(ALLOWED.model) }).regex(ASSET_REFERENCE, { error: allowed(ALLOWED.model) }),
-  environment: z.string({ error: allowed(ALLOWED.environmentAsset) }).regex(ASSET_REFERENCE, { error: allowed(ALLOWED.environmentAsset) }).optional(),
+  model: z.string({ error: allowed(ALLOWED.model) }).refine(isAssetReference, { error: allowed(ALLOWED.model) }),
+  environment: z.string({ error: allowed(ALLOWED.environmentAsset) }).refine(isAssetReference, { error: allowed(ALLOWED.environmentAsset) }).optional(),
   instanceType: z.string({ error: allowed(ALLOWED.instanceType) }).regex(/^[A-Za-z][\w-]{0,62}$/, { error: allowed(ALLOWED.instanceType) }).optional(),
   instanceCount: wholeNumber(1, 100, ALLOWED.instanceCount).default(1),
   credentialReaders: z
@@ -203,7 +200,7 @@ const serviceSchema = strictObject({
 });
 
 const stackSchema = strictObject({
-  environment: z.string({ error: allowed(ALLOWED.environment) }).regex(/^[a-z0-9]{2,10}$/, { error: allowed(ALLOWED.environment) }),
+  environment: z.string({ error: allowed(ALLOWED.environment) }).regex(ENVIRONMENT, { error: allowed(ALLOWED.environment) }),
   location: region,
   aad: strictObject({
     authority: z
@@ -226,7 +223,7 @@ const stackSchema = strictObject({
     tls: strictObject({
       hostname: z
         .string({ error: allowed(ALLOWED.hostname) })
-        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { error: allowed(ALLOWED.hostname) }),
+        .regex(HOSTNAME, { error: allowed(ALLOWED.hostname) }),
       certificate: z.string({ error: allowed(ALLOWED.pem) }).min(1, { error: allowed(ALLOWED.pem) }).optional(),
       privateKey: z.string({ error: allowed(ALLOWED.pem) }).min(1, { error: allowed(ALLOWED.pem) }).optional(),
       certificateSecret: z
@@ -310,7 +307,7 @@ function crossFieldProblems(raw: unknown): string[] {
   const stack = asObject(raw);
   if (!stack) return [];
   const problems: string[] = [];
-  const environment = typeof stack.environment === "string" && /^[a-z0-9]{2,10}$/.test(stack.environment) ? stack.environment : undefined;
+  const environment = typeof stack.environment === "string" && ENVIRONMENT.test(stack.environment) ? stack.environment : undefined;
   const location = typeof stack.location === "string" && isAzureRegion(normalizeRegion(stack.location)) ? normalizeRegion(stack.location) : undefined;
   const aksCluster = asObject(stack.aksCluster);
   const services = Array.isArray(stack.services) ? stack.services.map(asObject) : [];
@@ -379,7 +376,7 @@ function crossFieldProblems(raw: unknown): string[] {
       } else {
         firstUseOfName.set(service.name, index);
       }
-      if (environment && /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/.test(service.name)) {
+      if (environment && SERVICE_NAME.test(service.name)) {
         const problem = namingProblem("onlineEndpoint", endpointName(service.name, environment));
         if (problem) problems.push(`${at}.name: "${service.name}" gives the ${problem}; shorten the service name`);
       }
@@ -425,8 +422,8 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
       : {
           kind: "new",
           location: (aks.location as AzureRegion | undefined) ?? location,
-          nodeCount: aks.nodeCount ?? DEFAULT_AKS_NODE_COUNT,
-          vmSize: aks.vmSize ?? DEFAULT_AKS_VM_SIZE,
+          nodeCount: aks.nodeCount ?? DEFAULT_NODE_COUNT,
+          vmSize: aks.vmSize ?? DEFAULT_VM_SIZE,
           ...(aks.tls ? { tls: tlsConfig(aks.tls) } : {}),
           allowInsecureConnections: aks.allowInsecureConnections,
           allowCrossRegion: aks.allowCrossRegion,

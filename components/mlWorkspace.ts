@@ -9,6 +9,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import { platformNames, platformNamingProblems, type PlatformNames } from "./naming";
+import { ENVIRONMENT } from "./patterns";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export interface MlWorkspaceArgs {
@@ -169,7 +170,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
 
 function validatedNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
   const problems: string[] = [];
-  if (!/^[a-z0-9]{2,10}$/.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
+  if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
   if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);
   if (args.nameSuffix !== undefined && !/^[a-z0-9]{0,6}$/.test(args.nameSuffix)) problems.push(`nameSuffix "${args.nameSuffix}" must be up to 6 lowercase letters or digits`);
   if (problems.length === 0) {

@@ -4,19 +4,19 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as resources from "@pulumi/azure-native/resources";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import type { AksInferenceCluster } from "./aksInferenceCluster";
+import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, unsupportedAuthReason, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
 import { endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
+import { GUID } from "./patterns";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export const DEFAULT_MANAGED_INSTANCE_TYPE = "Standard_DS3_v2";
-export const DEFAULT_KUBERNETES_INSTANCE_TYPE = "defaultinstancetype";
 /** The audience of Entra ID tokens for AADToken endpoints. */
 export const AAD_TOKEN_AUDIENCE = "https://ml.azure.com";
 
@@ -145,7 +145,7 @@ export class ModelWebService extends pulumi.ComponentResource {
         properties:
           compute.kind === "managed"
             ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
-            : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_KUBERNETES_INSTANCE_TYPE, ...common },
+            : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
       },
       // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
       { parent: this, deletedWith: this.endpoint },
@@ -283,7 +283,6 @@ function endpointDescription(model: string): string {
   return `${model} served by aml-webservices`;
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Validates everything known at construction; returns the effective auth mode. */
 function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {

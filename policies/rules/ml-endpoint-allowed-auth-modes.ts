@@ -46,7 +46,8 @@ export function createMlEndpointAllowedAuthModes(
     remediationSteps:
       "Set the online endpoint's properties.authMode to an allowed mode (production allows only AMLToken and AADToken). " +
       "A v1 service counts as Key when key auth is on (authEnabled, on by default on AKS) and as AMLToken when " +
-      "aadAuthEnabled is on (AKS only: ACI ignores aadAuthEnabled, so an ACI service without keys has no mode); migrate v1 services to online endpoints.",
+      "aadAuthEnabled is on (AKS only: ACI ignores aadAuthEnabled, so an ACI service without keys has no mode); " +
+      "migrate v1 services to online endpoints.",
     url: LEARN.onlineEndpointAuth,
     tags: ["azure", "machine-learning", "authentication"],
     configSchema: {

@@ -37,7 +37,7 @@ describe.each(STACKS)("stack %s under its own pack config", (stack) => {
 });
 
 const prodCluster = { nodeCount: 3, vmSize: "Standard_D8s_v5" };
-const tls = { hostname: "scoring.example.com", certificateSecret: "azureml-inference-tls" };
+const tls = { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" };
 
 describe("mutated stacks fail with the expected policy", () => {
   const cases: { name: string; stack: string; mutation: StackRunOptions; policy: string; resource: string }[] = [
