@@ -81,7 +81,9 @@ export const endpoints = Object.fromEntries(
     {
       authMode: service.authMode,
       scoringUri: service.scoringUri,
-      ...(service.keys ? { keys: service.keys, regenerateKeysPath: service.regenerateKeysPath } : {}),
+      ...(service.keys
+        ? { keys: service.keys, configuredKeys: service.configuredKeys, regenerateKeysPath: service.regenerateKeysPath }
+        : {}),
       ...(service.tokenAccess ? { tokenAccess: service.tokenAccess } : {}),
       ...(service.aadTokenAudience ? { aadTokenAudience: service.aadTokenAudience } : {}),
     },

@@ -81,7 +81,8 @@ export class AadApplications extends pulumi.ComponentResource {
     new azuread.ApplicationFallbackPublicClient(`${name}-native-public-client`, { applicationId: this.nativeApplication.id, enabled: true }, parent);
     new azuread.ApplicationRedirectUris(
       `${name}-native-redirect-uris`,
-      { applicationId: this.nativeApplication.id, type: "PublicClient", redirectUris: [`${authority}${NATIVE_CLIENT_REDIRECT_PATH}`] },
+      // The nativeclient URI lives at the authority's host, whatever tenant path the authority carries.
+      { applicationId: this.nativeApplication.id, type: "PublicClient", redirectUris: [`${new URL(authority).origin}${NATIVE_CLIENT_REDIRECT_PATH}`] },
       parent,
     );
     const apiAccess = new azuread.ApplicationApiAccess(

@@ -28,7 +28,3 @@ export function unsupportedAuthReason(compute: ServiceCompute, auth: ServiceAuth
   }
   return undefined;
 }
-
-export function usesAmlToken(auth: ServiceAuth): boolean {
-  return auth === "amlToken";
-}

@@ -393,14 +393,14 @@ function crossFieldProblems(raw: unknown): string[] {
 
   const clusterLocation = typeof aksCluster?.location === "string" ? normalizeRegion(aksCluster.location) : location;
   if (aksCluster && location && clusterLocation && isAzureRegion(clusterLocation) && clusterLocation !== location && aksCluster.allowCrossRegion !== true) {
-    const tokenService = services.findIndex((service) => service?.compute === "aks" && (service.auth ?? DEFAULT_AUTH.aks) === "amlToken");
-    if (tokenService >= 0) {
+    services.forEach((service, tokenService) => {
+      if (service?.compute !== "aks" || (service.auth ?? DEFAULT_AUTH.aks) !== "amlToken") return;
       problems.push(
         `aksCluster.location: "${clusterLocation}" differs from location "${location}", but services[${tokenService}] uses amlToken on compute "aks" ` +
           `(token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; ` +
           `set aksCluster.location to "${location}", or set aksCluster.allowCrossRegion: true to accept that risk)`,
       );
-    }
+    });
   }
   return problems;
 }

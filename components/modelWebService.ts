@@ -6,7 +6,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
-import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, unsupportedAuthReason, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
+import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
 import { endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
@@ -203,7 +203,10 @@ export class ModelWebService extends pulumi.ComponentResource {
       authMode: this.authMode,
       scoringUri: this.scoringUri,
       keys: this.keys,
+      configuredKeys: this.configuredKeys,
+      regenerateKeysPath: this.regenerateKeysPath,
       tokenAccess: this.tokenAccess,
+      aadTokenAudience: this.aadTokenAudience,
     });
   }
 
@@ -248,8 +251,9 @@ export class ModelWebService extends pulumi.ComponentResource {
     const role = new authorization.RoleDefinition(
       `${name}-consumer-role`,
       {
-        roleDefinitionId: stableUuid("consumer-role", workspace.names.resourceGroup, args.endpointName),
-        roleName: `aml-webservices ${args.endpointName} consumer (${workspace.names.resourceGroup})`,
+        // Custom role names are unique per tenant, so the subscription is part of the identity.
+        roleDefinitionId: workspace.subscriptionId.apply((subscription) => stableUuid("consumer-role", subscription, workspace.names.resourceGroup, args.endpointName)),
+        roleName: pulumi.interpolate`aml-webservices ${args.endpointName} consumer (${workspace.names.resourceGroup}, ${workspace.subscriptionId})`,
         description: consumerRoleDescription(this.authMode),
         roleType: "CustomRole",
         scope: resourceGroupId,
@@ -264,7 +268,9 @@ export class ModelWebService extends pulumi.ComponentResource {
         new authorization.RoleAssignment(
           `${name}-consumer-${principal.key}`,
           {
-            roleAssignmentName: pulumi.output(principal.principalId).apply((id) => stableUuid("consumer-assignment", workspace.names.resourceGroup, args.endpointName, id)),
+            roleAssignmentName: pulumi
+              .all([workspace.subscriptionId, principal.principalId])
+              .apply(([subscription, id]) => stableUuid("consumer-assignment", subscription, workspace.names.resourceGroup, args.endpointName, id)),
             principalId: principal.principalId,
             principalType: principal.principalType,
             roleDefinitionId: role.id,
@@ -287,11 +293,11 @@ function endpointDescription(model: string): string {
 /** Validates everything known at construction; returns the effective auth mode. */
 function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {
   const { compute } = args;
-  const computeName = compute.kind === "managed" ? "managed" : "aks";
-  const auth: ServiceAuth = compute.auth ?? DEFAULT_AUTH[computeName];
+  const auth: ServiceAuth = compute.auth ?? DEFAULT_AUTH[compute.kind === "managed" ? "managed" : "aks"];
   const problems: string[] = [];
-  const refusal = unsupportedAuthReason(computeName, auth);
-  if (refusal) problems.push(`auth: ${refusal}`);
+  if (compute.kind === "kubernetes" && auth === "aadToken") {
+    problems.push(`compute.auth: "aadToken" is not supported with compute kind "kubernetes" (Kubernetes online endpoints support key or amlToken)`);
+  }
   const endpointProblem = namingProblem("onlineEndpoint", args.endpointName);
   if (endpointProblem) problems.push(endpointProblem);
   if (!isAssetReference(args.model)) problems.push(`model "${args.model}" is not a model reference ("<name>:<version>", azureml://..., or an ARM id)`);
@@ -301,6 +307,10 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
     if (!GUID.test(reader)) problems.push(`credentialReaders: "${reader}" is not an Entra object id (a GUID)`);
   }
   if (args.keyRotation && auth !== "key") problems.push(`keyRotation applies only to key auth, not "${auth}"`);
+  for (const slot of ["primary", "secondary"] as const) {
+    const counter = args.keyRotation?.[slot];
+    if (counter !== undefined && !(Number.isInteger(counter) && counter >= 0)) problems.push(`keyRotation.${slot} ${counter} must be a whole number from 0 up`);
+  }
   if (problems.length > 0) throw new pulumi.ResourceError(`ModelWebService "${name}": ${problems.join("; ")}`, opts?.parent, true);
 
   if (compute.kind === "kubernetes" && auth === "amlToken" && compute.cluster.knownLocation) {

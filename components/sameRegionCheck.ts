@@ -16,7 +16,7 @@ export function crossRegionError(pair: RegionPair): string {
     `ModelWebService "${pair.service}": token auth (AMLToken) needs the workspace and the AKS cluster in the same region, ` +
     `but the workspace is in "${pair.workspaceLocation}" and the cluster in "${pair.clusterLocation}". ` +
     `Every token request goes to the workspace's region: put the cluster in "${pair.workspaceLocation}", ` +
-    `or set aksCluster.allowCrossRegion: true to accept that risk.`
+    `or set allowCrossRegion on the AksInferenceCluster (aksCluster.allowCrossRegion in stack config) to accept that risk.`
   );
 }
 

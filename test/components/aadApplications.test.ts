@@ -113,6 +113,12 @@ describe("AadApplications", () => {
     expect(inputs(single(resources, T.redirectUris)).redirectUris).toEqual(["https://login.microsoftonline.us/common/oauth2/nativeclient"]);
   });
 
+  it("keeps a tenant-specific authority in the context but puts the redirect URI at its host", async () => {
+    const { resources, clientContext } = await build({ authority: "https://login.microsoftonline.com/contoso.onmicrosoft.com" });
+    expect(clientContext.authuri).toBe("https://login.microsoftonline.com/contoso.onmicrosoft.com");
+    expect(inputs(single(resources, T.redirectUris)).redirectUris).toEqual(["https://login.microsoftonline.com/common/oauth2/nativeclient"]);
+  });
+
   it("refuses an authority that is not https before registering anything", async () => {
     const { resources, errors } = await runComponents(() => {
       new AadApplications("aad", { environment: "dev", authority: "http://login.example" });

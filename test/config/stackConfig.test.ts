@@ -213,6 +213,22 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "every token service on a cluster in another region",
+    raw: {
+      ...valid,
+      aksCluster: { ...aks, location: "northeurope" },
+      services: [
+        { name: "aks-one", compute: "aks", model: "m:1" },
+        { name: "aks-keys", compute: "aks", auth: "key", model: "m:1" },
+        { name: "aks-two", compute: "aks", auth: "amlToken", model: "m:1" },
+      ],
+    },
+    problems: [0, 2].map(
+      (index) =>
+        `aksCluster.location: "northeurope" differs from location "westeurope", but services[${index}] uses amlToken on compute "aks" (token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; set aksCluster.location to "westeurope", or set aksCluster.allowCrossRegion: true to accept that risk)`,
+    ),
+  },
+  {
     name: "names that break Azure's storage rule",
     raw: { ...valid, environment: "abcdefghij", location: "australiasoutheast", workspace: { nameSuffix: "abcdef" } },
     problems: [
