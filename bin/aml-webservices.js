@@ -29,9 +29,11 @@ if (command !== "plan") {
 
 // An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
 // ends with a message and exit code 2, never a stack trace.
+require("tsx/cjs/api").register();
+const { withoutStackFrames } = require("../plan/planErrors.ts");
 const fail = (error) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: ${message.split("\n").filter((line) => !/^\s+at\s/.test(line)).join("\n")}\n`);
+  process.stderr.write(`error: ${withoutStackFrames(message)}\n`);
   process.exit(2);
 };
 process.on("uncaughtException", fail);
@@ -39,7 +41,6 @@ process.on("uncaughtException", fail);
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
-require("tsx/cjs/api").register();
 const { main } = require("../plan/cli.ts");
 
 main(args.slice(1)).then(

@@ -7,7 +7,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import { PolicyPackError, withoutStackFrames } from "./planErrors";
+import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -512,9 +512,3 @@ function envNumber(name: string): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
-}

@@ -44,6 +44,14 @@ export class UsageError extends PlanError {
   }
 }
 
+/** Indents every line of `text` by two spaces, to nest a quoted error under its cause. */
+export function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}
+
 /** Drops stack frames (`    at ...` lines) from a message that may embed one, e.g. a gRPC error from the pack. */
 export function withoutStackFrames(message: string): string {
   return message

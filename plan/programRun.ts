@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { format } from "node:util";
 import { register as registerTsx } from "tsx/cjs/api";
 import { runUnderMocks, type LoggedMessage, type MockRunResult, type PulumiModule } from "./mockRun";
-import { ProgramError, withoutStackFrames } from "./planErrors";
+import { indent, ProgramError, withoutStackFrames } from "./planErrors";
 import type { PulumiProject, StackConfig } from "./pulumiProject";
 
 export interface ProgramRun extends MockRunResult {
@@ -89,12 +89,6 @@ function errorText(pulumi: PulumiModule, error: Error): string {
   return error.name && error.name !== "Error" && !text.startsWith(error.name) ? `${error.name}: ${text}` : text;
 }
 
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `  ${line}`)
-    .join("\n");
-}
 
 /**
  * A program may print; the plan's report may go to stdout (e.g. JSON). Console output during the
