@@ -1,3 +1,4 @@
+import type { RecordedResource } from "../../plan/recordedResource";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,4 +139,9 @@ export function packThatFailsWhileAnalyzing(): string {
       ``,
     ].join("\n"),
   });
+}
+
+/** A recorded resource with empty relations and no inputs or outputs unless given. */
+export function recordedResource(fields: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource {
+  return { custom: true, dependencies: [], propertyDependencies: {}, protect: false, inputs: {}, outputs: {}, ...fields };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { recordedResource } from "./helpers";
 import type {
   AnalyzeDiagnostic,
   AnalyzerInfo,
@@ -158,15 +159,7 @@ describe("engineProperties (what the engine marshals for an analyzer)", () => {
 });
 
 const STACK_URN = rootStackUrn("proj", "dev");
-const record = (overrides: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource => ({
-  custom: true,
-  dependencies: [],
-  propertyDependencies: {},
-  protect: false,
-  inputs: {},
-  outputs: {},
-  ...overrides,
-});
+const record = recordedResource;
 
 const RESOURCES: RecordedResource[] = [
   record({ urn: STACK_URN, type: "pulumi:pulumi:Stack", name: "proj-dev", custom: false }),

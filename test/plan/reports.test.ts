@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { recordedResource } from "./helpers";
 import type { PolicyEvaluation, PolicyResult } from "../../plan/policyEvaluation";
 import type { RecordedResource } from "../../plan/recordedResource";
 import { renderJson, toJsonReport } from "../../plan/report/jsonReport";
@@ -15,15 +16,7 @@ const RG = "urn:pulumi:dev::proj::azure-native:resources:ResourceGroup::rg";
 const KEY = "Zq8s-very-secret-primary-key";
 const PASSWORD = "hunter2-but-longer";
 
-const resource = (r: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource => ({
-  custom: true,
-  dependencies: [],
-  propertyDependencies: {},
-  protect: false,
-  inputs: {},
-  outputs: {},
-  ...r,
-});
+const resource = recordedResource;
 
 const RESOURCES: RecordedResource[] = [
   resource({ urn: STACK, type: "pulumi:pulumi:Stack", name: "proj-dev", custom: false }),
