@@ -145,7 +145,7 @@ const ALLOWED = {
 const SERVICE_NAME = NAMING_RULES.onlineEndpoint.pattern;
 
 function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return JSON.stringify(value) ?? String(value);
 }
 
 /** An error message for a field: what was given and what is allowed. */

@@ -98,7 +98,7 @@ export class ModelWebService extends pulumi.ComponentResource {
   /** AADToken endpoints: the audience of the Entra ID tokens clients send. */
   readonly aadTokenAudience?: string;
   readonly consumerRole?: authorization.RoleDefinition;
-  readonly consumerRoleAssignments: authorization.RoleAssignment[] = [];
+  readonly consumerRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
   constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const auth = validateArgs(name, args, opts);
@@ -197,7 +197,11 @@ export class ModelWebService extends pulumi.ComponentResource {
     }
     if (auth === "aadToken") this.aadTokenAudience = AAD_TOKEN_AUDIENCE;
 
-    this.grantConsumerAccess(name, args);
+    const access = this.grantConsumerAccess(name, args);
+    if (access) {
+      this.consumerRole = access.role;
+      this.consumerRoleAssignments = access.assignments;
+    }
     this.registerOutputs({
       endpointName: this.endpointName,
       authMode: this.authMode,
@@ -234,7 +238,10 @@ export class ModelWebService extends pulumi.ComponentResource {
     });
   }
 
-  private grantConsumerAccess(name: string, args: ModelWebServiceArgs): void {
+  private grantConsumerAccess(
+    name: string,
+    args: ModelWebServiceArgs,
+  ): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
     // Azure refuses an assignment whose principalType does not match the principal, so ask Entra ID.
     const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((id) => ({
       key: id.toLowerCase(),
@@ -244,7 +251,7 @@ export class ModelWebService extends pulumi.ComponentResource {
     if (args.webApplicationPrincipalId !== undefined) {
       principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
     }
-    if (principals.length === 0) return;
+    if (principals.length === 0) return undefined;
     const { workspace } = args;
     const permissions = consumerPermissions(this.authMode);
     const resourceGroupId = workspace.resourceGroup.id;
@@ -262,9 +269,8 @@ export class ModelWebService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    (this as { consumerRole?: authorization.RoleDefinition }).consumerRole = role;
-    for (const principal of principals) {
-      this.consumerRoleAssignments.push(
+    const assignments = principals.map(
+      (principal) =>
         new authorization.RoleAssignment(
           `${name}-consumer-${principal.key}`,
           {
@@ -278,8 +284,8 @@ export class ModelWebService extends pulumi.ComponentResource {
           },
           { parent: this },
         ),
-      );
-    }
+    );
+    return { role, assignments };
   }
 }
 

@@ -408,25 +408,26 @@ export function pulumiSdkDir(packDir: string): string {
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
 }
 
-function analyzeRequest(resource: AnalyzerResource): analyzerPb.AnalyzeRequest {
-  const request = new analyzerPb.AnalyzeRequest();
-  request.setUrn(resource.urn);
-  request.setType(resource.type);
-  request.setName(resource.name);
-  request.setProperties(Struct.fromJavaScript(resource.properties as never));
-  request.setOptions(optionsToProto(resource.options));
-  if (resource.provider) request.setProvider(providerToProto(resource.provider));
-  return request;
-}
-
-function stackResource(resource: AnalyzerStackResource): analyzerPb.AnalyzerResource {
-  const message = new analyzerPb.AnalyzerResource();
+/** `Analyze` requests and `AnalyzeStack` resources carry the same resource fields. */
+function withResourceFields<Message extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>(
+  message: Message,
+  resource: AnalyzerResource,
+): Message {
   message.setUrn(resource.urn);
   message.setType(resource.type);
   message.setName(resource.name);
   message.setProperties(Struct.fromJavaScript(resource.properties as never));
   message.setOptions(optionsToProto(resource.options));
   if (resource.provider) message.setProvider(providerToProto(resource.provider));
+  return message;
+}
+
+function analyzeRequest(resource: AnalyzerResource): analyzerPb.AnalyzeRequest {
+  return withResourceFields(new analyzerPb.AnalyzeRequest(), resource);
+}
+
+function stackResource(resource: AnalyzerStackResource): analyzerPb.AnalyzerResource {
+  const message = withResourceFields(new analyzerPb.AnalyzerResource(), resource);
   message.setParent(resource.parent ?? "");
   message.setDependenciesList(resource.dependencies);
   const map = message.getPropertydependenciesMap();

@@ -1,21 +1,12 @@
-import type { PlanModel } from "./planModel";
+import type { PlanModel, PlannedResource, PlannedViolation } from "./planModel";
 
 /** The machine-readable report; its shape is a contract (see README). */
 export interface JsonReport {
   stack: string;
   project: string;
-  resources: Array<{
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    dependencies: string[];
-    protect: boolean;
-    inputs: Record<string, unknown>;
-  }>;
-  violations: Array<{ policy: string; enforcementLevel: string; message: string; urn: string }>;
-  /** advisory excludes the checks deferred to update (values unknown during preview), which `deferred` counts */
-  summary: { resources: number; mandatory: number; advisory: number; deferred: number };
+  resources: Array<Pick<PlannedResource, "urn" | "type" | "name" | "parent" | "dependencies" | "protect" | "inputs">>;
+  violations: Array<Pick<PlannedViolation, "policy" | "enforcementLevel" | "message" | "urn">>;
+  summary: PlanModel["summary"];
 }
 
 export function toJsonReport(model: PlanModel): JsonReport {

@@ -5,7 +5,7 @@ import { MlWorkspace } from "../../components/mlWorkspace";
 import type { AksClusterSource, InferenceTransport } from "../../components/aksInferenceCluster";
 import { isSecretEnvelope } from "../../plan/wireValues";
 import { childrenOf, inputs, ofType, programResources, single, UNKNOWN_VALUE } from "../harness/records";
-import { runComponents } from "../harness/componentRun";
+import { EXISTING_CLUSTER_ID as EXISTING_ID, runComponents } from "../harness/componentRun";
 
 const T = {
   component: "aml-webservices:index:AksInferenceCluster",
@@ -20,7 +20,6 @@ const T = {
 const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 const PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEfake\n-----END PRIVATE KEY-----\n";
 const TLS: InferenceTransport = { kind: "tls", hostname: "scoring.example.com", certificate: { kind: "pem", certificatePem: CERTIFICATE, privateKeyPem: PRIVATE_KEY } };
-const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
 
 async function build(cluster: AksClusterSource = { kind: "new" }, transport: InferenceTransport = TLS, preview = false) {
   let kubeconfigIsSecret: Promise<boolean> | undefined;

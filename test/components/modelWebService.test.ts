@@ -9,7 +9,7 @@ import type { KeyRotationCounters, ModelWebServiceArgs, TokenAccess } from "../.
 import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
 import { isSecretEnvelope } from "../../plan/wireValues";
 import { inputs, ofType, outputs, single } from "../harness/records";
-import { runComponents } from "../harness/componentRun";
+import { EXISTING_CLUSTER_ID as EXISTING_ID, runComponents } from "../harness/componentRun";
 
 const T = {
   service: "aml-webservices:index:ModelWebService",
@@ -24,7 +24,6 @@ const T = {
   armDeployment: "azure-native:resources:Deployment",
 };
 const READER = "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11";
-const EXISTING_ID = "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks";
 const ENDPOINTS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
 
 interface BuildOptions {

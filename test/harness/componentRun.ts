@@ -1,4 +1,7 @@
-import { AzureFakes, type AzureFakeOptions } from "../../plan/azureFakes";
+import { AzureFakes, FAKE_SUBSCRIPTION_ID, type AzureFakeOptions } from "../../plan/azureFakes";
+
+/** An AKS cluster that exists before the program runs, for attach scenarios. */
+export const EXISTING_CLUSTER_ID = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-shared-k8s/providers/Microsoft.ContainerService/managedClusters/shared-aks`;
 import { runUnderMocks, type MockRunResult } from "../../plan/mockRun";
 
 /**

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PolicyAnalyzer, type AnalyzerResource } from "../../plan/analyzer";
 import { PolicyPackError } from "../../plan/planErrors";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../plan/wireValues";
@@ -9,15 +9,10 @@ import {
   packThatFailsWhileAnalyzing,
   packThatHangs,
   packWithTypeError,
-  removeDir,
+  removedAfterAll,
 } from "./helpers";
 
-const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach(removeDir));
-function temp(dir: string): string {
-  tempDirs.push(dir);
-  return dir;
-}
+const temp = removedAfterAll();
 
 const legacyService = (authEnabled: boolean, aadAuthEnabled: boolean): AnalyzerResource => ({
   urn: "urn:pulumi:t::p::azure-native:machinelearningservices/v20210401:AKSService::svc",

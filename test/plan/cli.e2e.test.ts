@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { JsonReport } from "../../plan/report/jsonReport";
 import {
   BIN,
@@ -15,17 +15,12 @@ import {
   packThatHangs,
   packWithTypeError,
   processesRunningIn,
-  removeDir,
   runCli,
   type CliResult,
+  removedAfterAll,
 } from "./helpers";
 
-const tempDirs: string[] = [];
-afterAll(() => tempDirs.forEach(removeDir));
-function temp(dir: string): string {
-  tempDirs.push(dir);
-  return dir;
-}
+const temp = removedAfterAll();
 
 /** A private copy of the minimal pack, so no other test's pack process shares its directory. */
 function privateMinimalPack(): string {

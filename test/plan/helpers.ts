@@ -1,3 +1,4 @@
+import { afterAll } from "vitest";
 import type { RecordedResource } from "../../plan/recordedResource";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -144,4 +145,14 @@ export function packThatFailsWhileAnalyzing(): string {
 /** A recorded resource with empty relations and no inputs or outputs unless given. */
 export function recordedResource(fields: Partial<RecordedResource> & Pick<RecordedResource, "urn" | "type" | "name">): RecordedResource {
   return { custom: true, dependencies: [], propertyDependencies: {}, protect: false, inputs: {}, outputs: {}, ...fields };
+}
+
+/** Returns a function that registers a temporary directory for removal after the file's tests. */
+export function removedAfterAll(): (dir: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+  return (dir) => {
+    dirs.push(dir);
+    return dir;
+  };
 }
