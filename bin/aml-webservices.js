@@ -37,9 +37,11 @@ const fail = (error) => {
   process.exit(2);
 };
 process.on("uncaughtException", fail);
-// Exit through process.exit on signals too, so the policy pack process is killed ('exit' handlers).
-process.on("SIGINT", () => process.exit(130));
-process.on("SIGTERM", () => process.exit(143));
+// Exit through process.exit on signals too, so child processes are killed at once ('exit' handlers);
+// on SIGKILL they end by themselves when their stdin pipe closes (plan/engine/parentWatch.cjs).
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129], ["SIGQUIT", 131]]) {
+  process.on(signal, () => process.exit(code));
+}
 
 const { main } = require("../plan/cli.ts");
 

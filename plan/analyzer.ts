@@ -125,6 +125,9 @@ export interface AnalyzerOptions {
  */
 export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
+/** Preload that ends a child process when this process ends, however it ends. */
+export const PARENT_WATCH = path.join(__dirname, "engine", "parentWatch.cjs");
+
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 const KILL_GRACE_MS = 3_000;
@@ -195,10 +198,11 @@ export class PolicyAnalyzer {
 
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
+        const child = spawn(process.execPath, ["--require", PARENT_WATCH, runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
           cwd: this.packDir,
           env,
-          stdio: ["ignore", "pipe", "pipe"],
+          // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included
+          stdio: ["pipe", "pipe", "pipe"],
         });
         this.child = child;
         process.on("exit", this.killOnExit);

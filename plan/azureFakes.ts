@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { isSecretEnvelope } from "./wireValues";
+import { isSecretEnvelope, UNKNOWN } from "./wireValues";
 
 type Mocks = pulumi.runtime.Mocks;
 type MockResourceArgs = pulumi.runtime.MockResourceArgs;
@@ -21,6 +21,8 @@ export interface AzureFakeOptions {
   existingClusters?: Readonly<Record<string, { readonly location: string }>>;
   /** Entra object types by object id; any other id is taken for a service principal */
   directoryObjects?: Readonly<Record<string, "User" | "Group" | "ServicePrincipal">>;
+  /** nested properties the provider computes (`properties.scoringUri`), by type: unknown in preview */
+  outputOnlyPaths?: (type: string) => readonly string[];
 }
 
 export const FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-0000000000a1";
@@ -57,6 +59,8 @@ export class AzureFakes implements Mocks {
   readonly subscriptionId: string;
   readonly tenantId: string;
   readonly invocations: MockCallArgs[] = [];
+  /** what these fakes could not answer faithfully, for the report */
+  readonly limits: string[] = [];
   /** ARM ids created so far: Azure refuses to create one twice */
   private readonly created = new Set<string>();
 
@@ -68,7 +72,9 @@ export class AzureFakes implements Mocks {
   newResource(args: MockResourceArgs): MockResourceResult {
     const inputs = record(args.inputs);
     if (args.custom === false) return { id: undefined, state: {} };
-    if (this.options.preview && !args.id) return { id: undefined, state: inputs };
+    if (this.options.preview && !args.id) {
+      return { id: undefined, state: withUnknownPaths(inputs, this.options.outputOnlyPaths?.(args.type) ?? []) };
+    }
     const id = this.idOf(args.type, args.name, inputs);
     if (id.startsWith("/subscriptions/")) {
       const key = id.toLowerCase();
@@ -117,8 +123,25 @@ export class AzureFakes implements Mocks {
       }
       case "azure-native:containerservice:listManagedClusterUserCredentials":
         return { kubeconfigs: [{ name: "clusterUser", value: fakeKubeconfig(text(inputs.resourceName) ?? "cluster") }] };
+      case "kubernetes:helm:template": {
+        // Rendering a chart needs helm and the chart's repository: in preview the rendered objects stay
+        // unknown; when deploying, the plan cannot list them, and says so.
+        const chart = (() => {
+          try {
+            const options = JSON.parse(text(inputs.jsonOpts) ?? "{}") as Record<string, unknown>;
+            return text(options.chart) ?? text(options.path) ?? "a chart";
+          } catch {
+            return "a chart";
+          }
+        })();
+        this.limits.push(`the Helm chart ${chart} is not rendered offline: the resources it creates are not planned or checked`);
+        return { result: this.options.preview ? UNKNOWN : [] };
+      }
       default:
-        throw new Error(`The Azure fakes have no answer for invoke ${args.token}; add one to plan/azureFakes.ts.`);
+        throw new Error(
+          `invoke '${args.token}' cannot be answered offline: the plan has no fake of it. ` +
+            "Read the value from stack config instead, or add a fake to plan/azureFakes.ts.",
+        );
     }
   }
 
@@ -231,6 +254,19 @@ export class AzureFakes implements Mocks {
         return type.startsWith("azure-native") ? { name: armName } : {};
     }
   }
+}
+
+/** `inputs` with each `a.b` path whose object exists but lacks `b` set to unknown, inside secrets too. */
+function withUnknownPaths(inputs: Inputs, paths: readonly string[]): Inputs {
+  const state: Inputs = { ...inputs };
+  for (const path of paths) {
+    const [top, nested] = path.split(".");
+    if (!top || !nested || !(top in state)) continue;
+    state[top] = mapSecret(state[top], (value) =>
+      typeof value === "object" && value !== null && !Array.isArray(value) && !(nested in value) ? { ...value, [nested]: UNKNOWN } : value,
+    );
+  }
+  return state;
 }
 
 /** Applies `fn` inside a secret envelope, keeping the envelope, as the engine keeps secretness. */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import { runOfflinePlan } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
 import { renderJson } from "./report/jsonReport";
@@ -17,8 +18,9 @@ export type ReportFormat = (typeof FORMATS)[number];
 export const USAGE = `Usage: aml-webservices plan [options]
 
 Evaluate a Pulumi stack offline and run the policy pack on it, as \`pulumi preview --policy-pack\`
-would, with no cloud credentials and no Pulumi CLI. It sees the program and the policy pack,
-not what exists in Azure: it does not replace \`pulumi preview\`.
+and \`pulumi up --policy-pack\` would, with no cloud credentials and no Pulumi CLI. The program
+runs twice in its own process: as a preview, and as a deployment against fakes of Azure. It sees
+the program and the policy pack, not what exists in Azure: it does not replace \`pulumi preview\`.
 
 Options:
   --stack <name>                 stack to plan (default: dev)
@@ -29,12 +31,13 @@ Options:
                                  (default: <policy pack>/config/<stack>.json when it exists)
   --format <text|markdown|json>  report format (default: text)
   --out <file>                   write the report to <file> and print a one-line summary
+  --timeout <seconds>            time limit for each run of the program (default: 300)
   -h, --help                     show this help
 
 Exit codes:
   0  no mandatory policy violation
-  1  at least one mandatory policy violation (as \`pulumi preview\` fails)
-  2  program, config or policy pack error
+  1  at least one mandatory policy violation in either phase (\`pulumi preview\` or \`pulumi up\` fails)
+  2  program, config or policy pack error; the program exited, hung past --timeout or failed
 `;
 
 export interface PlanCommand {
@@ -44,6 +47,7 @@ export interface PlanCommand {
   packConfigFile?: string;
   format: ReportFormat;
   out?: string;
+  timeoutSeconds: number;
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
@@ -60,6 +64,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
         "policy-pack-config": { type: "string" },
         format: { type: "string" },
         out: { type: "string" },
+        timeout: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -73,7 +78,12 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
   for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out"] as const) {
     if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
   }
+  const timeoutSeconds = values.timeout === undefined ? DEFAULT_PROGRAM_TIMEOUT_SECONDS : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
+    throw new UsageError(`--timeout must be a number of seconds between 1 and 86400, got '${values.timeout}'`);
+  }
   return {
+    timeoutSeconds,
     stack: values.stack ?? "dev",
     projectDir: path.resolve(values.cwd ?? PACKAGE_ROOT),
     packDir: path.resolve(values["policy-pack"] ?? path.join(PACKAGE_ROOT, "policies")),
@@ -122,6 +132,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       projectDir: command.projectDir,
       stack: command.stack,
       packDir: command.packDir,
+      timeoutSeconds: command.timeoutSeconds,
       ...(command.packConfigFile ? { packConfigFile: command.packConfigFile } : {}),
     });
     const report = renderReport(model, command.format);

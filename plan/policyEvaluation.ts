@@ -14,6 +14,7 @@ import type {
 } from "./analyzer";
 import { PlanConfigError, PolicyPackError } from "./planErrors";
 import type { RecordedResource } from "./recordedResource";
+import type { PlanPhase } from "./programRun";
 import { isPlainObject, isResourceReference, UNKNOWN, type WireValue } from "./wireValues";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -36,6 +37,8 @@ export interface PolicyResult {
   urn: string;
   /** which engine call produced it */
   stage: "remediate" | "analyze" | "analyzeStack";
+  /** `preview`: what `pulumi preview` shows; `deploy`: what `pulumi up` enforces before each step */
+  phase: PlanPhase;
 }
 
 export interface PolicyEvaluation {
@@ -51,6 +54,8 @@ export interface PolicyEvaluation {
 export interface EvaluationContext {
   project: string;
   stack: string;
+  /** the engine phase the resources come from; default preview */
+  phase?: PlanPhase;
   /** parsed policy pack config file (see `loadPolicyPackConfig`), if any */
   packConfig?: Record<string, PolicyConfigEntry>;
   /** where `packConfig` came from, for messages */
@@ -184,13 +189,14 @@ export async function evaluatePolicies(
   resources: RecordedResource[],
   context: EvaluationContext,
 ): Promise<PolicyEvaluation> {
+  const phase = context.phase ?? "preview";
   const info = await analyzer.getAnalyzerInfo();
   const config = reconcilePolicyConfig(info, context.packConfig, context.packConfigFile ?? "policy pack config");
   await analyzer.configure(config);
   await analyzer.configureStack({
     stack: context.stack,
     project: context.project,
-    dryRun: true,
+    dryRun: phase === "preview",
     config: context.stackConfiguration?.config ?? {},
     secretKeys: context.stackConfiguration?.secretKeys ?? [],
     tags: context.stackConfiguration?.tags ?? {},
@@ -215,9 +221,12 @@ export async function evaluatePolicies(
     description: d.description,
     urn,
     stage,
+    phase,
   });
 
   for (const resource of resources) {
+    // a read (`Resource.get`) is no step the engine checks with Analyze; the stack policy sees it
+    if (resource.read) continue;
     let inputs = engineProperties(resource.inputs);
     const request = (): AnalyzerResource => ({
       urn: resource.urn,
@@ -252,7 +261,9 @@ export async function evaluatePolicies(
     urn: resource.urn,
     type: resource.type,
     name: resource.name,
-    properties: engineProperties(outputsAfterRemediation(resource, remediatedInputs[resource.urn])),
+    properties: engineProperties(
+      resource.read ? readState(resource) : outputsAfterRemediation(resource, remediatedInputs[resource.urn]),
+    ),
     options: { protect: resource.protect },
     ...providerOf(resource, byUrn),
     ...(resource.parent ? { parent: resource.parent } : {}),
@@ -307,6 +318,15 @@ function providerOf(
   const provider = byUrn.get(urn);
   if (!provider) return {};
   return { provider: { urn: provider.urn, type: provider.type, name: provider.name, properties: engineProperties(provider.inputs) } };
+}
+
+/**
+ * Azure, not the program, knows the state of a resource read with `Resource.get`: every output the
+ * program did not give stays unknown, in either phase, so no rule mistakes it for an empty value.
+ */
+function readState(resource: RecordedResource): Record<string, WireValue> {
+  const unknowns = Object.fromEntries((resource.declaredOutputs ?? []).map((name) => [name, UNKNOWN]));
+  return { ...unknowns, ...resource.outputs };
 }
 
 /**

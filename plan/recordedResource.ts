@@ -21,4 +21,10 @@ export interface RecordedResource {
   inputs: Record<string, WireValue>;
   /** outputs in wire encoding, as the fakes returned them */
   outputs: Record<string, WireValue>;
+  /** the program registered these outputs itself (components and the stack, `registerOutputs`) */
+  outputsRegistered?: boolean;
+  /** read with `Resource.get(...)`: Azure, not the program, knows its state */
+  read?: boolean;
+  /** for reads: the output properties the resource's SDK class declares */
+  declaredOutputs?: string[];
 }

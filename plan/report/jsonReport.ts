@@ -4,8 +4,9 @@ import type { PlanModel, PlannedResource, PlannedViolation } from "./planModel";
 export interface JsonReport {
   stack: string;
   project: string;
-  resources: Array<Pick<PlannedResource, "urn" | "type" | "name" | "parent" | "dependencies" | "protect" | "inputs">>;
-  violations: Array<Pick<PlannedViolation, "policy" | "enforcementLevel" | "message" | "urn">>;
+  resources: Array<Pick<PlannedResource, "urn" | "type" | "name" | "parent" | "dependencies" | "protect" | "read" | "inputs">>;
+  phaseDifferences: PlanModel["phaseDifferences"];
+  violations: Array<Pick<PlannedViolation, "phase" | "policy" | "enforcementLevel" | "message" | "urn" | "deferredToUpdate" | "undecided">>;
   summary: PlanModel["summary"];
 }
 
@@ -20,13 +21,18 @@ export function toJsonReport(model: PlanModel): JsonReport {
       parent: r.parent,
       dependencies: r.dependencies,
       protect: r.protect,
+      read: r.read,
       inputs: r.inputs,
     })),
+    phaseDifferences: model.phaseDifferences,
     violations: model.violations.map((v) => ({
+      phase: v.phase,
       policy: v.policy,
       enforcementLevel: v.enforcementLevel,
       message: v.message,
       urn: v.urn,
+      deferredToUpdate: v.deferredToUpdate,
+      undecided: v.undecided,
     })),
     summary: { ...model.summary },
   };

@@ -1,10 +1,13 @@
 import { display } from "./textReport";
 import {
   countByType,
+  phaseLabel,
+  phasedFindings,
   resourceTree,
   summaryLine,
   violationSubject,
   type PlanModel,
+  type PhasedFinding,
   type PlannedViolation,
   type ResourceTreeNode,
 } from "./planModel";
@@ -29,35 +32,53 @@ export function renderMarkdown(model: PlanModel): string {
   );
   out.push("");
   out.push(
-    `> Evaluated offline with preview semantics: the program and the policy pack \`${code(model.policyPack.name)}@${code(model.policyPack.version)}\`, ` +
-      "no cloud access. Computed values are unknown and existing Azure resources are not seen, so this does not replace `pulumi preview`.",
+    `> Evaluated offline with the policy pack \`${code(model.policyPack.name)}@${code(model.policyPack.version)}\`, no cloud access: ` +
+      "the program ran as `pulumi preview` runs it (**preview** phase) and as `pulumi up` runs it (**deploy** phase), against fakes of Azure. " +
+      "Existing Azure resources are not seen, so this does not replace `pulumi preview`.",
   );
   out.push("");
-  out.push("| Resources | Mandatory | Advisory | Deferred to update |");
-  out.push("| ---: | ---: | ---: | ---: |");
-  out.push(`| ${model.summary.resources} | ${model.summary.mandatory} | ${model.summary.advisory} | ${model.summary.deferred} |`);
+  out.push("| Resources | Mandatory | Advisory | Deferred in preview | Undecided |");
+  out.push("| ---: | ---: | ---: | ---: | ---: |");
+  out.push(
+    `| ${model.summary.resources} | ${model.summary.mandatory} | ${model.summary.advisory} | ${model.summary.deferred} | ${model.summary.undecided} |`,
+  );
   out.push("");
 
-  const mandatory = model.violations.filter((v) => v.enforcementLevel === "mandatory");
-  const advisory = model.violations.filter((v) => v.enforcementLevel === "advisory" && !v.deferredToUpdate);
+  const findings = phasedFindings(model.violations);
+  const mandatory = findings.filter((f) => f.violation.enforcementLevel === "mandatory");
+  const advisory = findings.filter((f) => f.violation.enforcementLevel === "advisory");
+  const remediated = findings.filter((f) => f.violation.enforcementLevel === "remediate");
   const deferred = model.violations.filter((v) => v.deferredToUpdate);
-  const remediated = model.violations.filter((v) => v.enforcementLevel === "remediate");
+  const undecided = model.violations.filter((v) => v.undecided);
   if (mandatory.length > 0) {
     out.push("#### Mandatory policy violations");
     out.push("");
-    out.push(...violationTable(mandatory));
+    out.push(...findingTable(mandatory));
     out.push("");
   }
   if (advisory.length > 0) {
-    out.push(...details(`Advisory policy results (${advisory.length})`, violationTable(advisory)));
+    out.push(...details(`Advisory policy results (${advisory.length})`, findingTable(advisory)));
     out.push("");
   }
   if (deferred.length > 0) {
-    out.push(...details(`Checks deferred to update: values unknown during preview (${deferred.length})`, violationTable(deferred)));
+    out.push(
+      ...details(`Deferred in preview, decided by the deploy phase (${deferred.length})`, violationTable(deferred)),
+    );
+    out.push("");
+  }
+  if (undecided.length > 0) {
+    out.push(...details(`Undecided: values from outside the program (${undecided.length})`, violationTable(undecided)));
+    out.push("");
+  }
+  const { deployOnly, previewOnly } = model.phaseDifferences;
+  if (deployOnly.length > 0 || previewOnly.length > 0) {
+    out.push("#### The program registers different resources when it deploys");
+    out.push("");
+    out.push(...deployOnly.map((urn) => `- only when deploying: \`${code(urn)}\``), ...previewOnly.map((urn) => `- only in preview: \`${code(urn)}\``));
     out.push("");
   }
   if (remediated.length > 0) {
-    out.push(...details(`Remediations applied to the plan (${remediated.length})`, violationTable(remediated)));
+    out.push(...details(`Remediations applied to the plan (${remediated.length})`, findingTable(remediated)));
     out.push("");
   }
 
@@ -69,7 +90,7 @@ export function renderMarkdown(model: PlanModel): string {
 
   const treeLines: string[] = [];
   const walk = (node: ResourceTreeNode, prefix: string, childPrefix: string): void => {
-    treeLines.push(`${prefix}${node.resource.type} ${node.resource.name}${node.resource.protect ? " (protected)" : ""}`);
+    treeLines.push(`${prefix}${node.resource.type} ${node.resource.name}${node.resource.protect ? " (protected)" : ""}${node.resource.read ? " (read)" : ""}`);
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
       walk(child, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
@@ -119,6 +140,16 @@ export function mermaidGraph(model: PlanModel): string[] {
     }
   }
   return lines;
+}
+
+function findingTable(findings: PhasedFinding[]): string[] {
+  return [
+    "| Policy | Resource | Phase | Message |",
+    "| --- | --- | --- | --- |",
+    ...findings.map(
+      ({ violation: v, phases }) => `| \`${code(v.policy)}\` | ${inline(violationSubject(v))} | ${phaseLabel(phases)} | ${inline(v.message)} |`,
+    ),
+  ];
 }
 
 function violationTable(violations: PlannedViolation[]): string[] {

@@ -2,6 +2,8 @@ import * as path from "node:path";
 import {
   countByType,
   deferralReason,
+  phaseLabel,
+  phasedFindings,
   resourceTree,
   summaryLine,
   violationSubject,
@@ -20,7 +22,8 @@ const GROUPS: Array<{ level: PlannedViolation["enforcementLevel"]; title: string
 export function renderText(model: PlanModel): string {
   const lines: string[] = [];
   lines.push(`Offline plan of project ${model.project}, stack ${model.stack}`);
-  lines.push("  preview semantics, no cloud: computed values are unknown; this does not replace `pulumi preview`");
+  lines.push("  the program ran twice, as `pulumi preview` runs it and as `pulumi up` runs it, against fakes of Azure;");
+  lines.push("  no cloud: it does not see what exists in Azure and does not replace `pulumi preview`");
   lines.push(
     `  policy pack ${model.policyPack.name}@${model.policyPack.version} (${display(model.policyPack.dir)})` +
       (model.policyPack.configFile ? `, config ${display(model.policyPack.configFile)}` : ", no config file"),
@@ -30,7 +33,7 @@ export function renderText(model: PlanModel): string {
   lines.push(`Resources (${model.resources.length}):`);
   const tree = resourceTree(model.resources);
   const walk = (node: ResourceTreeNode, prefix: string, childPrefix: string): void => {
-    lines.push(`${prefix}${node.resource.type} ${node.resource.name}${node.resource.protect ? " (protected)" : ""}`);
+    lines.push(`${prefix}${node.resource.type} ${node.resource.name}${node.resource.protect ? " (protected)" : ""}${node.resource.read ? " (read)" : ""}`);
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
       walk(child, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
@@ -45,22 +48,36 @@ export function renderText(model: PlanModel): string {
   for (const [type, count] of counts) lines.push(`  ${String(count).padStart(width)}  ${type}`);
   lines.push("");
 
-  lines.push(`Policy results (${model.policyPack.name}@${model.policyPack.version}):`);
+  lines.push(`Policy results (${model.policyPack.name}@${model.policyPack.version}), preview phase and deploy phase:`);
   if (model.violations.length === 0) lines.push("  none");
+  const findings = phasedFindings(model.violations);
   for (const group of GROUPS) {
-    const violations = model.violations.filter((v) => v.enforcementLevel === group.level && !v.deferredToUpdate);
-    if (violations.length === 0) continue;
-    lines.push(`  ${group.title} (${violations.length}):`);
-    for (const violation of violations) {
-      lines.push(`    - [${violation.enforcementLevel}] ${violation.policy}  (${violationSubject(violation)})`);
+    const inGroup = findings.filter((f) => f.violation.enforcementLevel === group.level);
+    if (inGroup.length === 0) continue;
+    lines.push(`  ${group.title} (${inGroup.length}):`);
+    for (const { violation, phases } of inGroup) {
+      lines.push(`    - [${violation.enforcementLevel}] ${violation.policy}  (${violationSubject(violation)})  [${phaseLabel(phases)}]`);
       for (const messageLine of violation.message.split("\n")) lines.push(`        ${messageLine}`.trimEnd());
     }
   }
 
   const deferred = model.violations.filter((v) => v.deferredToUpdate);
   if (deferred.length > 0) {
-    lines.push(`  Deferred to update (${deferred.length}): these checks need values unknown during preview`);
+    lines.push(
+      `  Deferred in preview (${deferred.length}): \`pulumi preview\` cannot run these checks; the deploy phase above decides them as \`pulumi up\` will`,
+    );
     for (const violation of deferred) lines.push(`    - ${violation.policy}  (${violationSubject(violation)}): ${deferralReason(violation)}`);
+  }
+  const undecided = model.violations.filter((v) => v.undecided);
+  if (undecided.length > 0) {
+    lines.push(`  Undecided (${undecided.length}): these checks need values from outside the program, known only to \`pulumi up\``);
+    for (const violation of undecided) lines.push(`    - ${violation.policy}  (${violationSubject(violation)}): ${deferralReason(violation)}`);
+  }
+  if (model.phaseDifferences.deployOnly.length > 0 || model.phaseDifferences.previewOnly.length > 0) {
+    lines.push("");
+    lines.push("The program registers different resources when it deploys than in preview:");
+    for (const urn of model.phaseDifferences.deployOnly) lines.push(`  + only when deploying: ${urn}`);
+    for (const urn of model.phaseDifferences.previewOnly) lines.push(`  - only in preview: ${urn}`);
   }
 
   const messages = model.programMessages.filter((m) => m.message.trim() !== "");

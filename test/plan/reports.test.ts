@@ -42,6 +42,7 @@ const result = (r: Partial<PolicyResult> & Pick<PolicyResult, "policy" | "enforc
   policyPackVersion: "1.0.0",
   description: "",
   stage: "analyze",
+  phase: "preview",
   ...r,
 });
 

@@ -1,0 +1,406 @@
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type * as pulumi from "@pulumi/pulumi";
+import { CallbacksClient } from "@pulumi/pulumi/proto/callback_grpc_pb";
+import * as callbackPb from "@pulumi/pulumi/proto/callback_pb";
+import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
+import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
+import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
+import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
+import type { LoggedMessage } from "../mockRun";
+import { declaredOutputNames } from "./declaredOutputs";
+import type { RecordedResource } from "../recordedResource";
+import { isPlainObject, isResourceReference, UNKNOWN, type WireValue } from "../wireValues";
+
+type Mocks = pulumi.runtime.Mocks;
+type WireObject = Record<string, WireValue>;
+
+export interface PlanEngineOptions {
+  project: string;
+  stack: string;
+  /** `pulumi preview` (true) or `pulumi up` (false) */
+  dryRun: boolean;
+  /** Azure and the other clouds, as the providers would answer */
+  fakes: Mocks;
+  /** the project's directory, where its SDK packages are installed */
+  projectDir: string;
+}
+
+/** Features the engine tells the SDK it supports; the rest the SDK refuses itself with a clear error. */
+const SUPPORTED_FEATURES = new Set([
+  "secrets",
+  "resourceReferences",
+  "deletedWith",
+  "aliasSpecs",
+  "transforms",
+  "invokeTransforms",
+  "parameterization",
+]);
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The part of the Pulumi engine a program talks to (the resource monitor and the engine service),
+ * served over gRPC to a program running in its own process, as the CLI serves it. Providers are
+ * the fakes. It applies transforms as the engine does (the resource's own, then its ancestors',
+ * then the stack's), refuses duplicate URNs, and records every registration and read: the
+ * program can only change what it registers, never what was recorded.
+ */
+export class PlanEngine {
+  readonly resources: RecordedResource[] = [];
+  readonly messages: LoggedMessage[] = [];
+  /** errors the engine raised on the program's behalf (a duplicate URN, a failed invoke...) */
+  readonly failures: string[] = [];
+  private readonly byUrn = new Map<string, RecordedResource>();
+  private readonly ownTransforms = new Map<string, callbackPb.Callback[]>();
+  private readonly stackTransforms: callbackPb.Callback[] = [];
+  private readonly stackInvokeTransforms: callbackPb.Callback[] = [];
+  private readonly callbackClients = new Map<string, CallbacksClient>();
+  private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+  private rootUrn = "";
+  private started = false;
+
+  constructor(private readonly options: PlanEngineOptions) {}
+
+  /** Starts serving on a loopback port; returns `127.0.0.1:<port>`. */
+  async start(): Promise<string> {
+    this.server.addService(ResourceMonitorService, this.monitorService() as unknown as grpc.UntypedServiceImplementation);
+    this.server.addService(EngineService, this.engineService() as unknown as grpc.UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    this.started = true;
+    return `127.0.0.1:${port}`;
+  }
+
+  stop(): void {
+    for (const client of this.callbackClients.values()) client.close();
+    if (this.started) this.server.forceShutdown();
+    this.started = false;
+  }
+
+  /** The stack's outputs, once the program registered them. */
+  get stackOutputs(): WireObject | undefined {
+    const stack = this.rootUrn ? this.byUrn.get(this.rootUrn) : this.resources.find((r) => r.type === ROOT_STACK_TYPE);
+    return stack?.outputsRegistered ? stack.outputs : undefined;
+  }
+
+  private monitorService(): Partial<Record<string, grpc.handleUnaryCall<never, unknown>>> {
+    return {
+      supportsFeature: unary(async (request: resourcePb.SupportsFeatureRequest) => {
+        const response = new resourcePb.SupportsFeatureResponse();
+        response.setHassupport(SUPPORTED_FEATURES.has(request.getId()));
+        return response;
+      }),
+      registerResource: unary((request: resourcePb.RegisterResourceRequest) => this.registerResource(request)),
+      registerResourceOutputs: unary(async (request: resourcePb.RegisterResourceOutputsRequest) => {
+        const record = this.byUrn.get(request.getUrn());
+        if (!record) throw this.fail(`cannot register outputs of unknown resource '${request.getUrn()}'`);
+        record.outputs = wireObject(request.getOutputs());
+        record.outputsRegistered = true;
+        return new Empty();
+      }),
+      readResource: unary((request: resourcePb.ReadResourceRequest) => this.readResource(request)),
+      invoke: unary((request: resourcePb.ResourceInvokeRequest) => this.invoke(request)),
+      call: unary(async (request: resourcePb.ResourceCallRequest) => {
+        throw this.fail(`method call '${request.getTok()}' on a multi-language component cannot be planned offline`);
+      }),
+      registerStackTransform: unary(async (callback: callbackPb.Callback) => {
+        this.stackTransforms.push(checkedCallback(callback));
+        return new Empty();
+      }),
+      registerStackInvokeTransform: unary(async (callback: callbackPb.Callback) => {
+        this.stackInvokeTransforms.push(checkedCallback(callback));
+        return new Empty();
+      }),
+      registerPackage: unary(async (request: resourcePb.RegisterPackageRequest) => {
+        const response = new resourcePb.RegisterPackageResponse();
+        response.setRef(`${request.getName()}@${request.getVersion()}`);
+        return response;
+      }),
+      signalAndWaitForShutdown: unary(async () => new Empty()),
+    };
+  }
+
+  private engineService(): Partial<Record<string, grpc.handleUnaryCall<never, unknown>>> {
+    const severities: Record<number, LoggedMessage["severity"] | "debug"> = {
+      [enginePb.LogSeverity.DEBUG]: "debug",
+      [enginePb.LogSeverity.INFO]: "info",
+      [enginePb.LogSeverity.WARNING]: "warning",
+      [enginePb.LogSeverity.ERROR]: "error",
+    };
+    return {
+      log: unary(async (request: enginePb.LogRequest) => {
+        const severity = severities[request.getSeverity()] ?? "info";
+        if (severity !== "debug") this.messages.push({ severity, message: request.getMessage() });
+        return new Empty();
+      }),
+      getRootResource: unary(async () => {
+        const response = new enginePb.GetRootResourceResponse();
+        response.setUrn(this.rootUrn);
+        return response;
+      }),
+      setRootResource: unary(async (request: enginePb.SetRootResourceRequest) => {
+        this.rootUrn = request.getUrn();
+        return new enginePb.SetRootResourceResponse();
+      }),
+      requirePulumiVersion: unary(async () => new enginePb.RequirePulumiVersionResponse()),
+    };
+  }
+
+  private async registerResource(request: resourcePb.RegisterResourceRequest): Promise<resourcePb.RegisterResourceResponse> {
+    const type = request.getType();
+    const name = request.getName();
+    const parent = request.getParent();
+    const custom = request.getCustom();
+    if (request.getRemote()) {
+      throw this.fail(`multi-language component ${type} '${name}' runs in its provider's process and cannot be planned offline`);
+    }
+    const urn = this.newUrn(parent, type, name);
+    if (this.byUrn.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+
+    let properties = wireObject(request.getObject());
+    let options = transformOptions(request);
+    const own = request.getTransformsList();
+    for (const transform of [...own, ...this.ancestorTransforms(parent), ...this.stackTransforms]) {
+      const applied = await this.applyTransform(transform, { type, name, custom, parent, properties, options });
+      properties = applied.properties;
+      options = applied.options;
+    }
+    if (own.length > 0) this.ownTransforms.set(urn, own);
+
+    const importId = request.getImportid();
+    const result = await this.options.fakes.newResource({
+      type,
+      name,
+      inputs: fakeInputs(properties),
+      provider: options.getProvider(),
+      custom,
+      ...(importId ? { id: importId } : {}),
+    });
+    const state = wireState(result.state);
+    const propertyDependencies: Record<string, string[]> = {};
+    request.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = [...value.getUrnsList()].sort();
+    });
+    this.record({
+      urn,
+      type,
+      name,
+      custom,
+      ...(parent ? { parent } : {}),
+      dependencies: [...new Set(options.getDependsOnList())].sort(),
+      propertyDependencies,
+      protect: options.getProtect() === true,
+      ...(options.getProvider() ? { provider: options.getProvider() } : {}),
+      ...(options.getDeletedWith() ? { deletedWith: options.getDeletedWith() } : {}),
+      ...(result.id ? { id: result.id } : {}),
+      inputs: properties,
+      outputs: state,
+    });
+
+    const response = new resourcePb.RegisterResourceResponse();
+    response.setUrn(urn);
+    response.setId(result.id ?? "");
+    response.setObject(Struct.fromJavaScript(state as never));
+    response.setResult(resourcePb.Result.SUCCESS);
+    return response;
+  }
+
+  /** `Resource.get(...)`: recorded as a read; its state is what the program gave and unknown otherwise. */
+  private async readResource(request: resourcePb.ReadResourceRequest): Promise<resourcePb.ReadResourceResponse> {
+    const type = request.getType();
+    const name = request.getName();
+    const parent = request.getParent();
+    const urn = this.newUrn(parent, type, name);
+    if (this.byUrn.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    const given = wireObject(request.getProperties());
+    const state = { ...given, id: request.getId() };
+    this.record({
+      urn,
+      type,
+      name,
+      custom: true,
+      ...(parent ? { parent } : {}),
+      dependencies: [...new Set(request.getDependenciesList())].sort(),
+      propertyDependencies: {},
+      protect: false,
+      ...(request.getProvider() ? { provider: request.getProvider() } : {}),
+      id: request.getId(),
+      inputs: given,
+      outputs: given,
+      read: true,
+      declaredOutputs: declaredOutputNames(type, this.options.projectDir),
+    });
+    const response = new resourcePb.ReadResourceResponse();
+    response.setUrn(urn);
+    response.setProperties(Struct.fromJavaScript(state as never));
+    return response;
+  }
+
+  private async invoke(request: resourcePb.ResourceInvokeRequest): Promise<providerPb.InvokeResponse> {
+    const token = request.getTok();
+    let args = wireObject(request.getArgs());
+    for (const transform of this.stackInvokeTransforms) {
+      const invokeRequest = new resourcePb.TransformInvokeRequest();
+      invokeRequest.setToken(token);
+      invokeRequest.setArgs(Struct.fromJavaScript(args as never));
+      invokeRequest.setOptions(new resourcePb.TransformInvokeOptions());
+      const bytes = await this.callback(transform, invokeRequest.serializeBinary());
+      const response = resourcePb.TransformInvokeResponse.deserializeBinary(bytes);
+      if (response.hasArgs()) args = wireObject(response.getArgs());
+    }
+    const response = new providerPb.InvokeResponse();
+    try {
+      const result = await this.options.fakes.call({ token, inputs: fakeInputs(args), provider: request.getProvider() });
+      response.setReturn(Struct.fromJavaScript(wireState(result) as never));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.failures.push(`invoke ${token} failed: ${message}`);
+      const failure = new providerPb.CheckFailure();
+      failure.setReason(message);
+      response.setFailuresList([failure]);
+    }
+    return response;
+  }
+
+  private ancestorTransforms(parent: string): callbackPb.Callback[] {
+    const transforms: callbackPb.Callback[] = [];
+    for (let current = parent; current; current = this.byUrn.get(current)?.parent ?? "") {
+      transforms.push(...(this.ownTransforms.get(current) ?? []));
+    }
+    return transforms;
+  }
+
+  private async applyTransform(
+    transform: callbackPb.Callback,
+    target: { type: string; name: string; custom: boolean; parent: string; properties: WireObject; options: resourcePb.TransformResourceOptions },
+  ): Promise<{ properties: WireObject; options: resourcePb.TransformResourceOptions }> {
+    const request = new resourcePb.TransformRequest();
+    request.setType(target.type);
+    request.setName(target.name);
+    request.setCustom(target.custom);
+    request.setParent(target.parent);
+    request.setProperties(Struct.fromJavaScript(target.properties as never));
+    request.setOptions(target.options);
+    const response = resourcePb.TransformResponse.deserializeBinary(await this.callback(transform, request.serializeBinary()));
+    return {
+      properties: response.hasProperties() ? wireObject(response.getProperties()) : target.properties,
+      options: response.hasOptions() ? response.getOptions()! : target.options,
+    };
+  }
+
+  /** Calls back into the program's callback server, as the engine does for transforms. */
+  private callback(callback: callbackPb.Callback, request: Uint8Array): Promise<Uint8Array> {
+    let client = this.callbackClients.get(callback.getTarget());
+    if (!client) {
+      client = new CallbacksClient(callback.getTarget(), grpc.credentials.createInsecure());
+      this.callbackClients.set(callback.getTarget(), client);
+    }
+    const invokeRequest = new callbackPb.CallbackInvokeRequest();
+    invokeRequest.setToken(callback.getToken());
+    invokeRequest.setRequest(request);
+    return new Promise((resolve, reject) =>
+      client.invoke(invokeRequest, (error, response) => (error ? reject(error) : resolve(response.getResponse_asU8()))),
+    );
+  }
+
+  /** The engine's URN: the parent's qualified type chain, except the root stack's. */
+  private newUrn(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] ?? "" : "";
+    const qualifiedType = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${this.options.stack}::${this.options.project}::${qualifiedType}::${name}`;
+  }
+
+  private record(resource: RecordedResource): void {
+    this.resources.push(resource);
+    this.byUrn.set(resource.urn, resource);
+  }
+
+  private fail(message: string): Error {
+    this.failures.push(message);
+    return Object.assign(new Error(message), { code: grpc.status.INVALID_ARGUMENT });
+  }
+}
+
+/** Wraps an async handler as a gRPC unary handler; errors go back to the program as gRPC errors. */
+function unary<Request, Response>(handler: (request: Request) => Promise<Response>): grpc.handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    handler(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const code = (error as { code?: number }).code;
+        callback({ code: typeof code === "number" ? code : grpc.status.UNKNOWN, details: message, message } as grpc.ServiceError, null);
+      },
+    );
+  };
+}
+
+function checkedCallback(callback: callbackPb.Callback): callbackPb.Callback {
+  if (!callback.getTarget()) throw Object.assign(new Error("target must be specified"), { code: grpc.status.INVALID_ARGUMENT });
+  return callback;
+}
+
+function transformOptions(request: resourcePb.RegisterResourceRequest): resourcePb.TransformResourceOptions {
+  const options = new resourcePb.TransformResourceOptions();
+  options.setDependsOnList(request.getDependenciesList());
+  if (request.hasProtect()) options.setProtect(request.getProtect()!);
+  options.setIgnoreChangesList(request.getIgnorechangesList());
+  options.setReplaceOnChangesList(request.getReplaceonchangesList());
+  options.setVersion(request.getVersion());
+  options.setAliasesList(request.getAliasesList());
+  options.setProvider(request.getProvider());
+  options.setDeletedWith(request.getDeletedwith());
+  options.setAdditionalSecretOutputsList(request.getAdditionalsecretoutputsList());
+  if (request.hasRetainondelete()) options.setRetainOnDelete(request.getRetainondelete()!);
+  request.getProvidersMap().forEach((value, key) => options.getProvidersMap().set(key, value));
+  return options;
+}
+
+function wireObject(struct: Struct | undefined): WireObject {
+  return (struct?.toJavaScript() ?? {}) as WireObject;
+}
+
+/**
+ * What a provider is given: resource references become the ids the engine passes (unknown while
+ * the id is), and the engine's internal keys are dropped.
+ */
+export function fakeInputs(properties: WireObject): WireObject {
+  return providerValue(properties) as WireObject;
+}
+
+function providerValue(value: WireValue): WireValue {
+  if (isResourceReference(value)) {
+    const reference = value as unknown as { urn: string; id?: WireValue };
+    if (reference.id === undefined) return reference.urn;
+    return reference.id === "" || reference.id === null ? UNKNOWN : providerValue(reference.id);
+  }
+  if (Array.isArray(value)) return value.map(providerValue);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !key.startsWith("__"))
+        .map(([key, inner]) => [key, providerValue(inner as WireValue)]),
+    );
+  }
+  return value;
+}
+
+/** A provider's answer as the engine sends it: no `undefined` anywhere (protobuf has no such value). */
+function wireState(state: unknown): WireObject {
+  const clean = (value: unknown): WireValue | undefined => {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== "object") return value as WireValue;
+    if (Array.isArray(value)) return value.map((item) => clean(item) ?? null);
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([key, inner]) => [key, clean(inner)] as const)
+      .filter(([, inner]) => inner !== undefined);
+    return Object.fromEntries(entries) as WireValue;
+  };
+  return (clean(state ?? {}) ?? {}) as WireObject;
+}
