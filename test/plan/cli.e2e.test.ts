@@ -87,7 +87,8 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     const report = JSON.parse(json.stdout) as JsonReport;
     expect(report.stack).toBe("legacy");
     expect(report.project).toBe("legacy-ml");
-    const at = (level: string): string[] => report.violations.filter((v) => v.enforcementLevel === level).map((v) => v.policy).sort();
+    const at = (level: string, phase = "preview"): string[] =>
+      report.violations.filter((v) => v.enforcementLevel === level && v.phase === phase).map((v) => v.policy).sort();
     // fixture-max-resources is advisory with maximum 100 by default: config/legacy.json makes it mandatory with 3
     expect(at("mandatory")).toEqual(["fixture-legacy-dual-auth", "fixture-max-resources"]);
     // the mandatory rule that reads a value unknown in preview does not block: the engine reports it advisory
@@ -98,9 +99,13 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     );
     // disabled by config/legacy.json
     expect(report.violations.map((v) => v.policy)).not.toContain("fixture-always-disabled");
-    expect(report.summary).toEqual({ resources: report.resources.length, mandatory: 2, advisory: 2, deferred: 1 });
+    // the deploy phase runs the check the preview deferred: the deployment's endpointName is known then
+    expect(at("mandatory", "deploy")).toEqual(["fixture-legacy-dual-auth", "fixture-max-resources"]);
+    expect(at("advisory", "deploy")).toEqual(["fixture-keys-with-token-auth", "fixture-quotes-key"]);
+    expect(report.summary).toEqual({ resources: report.resources.length, mandatory: 2, advisory: 2, deferred: 1, undecided: 0 });
     const dual = report.violations.find((v) => v.policy === "fixture-legacy-dual-auth")!;
-    expect(dual.urn).toBe("urn:pulumi:legacy::legacy-ml::pulumi:pulumi:Stack$azure-native:machinelearningservices/v20210401:AKSService::legacy-aks");
+    // the engine's URN: children of the root stack carry no parent type
+    expect(dual.urn).toBe("urn:pulumi:legacy::legacy-ml::azure-native:machinelearningservices/v20210401:AKSService::legacy-aks");
   });
 
   it("json: records every resource with type, name, URN, parent, dependencies, protect and redacted inputs", () => {
@@ -133,21 +138,23 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     expect(out.indexOf("Mandatory (2):")).toBeGreaterThan(0);
     expect(out.indexOf("Mandatory (2):")).toBeLessThan(out.indexOf("Advisory (2):"));
     expect(out).toContain("[mandatory] fixture-legacy-dual-auth  (azure-native:machinelearningservices/v20210401:AKSService legacy-aks)");
-    expect(out.indexOf("Deferred to update (1): these checks need values unknown during preview\n")).toBeGreaterThan(
+    expect(out.indexOf("Deferred in preview (1): `pulumi preview` cannot run these checks")).toBeGreaterThan(
       out.indexOf("Remediated (applied to the plan) (1):"),
     );
     expect(out).toMatch(/^    - fixture-deployment-endpoint-name  \(azure-native:machinelearningservices:OnlineDeployment scoring-blue\): \S.*\.endpointName/m);
     expect(out).not.toContain("[advisory] fixture-deployment-endpoint-name");
     expect(out).not.toContain("can't run policy");
-    expect(out.trimEnd().split("\n").pop()).toMatch(/^Summary: legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred to update \(/);
+    expect(out.trimEnd().split("\n").pop()).toMatch(/^Summary: legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred in preview \(/);
   });
 
   it("markdown: a PR comment with counts, collapsed sections and a Mermaid graph", () => {
     const out = markdown.stdout;
     expect(out).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
-    expect(out).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 8 | 2 | 2 | 1 |\n");
+    expect(out).toContain(
+      "| Resources | Mandatory | Advisory | Deferred in preview | Undecided |\n| ---: | ---: | ---: | ---: | ---: |\n| 8 | 2 | 2 | 1 | 0 |\n",
+    );
     expect(out).toContain("<summary>Advisory policy results (2)</summary>");
-    expect(out).toContain("<summary>Checks deferred to update: values unknown during preview (1)</summary>");
+    expect(out).toContain("<summary>Deferred in preview, decided by the deploy phase (1)</summary>");
     expect(out).toContain("<summary>Resource tree (8)</summary>");
     expect(out).toMatch(/```+mermaid\nflowchart LR\n/);
   });
@@ -324,7 +331,7 @@ describe("--out", () => {
     const result = await runCli([...legacy, "--policy-pack", MINIMAL_PACK, "--format", "markdown", "--out", out]);
     expect(result.code).toBe(1);
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
-    expect(result.stdout).toMatch(/^legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred to update \(.*markdown report written to /);
+    expect(result.stdout).toMatch(/^legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred in preview \(.*markdown report written to /);
     expect(readFileSync(out, "utf8")).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
   });
 

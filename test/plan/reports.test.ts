@@ -85,7 +85,7 @@ describe("the plan model", () => {
       ["advisory", "advice"],
       ["remediate", "tagging"],
     ]);
-    expect(m.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
+    expect(m.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0, undecided: 0 });
     expect(m.violations.map((v) => v.deferredToUpdate)).toEqual([false, false, false, false]);
     expect(exitCodeOf(m)).toBe(1);
     expect(exitCodeOf(model(RESOURCES, { ...EVALUATION, results: EVALUATION.results.filter((r) => r.enforcementLevel !== "mandatory") }))).toBe(0);
@@ -135,10 +135,10 @@ describe("text report", () => {
     expect(advisory).toBeGreaterThan(mandatory);
     expect(remediated).toBeGreaterThan(advisory);
     expect(text).toContain(
-      "    - [mandatory] quoting  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint)\n        key [secret] and password [secret] with authMode Key",
+      "    - [mandatory] quoting  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint)  [preview only]\n        key [secret] and password [secret] with authMode Key",
     );
     expect(text).toContain("        consider | this\n        second line");
-    expect(text).not.toContain("Deferred to update");
+    expect(text).not.toContain("Deferred in preview");
   });
 
   it("ends with a summary line", () => {
@@ -161,9 +161,9 @@ describe("markdown report", () => {
   it("has a verdict, a table of counts and the mandatory results open", () => {
     expect(md).toMatch(/^### Offline plan: `proj` \/ `dev`/);
     expect(md).toContain("2 mandatory policy violations");
-    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 4 | 2 | 1 | 0 |\n");
+    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred in preview | Undecided |\n| ---: | ---: | ---: | ---: | ---: |\n| 4 | 2 | 1 | 0 | 0 |\n");
     expect(md).toContain("#### Mandatory policy violations");
-    expect(md).toContain("| `stack-rule` | pulumi:pulumi:Stack proj-dev | &lt;b&gt;too many&lt;/b&gt; |");
+    expect(md).toContain("| `stack-rule` | pulumi:pulumi:Stack proj-dev | preview only | &lt;b&gt;too many&lt;/b&gt; |");
     expect(md).toContain("does not replace `pulumi preview`");
   });
 
@@ -172,7 +172,7 @@ describe("markdown report", () => {
     expect(md).toContain("consider \\| this<br>second line");
     expect(md).toContain("<summary>Remediations applied to the plan (1)</summary>");
     expect(md).toMatch(/<summary>Resource tree \(4\)<\/summary>\n\n```+text\n/);
-    expect(md).not.toContain("Checks deferred to update");
+    expect(md).not.toContain("<summary>Deferred in preview");
   });
 
   it("draws a Mermaid graph of dependencies (solid) and parents (dotted) with safe node ids", () => {
@@ -210,15 +210,17 @@ describe("json report", () => {
   const json = JSON.parse(renderJson(model())) as ReturnType<typeof toJsonReport>;
 
   it("has exactly the documented shape", () => {
-    expect(Object.keys(json)).toEqual(["stack", "project", "resources", "violations", "summary"]);
+    expect(Object.keys(json)).toEqual(["stack", "project", "resources", "phaseDifferences", "violations", "summary"]);
     expect(json.stack).toBe("dev");
     expect(json.project).toBe("proj");
     for (const r of json.resources) {
-      expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "dependencies", "protect", "inputs"]);
+      expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "dependencies", "protect", "read", "inputs"]);
     }
-    for (const v of json.violations) expect(Object.keys(v)).toEqual(["policy", "enforcementLevel", "message", "urn"]);
-    expect(Object.keys(json.summary)).toEqual(["resources", "mandatory", "advisory", "deferred"]);
-    expect(json.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
+    for (const v of json.violations) {
+      expect(Object.keys(v)).toEqual(["phase", "policy", "enforcementLevel", "message", "urn", "deferredToUpdate", "undecided"]);
+    }
+    expect(Object.keys(json.summary)).toEqual(["resources", "mandatory", "advisory", "deferred", "undecided"]);
+    expect(json.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0, undecided: 0 });
   });
 
   it("carries parent, dependencies, protect and redacted inputs", () => {
@@ -231,9 +233,18 @@ describe("json report", () => {
       parent: COMP,
       dependencies: [RG],
       protect: false,
+      read: false,
       inputs: { resourceGroupName: "(known after apply)", properties: "[secret]", tags: { password: "[secret]" } },
     });
-    expect(json.violations[0]).toEqual({ policy: "stack-rule", enforcementLevel: "mandatory", message: "<b>too many</b>", urn: STACK });
+    expect(json.violations[0]).toEqual({
+      phase: "preview",
+      policy: "stack-rule",
+      enforcementLevel: "mandatory",
+      message: "<b>too many</b>",
+      urn: STACK,
+      deferredToUpdate: false,
+      undecided: false,
+    });
   });
 
   it("never prints a secret", () => {
@@ -242,6 +253,9 @@ describe("json report", () => {
     expect(raw).not.toContain(PASSWORD);
   });
 });
+
+const DEFERRED_HEADING =
+  "  Deferred in preview (1): `pulumi preview` cannot run these checks; the deploy phase above decides them as `pulumi up` will\n";
 
 describe("checks deferred to update (the SDK's \"can't run ... during preview\")", () => {
   const PREFIX = "can't run policy 'needs-compute' from policy pack 'pack@v1.0.0' during preview: ";
@@ -265,7 +279,7 @@ describe("checks deferred to update (the SDK's \"can't run ... during preview\")
       ["advice", false],
       ["tagging", false],
     ]);
-    expect(m.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1 });
+    expect(m.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1, undecided: 0 });
     expect(exitCodeOf(m)).toBe(0);
   });
 
@@ -282,7 +296,7 @@ describe("checks deferred to update (the SDK's \"can't run ... during preview\")
         }),
       ],
     });
-    expect(remediation.summary).toEqual({ resources: 4, mandatory: 0, advisory: 0, deferred: 1 });
+    expect(remediation.summary).toEqual({ resources: 4, mandatory: 0, advisory: 0, deferred: 1, undecided: 0 });
     expect(renderText(remediation)).toContain(`tagging  (azure-native:resources:ResourceGroup rg): ${REASON}`);
   });
 
@@ -296,30 +310,30 @@ describe("checks deferred to update (the SDK's \"can't run ... during preview\")
       ],
     });
     expect(other.violations.every((v) => !v.deferredToUpdate)).toBe(true);
-    expect(other.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0 });
+    expect(other.summary).toEqual({ resources: 4, mandatory: 2, advisory: 1, deferred: 0, undecided: 0 });
   });
 
   it("text: their own group after the others, prefix stripped, not listed under Advisory", () => {
     const advisory = text.indexOf("  Advisory (1):\n");
     const remediated = text.indexOf("  Remediated (applied to the plan) (1):\n");
-    const deferred = text.indexOf("  Deferred to update (1): these checks need values unknown during preview\n");
+    const deferred = text.indexOf(DEFERRED_HEADING);
     expect(advisory).toBeGreaterThan(0);
     expect(remediated).toBeGreaterThan(advisory);
     expect(deferred).toBeGreaterThan(remediated);
     expect(text).toContain(
-      `  Deferred to update (1): these checks need values unknown during preview\n    - needs-compute  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint): ${REASON}\n`,
+      `${DEFERRED_HEADING}    - needs-compute  (azure-native:machinelearningservices:OnlineEndpoint svc-endpoint): ${REASON}\n`,
     );
     expect(text.slice(advisory, remediated)).not.toContain("needs-compute");
     expect(text).not.toContain("can't run policy");
     expect(text.trimEnd().split("\n").pop()).toBe(
-      "Summary: proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred to update (no mandatory policy violations)",
+      "Summary: proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred in preview (no mandatory policy violations)",
     );
   });
 
   it("markdown: a 4th count column and a collapsed section of their own", () => {
-    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred to update |\n| ---: | ---: | ---: | ---: |\n| 4 | 0 | 1 | 1 |\n");
+    expect(md).toContain("| Resources | Mandatory | Advisory | Deferred in preview | Undecided |\n| ---: | ---: | ---: | ---: | ---: |\n| 4 | 0 | 1 | 1 | 0 |\n");
     const advisory = md.indexOf("<details>\n<summary>Advisory policy results (1)</summary>\n");
-    const deferred = md.indexOf("<details>\n<summary>Checks deferred to update: values unknown during preview (1)</summary>\n\n| Policy | Resource | Message |\n");
+    const deferred = md.indexOf("<details>\n<summary>Deferred in preview, decided by the deploy phase (1)</summary>\n\n| Policy | Resource | Message |\n");
     expect(advisory).toBeGreaterThan(0);
     expect(deferred).toBeGreaterThan(advisory);
     const advisorySection = md.slice(advisory, md.indexOf("</details>", advisory));
@@ -328,13 +342,20 @@ describe("checks deferred to update (the SDK's \"can't run ... during preview\")
     const deferredSection = md.slice(deferred, md.indexOf("</details>", deferred));
     expect(deferredSection).toContain("| `needs-compute` | azure-native:machinelearningservices:OnlineEndpoint svc-endpoint |");
     expect(deferredSection).toContain(REASON);
-    expect(md).toContain("<sub>proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred to update (no mandatory policy violations)");
+    expect(md).toContain("<sub>proj/dev: 4 resources, 0 mandatory, 1 advisory, 1 deferred in preview (no mandatory policy violations)");
   });
 
   it("json: still lists them as the engine reports them (advisory), counted in summary.deferred", () => {
-    expect(json.violations).toContainEqual({ policy: "needs-compute", enforcementLevel: "advisory", message: PREFIX + REASON, urn: EP });
-    for (const v of json.violations) expect(Object.keys(v)).toEqual(["policy", "enforcementLevel", "message", "urn"]);
+    expect(json.violations).toContainEqual({
+      phase: "preview",
+      policy: "needs-compute",
+      enforcementLevel: "advisory",
+      message: PREFIX + REASON,
+      urn: EP,
+      deferredToUpdate: true,
+      undecided: false,
+    });
     expect(json.violations.filter((v) => v.enforcementLevel === "advisory")).toHaveLength(2);
-    expect(json.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1 });
+    expect(json.summary).toEqual({ resources: 4, mandatory: 0, advisory: 1, deferred: 1, undecided: 0 });
   });
 });
