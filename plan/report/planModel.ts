@@ -127,8 +127,11 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
       advisory: violations.filter((v) => v.enforcementLevel === "advisory" && !v.deferredToUpdate).length,
       deferred: violations.filter((v) => v.deferredToUpdate).length,
     },
-    programMessages: input.programMessages.map((m) => ({ severity: m.severity, message: scrub(m.message) })),
-    warnings: input.warnings.map(scrub),
+    // as sequences: a secret logged line by line is split over consecutive messages
+    programMessages: scrubber
+      .scrubSequence(input.programMessages.map((m) => m.message))
+      .map((message, index) => ({ severity: input.programMessages[index]?.severity ?? "info", message })),
+    warnings: scrubber.scrubSequence(input.warnings),
   };
 }
 
