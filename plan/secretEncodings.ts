@@ -22,9 +22,11 @@ export const MIN_BASE64_FRAGMENT = 6;
 
 /**
  * Each line of a multi-line secret (a PEM key, a kubeconfig) at least this long is a secret of its
- * own, so a key shown line by line, or a single line of it, is scrubbed too.
+ * own, so a key shown line by line, or a single line of it, is scrubbed too. Shorter lines are
+ * structure more often than key material (`kind: Config`, `clusters:`), and scrubbing them
+ * everywhere would blank ordinary words.
  */
-export const MIN_LINE_FRAGMENT = 8;
+export const MIN_LINE_FRAGMENT = 16;
 
 /**
  * What the scrubber ignores when it compares texts: blanks, line breaks, and their escapes (`\n`,
