@@ -67,10 +67,13 @@ export class SecretScrubber {
     });
   }
 
-  /** Scrubs every string (keys included) inside a plain value. */
+  /** Scrubs every string (keys included) inside a plain value; a list of strings as a sequence (a key as a list of lines). */
   scrubDeep<T>(value: T): T {
     if (typeof value === "string") return this.scrub(value) as T;
-    if (Array.isArray(value)) return value.map((item) => this.scrubDeep(item)) as T;
+    if (Array.isArray(value)) {
+      if (value.every((item) => typeof item === "string")) return this.scrubSequence(value as string[]) as T;
+      return value.map((item) => this.scrubDeep(item)) as T;
+    }
     if (isPlainObject(value)) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubDeep(v)])) as T;
     }

@@ -109,6 +109,9 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
       };
     });
 
+  // as a sequence: a secret logged line by line is split over consecutive messages
+  const programMessages = scrubber.scrubSequence(input.programMessages.map((m) => m.message));
+
   return {
     stack: input.stack,
     project: input.project,
@@ -127,10 +130,7 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
       advisory: violations.filter((v) => v.enforcementLevel === "advisory" && !v.deferredToUpdate).length,
       deferred: violations.filter((v) => v.deferredToUpdate).length,
     },
-    // as sequences: a secret logged line by line is split over consecutive messages
-    programMessages: scrubber
-      .scrubSequence(input.programMessages.map((m) => m.message))
-      .map((message, index) => ({ severity: input.programMessages[index]?.severity ?? "info", message })),
+    programMessages: input.programMessages.map((m, index) => ({ severity: m.severity, message: programMessages[index] ?? "" })),
     warnings: scrubber.scrubSequence(input.warnings),
   };
 }

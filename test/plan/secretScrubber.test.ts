@@ -52,6 +52,15 @@ describe("SecretScrubber", () => {
     expect(scrubber.scrubSequence(["key follows", "Zq8s-very-sec", "ret-primary-key", "done"])).toEqual(["key follows", "[secret]", "[secret]", "done"]);
   });
 
+  it("scrubs a secret split over the strings of a list inside a value", () => {
+    const scrubber = new SecretScrubber();
+    scrubber.addPlaintext("Zq8s-very-secret-primary-key");
+    expect(scrubber.scrubDeep({ lines: ["key:", "Zq8s-very-", "secret-primary-key"], other: [1, "Zq8s-very-"] })).toEqual({
+      lines: ["key:", "[secret]", "[secret]"],
+      other: [1, "Zq8s-very-"],
+    });
+  });
+
   it("scrubs base64 of a secret inside a larger blob wrapped at 76 columns, and its URL encoding", () => {
     const secret = "p4ss/w0rd+with=specials";
     const scrubber = new SecretScrubber();

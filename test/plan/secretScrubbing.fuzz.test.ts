@@ -219,7 +219,7 @@ function planWith(testCase: Case, encoded: Encoded, scrubber: SecretScrubber): {
         type: "azure-native:resources:ResourceGroup",
         name: "rg",
         parent: STACK,
-        inputs: { resourceGroupName: "rg", tags: { note: wrapped } },
+        inputs: { resourceGroupName: "rg", tags: { note: wrapped }, ...(testCase.lineByLine ? { noteLines: lines } : {}) },
       }),
     ],
     evaluation,
