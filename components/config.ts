@@ -261,13 +261,16 @@ export function parseCliConfig(all: Readonly<Record<string, string>>): StackConf
   const prefix = `${CONFIG_NAMESPACE}:`;
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
+  let unreadable = false;
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(prefix)) {
       const name = key.slice(prefix.length);
       // an own property even for "__proto__", so it is refused below rather than changing raw's prototype
       const parsed = /^\s*[[{]/.test(value) ? parseJson(value) : value;
-      if (parsed === INVALID_JSON) problems.push(`${key}: the value is not valid JSON or YAML structure (${value.slice(0, 60)})`);
-      else Object.defineProperty(raw, name, { value: parsed, enumerable: true, writable: true, configurable: true });
+      if (parsed === INVALID_JSON) {
+        problems.push(`${key}: the value is not valid JSON or YAML structure (${value.slice(0, 60)})`);
+        unreadable = true;
+      } else Object.defineProperty(raw, name, { value: parsed, enumerable: true, writable: true, configurable: true });
       continue;
     }
     const namespace = key.slice(0, Math.max(0, key.indexOf(":")));
@@ -278,6 +281,8 @@ export function parseCliConfig(all: Readonly<Record<string, string>>): StackConf
       );
     }
   }
+  // without an unreadable value, the other rules would report problems that are not there
+  if (unreadable) throw new StackConfigError(problems);
   return validateStackConfig(raw, problems);
 }
 

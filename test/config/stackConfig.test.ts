@@ -14,8 +14,12 @@ const valid = {
 const aks = { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" } };
 
 function problemsOf(raw: unknown): readonly string[] {
+  return problemsFrom(() => parseStackConfig(raw));
+}
+
+function problemsFrom(parse: () => unknown): readonly string[] {
   try {
-    parseStackConfig(raw);
+    parse();
   } catch (error) {
     if (error instanceof StackConfigError) return error.problems;
     throw error;
@@ -370,6 +374,14 @@ describe("configuration keys meant for this project under another namespace", ()
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(`aml-webservice:services: "aml-webservice" is not this project's configuration namespace`);
     expect(result.stderr).toContain(`did you mean "aml-webservices:services"?`);
+  });
+
+  it("reports an unreadable value with the namespace problems, and nothing that follows from the value missing", () => {
+    const config = { ...asCliConfig(valid), "aml-webservices:aksCluster": "{broken", "aml-webservice:location": "westeurope" };
+    expect(problemsFrom(() => parseCliConfig(config))).toEqual([
+      `aml-webservices:aksCluster: the value is not valid JSON or YAML structure ({broken)`,
+      `aml-webservice:location: "aml-webservice" is not this project's configuration namespace, so the program would never read this setting (did you mean "aml-webservices:location"? rename the key)`,
+    ]);
   });
 
   it("accepts the settings of other packages and of the engine", () => {
