@@ -1,3 +1,5 @@
+import { editDistance } from "./editDistance";
+
 /**
  * Azure regions by their programmatic name, with the short code used in resource names.
  * Names must be short because storage accounts and key vaults allow 24 characters.
@@ -92,16 +94,4 @@ export function closestRegions(name: string, count = 2): AzureRegion[] {
     .sort((a, b) => a.distance - b.distance || a.region.localeCompare(b.region))
     .slice(0, count)
     .map(({ region }) => region);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -11,12 +11,15 @@ import {
 } from "./authModes";
 import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
 import { isAssetReference } from "./assetReferences";
+import { editDistance } from "./editDistance";
 import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
 import { AKS_CLUSTER_ID, DEFAULT_AAD_AUTHORITY, ENVIRONMENT, GUID, HOSTNAME } from "./patterns";
 
 /** The stack configuration namespace: keys are `aml-webservices:<key>`. */
 export const CONFIG_NAMESPACE = "aml-webservices";
 
+/** Keys that name JavaScript object internals, never a setting: refused anywhere in the stack config. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 export interface AadConfig {
   readonly authority: string;
@@ -241,31 +244,89 @@ type ParsedStack = z.output<typeof stackSchema>;
 
 /** Validates raw stack configuration (keys without namespace) and applies every default. */
 export function parseStackConfig(raw: unknown): StackConfig {
+  return validateStackConfig(raw, []);
+}
+
+/** Reads the stack configuration of the running Pulumi program and validates it. */
+export function loadStackConfig(): StackConfig {
+  return parseCliConfig(pulumi.runtime.allConfig());
+}
+
+/**
+ * Validates the configuration as the Pulumi CLI passes it to a program: every namespace, values as
+ * strings, objects and arrays as JSON. Keys of this project are read; a key under a misspelt
+ * namespace of this project is refused, since the program would otherwise never see it.
+ */
+export function parseCliConfig(all: Readonly<Record<string, string>>): StackConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  let unreadable = false;
+  for (const [key, value] of Object.entries(all)) {
+    if (key.startsWith(prefix)) {
+      const name = key.slice(prefix.length);
+      // an own property even for "__proto__", so it is refused below rather than changing raw's prototype
+      const parsed = /^\s*[[{]/.test(value) ? parseJson(value) : value;
+      if (parsed === INVALID_JSON) {
+        problems.push(`${key}: the value is not valid JSON or YAML structure (${value.slice(0, 60)})`);
+        unreadable = true;
+      } else Object.defineProperty(raw, name, { value: parsed, enumerable: true, writable: true, configurable: true });
+      continue;
+    }
+    const namespace = key.slice(0, Math.max(0, key.indexOf(":")));
+    if (isNearMissNamespace(namespace)) {
+      problems.push(
+        `${key}: "${namespace}" is not this project's configuration namespace, so the program would never read this setting ` +
+          `(did you mean "${CONFIG_NAMESPACE}:${key.slice(namespace.length + 1)}"? rename the key)`,
+      );
+    }
+  }
+  // without an unreadable value, the other rules would report problems that are not there
+  if (unreadable) throw new StackConfigError(problems);
+  return validateStackConfig(raw, problems);
+}
+
+function validateStackConfig(raw: unknown, earlierProblems: readonly string[]): StackConfig {
   const parsed = stackSchema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  const problems = [...earlierProblems, ...forbiddenKeyProblems(raw, [])];
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(describeIssue));
   problems.push(...crossFieldProblems(raw));
   if (!parsed.success || problems.length > 0) throw new StackConfigError(dedupe(problems));
   return resolveDefaults(parsed.data);
 }
 
-/** Reads the `aml-webservices:*` stack configuration of the running Pulumi program and validates it. */
-export function loadStackConfig(): StackConfig {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!key.startsWith(prefix)) continue;
-    const name = key.slice(prefix.length);
-    raw[name] = /^\s*[[{]/.test(value) ? parseJson(name, value) : value;
-  }
-  return parseStackConfig(raw);
-}
+const INVALID_JSON = Symbol("invalid JSON");
 
-function parseJson(key: string, value: string): unknown {
+function parseJson(value: string): unknown {
   try {
+    // JSON.parse makes "__proto__" an own property; it never sets a prototype
     return JSON.parse(value);
   } catch {
-    throw new StackConfigError([`${key}: the value is not valid JSON or YAML structure (${value.slice(0, 60)})`]);
+    return INVALID_JSON;
   }
+}
+
+/**
+ * A namespace that differs from this project's only by case, separators or a letter or two
+ * (`aml-webservice`, `AML_WebServices`): a typo, not another package's settings.
+ */
+function isNearMissNamespace(namespace: string): boolean {
+  if (namespace === "" || namespace === CONFIG_NAMESPACE) return false;
+  const squash = (name: string): string => name.toLowerCase().replace(/[-_.\s]/g, "");
+  return squash(namespace) === squash(CONFIG_NAMESPACE) || editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2;
+}
+
+/** `__proto__`, `constructor` and `prototype` as keys, at any depth, each with its path. */
+function forbiddenKeyProblems(value: unknown, path: readonly PropertyKey[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => forbiddenKeyProblems(item, [...path, index]));
+  if (typeof value !== "object" || value === null) return [];
+  return Object.keys(value).flatMap((key) => {
+    const here = [...path, key];
+    const nested = forbiddenKeyProblems((value as RawObject)[key], here);
+    if (!FORBIDDEN_KEYS.has(key)) return nested;
+    const where = path.length === 0 ? `${CONFIG_NAMESPACE}:${key}` : formatPath(here);
+    return [`${where}: "${key}" is not allowed as a key anywhere in the stack configuration (it names JavaScript object internals, never a setting; remove it)`, ...nested];
+  });
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -284,7 +345,8 @@ function atPath(path: readonly PropertyKey[], message: string): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => {
+    // forbidden keys get their own message from forbiddenKeyProblems
+    return issue.keys.filter((key) => !FORBIDDEN_KEYS.has(key)).map((key) => {
       const where = issue.path.length > 0 ? formatPath([...issue.path, key]) : `${CONFIG_NAMESPACE}:${key}`;
       return `${where} is not a known setting ${issue.message}`;
     });
@@ -354,7 +416,8 @@ function crossFieldProblems(raw: unknown): string[] {
     }
   }
 
-  const firstUseOfName = new Map<string, number>();
+  // Azure resource names are case-insensitive, and the endpoint name derives from the service name
+  const firstUseOfName = new Map<string, { index: number; name: string }>();
   services.forEach((service, index) => {
     if (!service) return;
     const at = `services[${index}]`;
@@ -369,12 +432,18 @@ function crossFieldProblems(raw: unknown): string[] {
     if (service.keyRotation !== undefined && auth !== undefined && auth !== "key") {
       problems.push(`${at}.keyRotation is set but auth is "${String(auth)}" (keys exist only with auth "key"; remove keyRotation)`);
     }
+    if (Array.isArray(service.credentialReaders)) problems.push(...duplicateReaderProblems(at, service.credentialReaders));
     if (typeof service.name === "string") {
-      const first = firstUseOfName.get(service.name);
-      if (first !== undefined) {
-        problems.push(`${at}.name: "${service.name}" is already used by services[${first}] (service names must be unique in a stack)`);
+      const first = firstUseOfName.get(service.name.toLowerCase());
+      if (first === undefined) {
+        firstUseOfName.set(service.name.toLowerCase(), { index, name: service.name });
+      } else if (first.name === service.name) {
+        problems.push(`${at}.name: "${service.name}" is already used by services[${first.index}] (service names must be unique in a stack)`);
       } else {
-        firstUseOfName.set(service.name, index);
+        problems.push(
+          `${at}.name: "${service.name}" differs only in case from "${first.name}" of services[${first.index}] ` +
+            `(Azure names are case-insensitive, so both would be the same online endpoint; service names must be unique in a stack ignoring case)`,
+        );
       }
       if (environment && SERVICE_NAME.test(service.name)) {
         const problem = namingProblem("onlineEndpoint", endpointName(service.name, environment));
@@ -402,6 +471,24 @@ function crossFieldProblems(raw: unknown): string[] {
       );
     });
   }
+  return problems;
+}
+
+/** Entra object ids are GUIDs, which compare case-insensitively: each reader once per service. */
+function duplicateReaderProblems(at: string, readers: readonly unknown[]): string[] {
+  const firstUse = new Map<string, number>();
+  const problems: string[] = [];
+  readers.forEach((reader, index) => {
+    if (typeof reader !== "string" || !GUID.test(reader)) return;
+    const first = firstUse.get(reader.toLowerCase());
+    if (first === undefined) firstUse.set(reader.toLowerCase(), index);
+    else {
+      problems.push(
+        `${at}.credentialReaders[${index}]: "${reader}" is the same object id as credentialReaders[${first}] ` +
+          `(object ids compare ignoring case, and Azure refuses a second assignment of the same role to the same principal at the same scope; remove the duplicate)`,
+      );
+    }
+  });
   return problems;
 }
 

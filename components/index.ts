@@ -13,6 +13,7 @@ export {
   CONFIG_NAMESPACE,
   StackConfigError,
   loadStackConfig,
+  parseCliConfig,
   parseStackConfig,
   type AadConfig,
   type AksClusterConfig,

@@ -190,7 +190,8 @@ function configValue(node: YamlNode | null, key: string, file: string): ConfigVa
         const out: Record<string, unknown> = {};
         for (const pair of value.items) {
           const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-          out[k] = substitute(pair.value as YamlNode | null, [...nestedPath, k]);
+          // an own property even for "__proto__", as the CLI passes it: the program, not this reader, refuses such keys
+          Object.defineProperty(out, k, { value: substitute(pair.value as YamlNode | null, [...nestedPath, k]), enumerable: true, writable: true, configurable: true });
         }
         return out;
       }

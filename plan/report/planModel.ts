@@ -147,6 +147,9 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
       };
     });
 
+  // as a sequence: a secret logged line by line is split over consecutive messages
+  const programMessages = scrubber.scrubSequence(input.programMessages.map((m) => m.message));
+
   return {
     stack: input.stack,
     project: input.project,
@@ -170,8 +173,8 @@ export function buildPlanModel(input: PlanModelInput): PlanModel {
       deferred: violations.filter((v) => v.deferredToUpdate).length,
       undecided: violations.filter((v) => v.undecided).length,
     },
-    programMessages: input.programMessages.map((m) => ({ severity: m.severity, message: scrub(m.message) })),
-    warnings: input.warnings.map(scrub),
+    programMessages: input.programMessages.map((m, index) => ({ severity: m.severity, message: programMessages[index] ?? "" })),
+    warnings: scrubber.scrubSequence(input.warnings),
   };
 }
 

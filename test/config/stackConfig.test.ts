@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseStackConfig, StackConfigError } from "../../components/config";
+import { parseCliConfig, parseStackConfig, StackConfigError } from "../../components/config";
 import { programResources } from "../harness/records";
 import { runProgramWithConfig } from "../harness/stackRun";
+import { MINIMAL_PACK, ROOT, makeTempDir, removedAfterAll, runCli } from "../plan/helpers";
+import * as path from "node:path";
 
 const valid = {
   environment: "dev",
@@ -12,8 +14,12 @@ const valid = {
 const aks = { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" } };
 
 function problemsOf(raw: unknown): readonly string[] {
+  return problemsFrom(() => parseStackConfig(raw));
+}
+
+function problemsFrom(parse: () => unknown): readonly string[] {
   try {
-    parseStackConfig(raw);
+    parse();
   } catch (error) {
     if (error instanceof StackConfigError) return error.problems;
     throw error;
@@ -79,6 +85,12 @@ describe("stack configuration defaults", () => {
 });
 
 const service = valid.services[0]!;
+const READER = "4f2a8c1e-9b3d-4e5f-a6b7-c8d9e0f1a2b3";
+const OTHER_READER = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+
+function forbiddenKey(where: string, key: string): string {
+  return `${where}: "${key}" is not allowed as a key anywhere in the stack configuration (it names JavaScript object internals, never a setting; remove it)`;
+}
 const invalidConfigurations: { name: string; raw: Record<string, unknown>; problems: string[] }[] = [
   {
     name: "aadToken on aks",
@@ -141,6 +153,46 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "duplicate service names",
     raw: { ...valid, services: [service, { ...service }] },
     problems: [`services[1].name: "credit-score" is already used by services[0] (service names must be unique in a stack)`],
+  },
+  {
+    // Azure resource names are case-insensitive unless noted:
+    // https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules
+    name: "service names that differ only in case",
+    raw: { ...valid, services: [service, { ...service, name: "Credit-Score" }] },
+    problems: [
+      `services[1].name: "Credit-Score" differs only in case from "credit-score" of services[0] (Azure names are case-insensitive, so both would be the same online endpoint; service names must be unique in a stack ignoring case)`,
+    ],
+  },
+  {
+    // RoleAssignmentExists: https://learn.microsoft.com/en-us/rest/api/authorization/includes/privileged-role-common-errors
+    name: "a credential reader twice, in another case",
+    raw: { ...valid, services: [{ ...service, credentialReaders: [READER, OTHER_READER, READER.toUpperCase()] }] },
+    problems: [
+      `services[0].credentialReaders[2]: "${READER.toUpperCase()}" is the same object id as credentialReaders[0] (object ids compare ignoring case, and Azure refuses a second assignment of the same role to the same principal at the same scope; remove the duplicate)`,
+    ],
+  },
+  {
+    name: "__proto__ as a top-level key",
+    raw: { ...valid, ["__proto__"]: { workspace: { hbi: true } } },
+    problems: [forbiddenKey("aml-webservices:__proto__", "__proto__")],
+  },
+  {
+    name: "constructor as a top-level key",
+    raw: { ...valid, constructor: "x" },
+    problems: [forbiddenKey("aml-webservices:constructor", "constructor")],
+  },
+  {
+    name: "__proto__ and prototype nested in services and the cluster",
+    raw: {
+      ...valid,
+      aksCluster: { ...aks, tls: { ...aks.tls, prototype: { hostname: "evil.example.com" } } },
+      services: [{ ...service, ["__proto__"]: { auth: "aadToken" }, keyRotation: { constructor: 1 } }],
+    },
+    problems: [
+      forbiddenKey("services[0].__proto__", "__proto__"),
+      forbiddenKey("services[0].keyRotation.constructor", "constructor"),
+      forbiddenKey("aksCluster.tls.prototype", "prototype"),
+    ],
   },
   {
     name: "endpoint name too long with the environment",
@@ -278,5 +330,89 @@ describe("invalid stack configuration", () => {
     expect(() => parseStackConfig({ environment: "Dev" })).toThrow(
       `Invalid stack configuration (2 problems):\n  - environment: "Dev" is not allowed (2-10 lowercase letters or digits, e.g. "dev")\n  - location is required (an Azure region name such as "westeurope")`,
     );
+  });
+});
+
+describe("configuration keys meant for this project under another namespace", () => {
+  const nearMisses = ["aml-webservice:services", "aml-webservicess:services", "aml_webservices:services", "AML-WebServices:services", "amlwebservices:services"];
+
+  it.each(nearMisses)("%s is refused, naming the key and the namespace meant", async (key) => {
+    const namespace = key.slice(0, key.indexOf(":"));
+    const expected =
+      `${key}: "${namespace}" is not this project's configuration namespace, so the program would never read this setting ` +
+      `(did you mean "aml-webservices:services"? rename the key)`;
+    const config = { ...asCliConfig({ environment: "dev", location: "westeurope" }), [key]: JSON.stringify(valid.services) };
+    expect(() => parseCliConfig(config)).toThrow(expected);
+
+    const run = await runProgramWithConfig(config);
+    expect(programResources(run.resources)).toEqual([]);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]?.message).toContain(expected);
+  });
+
+  const temp = removedAfterAll();
+
+  it("fails the offline plan of a stack file with such a key as a configuration error (exit 2)", async () => {
+    const dir = temp(
+      makeTempDir({
+        "Pulumi.yaml": `name: aml-webservices\nruntime: nodejs\nmain: ${JSON.stringify(path.join(ROOT, "index.ts"))}\n`,
+        "Pulumi.typo.yaml": [
+          "config:",
+          "  aml-webservices:environment: dev",
+          "  aml-webservices:location: westeurope",
+          "  azure-native:location: westeurope",
+          "  aml-webservice:services:",
+          "    - name: credit-score",
+          "      compute: managed",
+          "      model: credit-risk:1",
+          "",
+        ].join("\n"),
+      }),
+    );
+    const result = await runCli(["plan", "--cwd", dir, "--stack", "typo", "--policy-pack", MINIMAL_PACK]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`aml-webservice:services: "aml-webservice" is not this project's configuration namespace`);
+    expect(result.stderr).toContain(`did you mean "aml-webservices:services"?`);
+  });
+
+  it("reports an unreadable value with the namespace problems, and nothing that follows from the value missing", () => {
+    const config = { ...asCliConfig(valid), "aml-webservices:aksCluster": "{broken", "aml-webservice:location": "westeurope" };
+    expect(problemsFrom(() => parseCliConfig(config))).toEqual([
+      `aml-webservices:aksCluster: the value is not valid JSON or YAML structure ({broken)`,
+      `aml-webservice:location: "aml-webservice" is not this project's configuration namespace, so the program would never read this setting (did you mean "aml-webservices:location"? rename the key)`,
+    ]);
+  });
+
+  it("accepts the settings of other packages and of the engine", () => {
+    const config = {
+      ...asCliConfig(valid),
+      "azure-native:location": "westeurope",
+      "azure-native:subscriptionId": "00000000-0000-0000-0000-000000000001",
+      "azuread:tenantId": "00000000-0000-0000-0000-000000000002",
+      "kubernetes:context": "aks-dev",
+      "pulumi:tags": JSON.stringify({ team: "scoring" }),
+      "random:seed": "1",
+    };
+    expect(parseCliConfig(config).services.map((s) => s.name)).toEqual(["credit-score"]);
+  });
+});
+
+describe("stack configuration and prototypes", () => {
+  it("does not read settings smuggled in through __proto__", () => {
+    // assigned naively, this key would become the prototype of the parsed object and supply its settings
+    const smuggled = { "aml-webservices:__proto__": JSON.stringify(valid) };
+    expect(() => parseCliConfig(smuggled)).toThrow(forbiddenKey("aml-webservices:__proto__", "__proto__"));
+    expect(() => parseCliConfig(smuggled)).toThrow(`environment is required`);
+  });
+
+  it("leaves Object.prototype untouched whatever the keys", () => {
+    const hostile = {
+      "aml-webservices:__proto__": JSON.stringify({ polluted: true }),
+      "aml-webservices:services": `[{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}]`,
+    };
+    expect(() => parseCliConfig(hostile)).toThrow(StackConfigError);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("polluted");
   });
 });

@@ -117,6 +117,21 @@ describe("readStackConfig (as the CLI passes config to the program)", () => {
     expect(() => readStackConfig(parsed, "wrong")).toThrow(/'d:size' must be of type integer/);
   });
 
+  it("passes __proto__, constructor and prototype keys on as own keys, as the CLI does, without touching any prototype", () => {
+    const dir = project({
+      "Pulumi.yaml": "name: p\nruntime: nodejs\n",
+      "index.ts": "",
+      "Pulumi.x.yaml": "config:\n  p:settings:\n    __proto__:\n      polluted: true\n    nested:\n      - constructor: 1\n        prototype: {secure: v1:abc}\n",
+    });
+    const stack = readStackConfig(readPulumiProject(dir), "x");
+    // the program receives the keys and refuses them itself (see the stack configuration tests)
+    expect(stack.config["p:settings"]).toBe(
+      `{"__proto__":{"polluted":true},"nested":[{"constructor":1,"prototype":"${securePlaceholder("p:settings", ["nested", "0", "prototype"])}"}]}`,
+    );
+    expect(stack.secretKeys).toEqual(["p:settings"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("fails with a config error for a missing stack file or malformed YAML", () => {
     expect(() => readStackConfig(legacy, "nope")).toThrow(PlanConfigError);
     expect(() => readStackConfig(legacy, "nope")).toThrow(/no stack file for stack 'nope'.*Pulumi\.nope\.yaml/);
