@@ -76,7 +76,8 @@ export function endpointFromOutputs(outputs: StackOutputs, endpointName: string 
   if (endpoint.configuredKeys === SECRET_PLACEHOLDER || endpoint.keys === SECRET_PLACEHOLDER) {
     throw new EndpointClientError(`the stack outputs in ${file} hide secrets as "[secret]": write them with \`pulumi stack output --json --show-secrets\``, "usage");
   }
-  const subscriptionId = endpoint.tokenAccess?.subscriptionId ?? (endpoint.regenerateKeysPath ? subscriptionOfArmPath(endpoint.regenerateKeysPath) : undefined);
+  // Every endpoint of a stack is in its one workspace, so any endpoint that carries the subscription tells it.
+  const subscriptionId = subscriptionOf(endpoint) ?? Object.values(outputs.endpoints).map(subscriptionOf).find((found) => found !== undefined);
   return {
     coordinates: {
       endpointName: name,
@@ -89,6 +90,10 @@ export function endpointFromOutputs(outputs: StackOutputs, endpointName: string 
     ...(endpoint.configuredKeys ? { configuredKeys: endpoint.configuredKeys } : {}),
     ...(endpoint.aadTokenAudience ? { aadTokenAudience: endpoint.aadTokenAudience } : {}),
   };
+}
+
+function subscriptionOf(endpoint: z.infer<typeof endpointOutputsSchema>): string | undefined {
+  return endpoint.tokenAccess?.subscriptionId ?? (endpoint.regenerateKeysPath ? subscriptionOfArmPath(endpoint.regenerateKeysPath) : undefined);
 }
 
 export function clientContextFromOutputs(outputs: StackOutputs): ClientContext | undefined {

@@ -151,7 +151,8 @@ export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.Pr
 
 async function run(command: EndpointCommandName, flags: Flags, io: CliIo, env: NodeJS.ProcessEnv): Promise<string> {
   const format = oneOf<OutputFormat>("format", flags.format, OUTPUT_FORMATS, "text");
-  const target = resolveTarget(flags, env);
+  // aad-token without --endpoint is Machine Learning Server's login: it needs no endpoint.
+  const target = command === "aad-token" && flags.endpoint === undefined ? undefined : resolveTarget(flags, env);
   const context = flags.outputs ? clientContextFromOutputs(readStackOutputs(flags.outputs)) : undefined;
   const credential = (kind: CredentialKind) => credentialFor(flags, kind, context, io);
   const clientFor: ClientFactory = (found, kind, extra = {}) =>
@@ -217,7 +218,7 @@ async function aadToken(
   credential: () => TokenCredential,
   endpointClient: (found: Target) => EndpointClient,
 ): Promise<string> {
-  if (flags.endpoint !== undefined && target) {
+  if (target) {
     return renderEntraToken(audienceOf(flags, target), await endpointClient(target).getEntraToken(), format);
   }
   const audience = flags.resource ?? context?.resource;

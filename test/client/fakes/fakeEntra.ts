@@ -18,7 +18,8 @@ export interface FakeEntraOptions {
 }
 
 const OIDC_SCOPES = new Set(["openid", "profile", "offline_access"]);
-const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+/** RFC 8628's grant type, and the short form MSAL sends (msal-common GrantType.DEVICE_CODE_GRANT), which Entra accepts. */
+const DEVICE_CODE_GRANTS = new Set(["urn:ietf:params:oauth:grant-type:device_code", "device_code"]);
 
 interface PendingDeviceCode {
   readonly userCode: string;
@@ -125,7 +126,7 @@ export class FakeEntra {
       if (!audience) return oauthError(400, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid.");
       return { status: 200, body: this.issue(app.objectId, audience) };
     }
-    if (grant === DEVICE_CODE_GRANT) {
+    if (grant !== null && DEVICE_CODE_GRANTS.has(grant)) {
       const pending = this.deviceCodes.get(form.get("device_code") ?? "");
       if (!pending || pending.clientId !== clientId) return oauthError(400, "invalid_grant", "AADSTS70000: The provided device code is invalid.");
       if (pending.expiresAt <= Date.now()) return oauthError(400, "expired_token", "AADSTS70020: The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
