@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ClientContext } from "../../components/aadApplications";
+import { processIo, type CliIo } from "../../plan/cliIo";
 import { withoutStackFrames } from "../../plan/planErrors";
 import { CREDENTIAL_KINDS, createCredential, type CredentialKind } from "../credentials";
 import { EndpointClient, ENTRA_SCORING_AUDIENCE, KEY_SLOTS, type EndpointClientOptions, type KeySlot } from "../endpointClient";
@@ -10,16 +11,6 @@ import { EndpointClientError } from "../errors";
 import { clientContextFromOutputs, endpointFromOutputs, readStackOutputs, type EndpointFromOutputs } from "../stackOutputs";
 import { OUTPUT_FORMATS, renderAmlToken, renderEntraToken, renderInvocation, renderKeys, renderRotation, type OutputFormat } from "./render";
 import { ENDPOINT_COMMANDS, ENDPOINT_USAGE, type EndpointCommandName } from "./usage";
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 const OPTIONS = {
   outputs: { type: "string" },

@@ -1,5 +1,5 @@
-import { jsonBody, startHttpsServer, type FakeRequest, type FakeResponse, type RunningServer } from "./httpsServer";
-import type { TlsCertificate } from "./tlsCertificate";
+import { FakeService } from "./fakeService";
+import { jsonBody, type FakeRequest, type FakeResponse } from "./httpsServer";
 import type { FakeAzureWorld, FakeEndpoint } from "./world";
 
 /**
@@ -26,28 +26,16 @@ interface PendingOperation {
   readonly complete: () => void;
 }
 
-export class FakeArm {
-  private server?: RunningServer;
+export class FakeArm extends FakeService {
   private readonly operations = new Map<string, PendingOperation>();
   /** Polls an operation answers 202 to before it completes (the first GET after the 202 completes it when 0). */
   pendingPolls = 0;
 
-  constructor(private readonly world: FakeAzureWorld) {}
-
-  get url(): string {
-    if (!this.server) throw new Error("fake ARM not started");
-    return this.server.url;
+  constructor(private readonly world: FakeAzureWorld) {
+    super();
   }
 
-  async start(tls: TlsCertificate): Promise<void> {
-    this.server = await startHttpsServer(tls, (request, base) => this.handle(request, base));
-  }
-
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
-  }
-
-  private handle(request: FakeRequest, base: string): FakeResponse {
+  protected handle(request: FakeRequest, base: string): FakeResponse {
     const apiVersion = request.url.searchParams.get("api-version");
     this.world.armRequests.push({ method: request.method, path: request.url.pathname, apiVersion });
     if (apiVersion === null) {

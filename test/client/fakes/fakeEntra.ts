@@ -1,5 +1,5 @@
-import { startHttpsServer, type FakeRequest, type FakeResponse, type RunningServer } from "./httpsServer";
-import type { TlsCertificate } from "./tlsCertificate";
+import { FakeService } from "./fakeService";
+import type { FakeRequest, FakeResponse } from "./httpsServer";
 import type { FakeAzureWorld } from "./world";
 
 /**
@@ -29,8 +29,7 @@ interface PendingDeviceCode {
   approvedBy?: string;
 }
 
-export class FakeEntra {
-  private server?: RunningServer;
+export class FakeEntra extends FakeService {
   private readonly deviceCodes = new Map<string, PendingDeviceCode>();
   /** Every device code prompt shown, so a test can act as the user. */
   readonly userCodes: string[] = [];
@@ -38,19 +37,8 @@ export class FakeEntra {
   constructor(
     private readonly world: FakeAzureWorld,
     private readonly options: FakeEntraOptions,
-  ) {}
-
-  get url(): string {
-    if (!this.server) throw new Error("fake Entra not started");
-    return this.server.url;
-  }
-
-  async start(tls: TlsCertificate): Promise<void> {
-    this.server = await startHttpsServer(tls, (request, base) => this.handle(request, base));
-  }
-
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
+  ) {
+    super();
   }
 
   /** The user signs in on another device and enters the code (what verification_uri would do). */
@@ -60,7 +48,7 @@ export class FakeEntra {
     pending.approvedBy = objectId;
   }
 
-  private handle(request: FakeRequest, base: string): FakeResponse {
+  protected handle(request: FakeRequest, base: string): FakeResponse {
     const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode)$/.exec(request.url.pathname);
     if (!match) return { status: 404, body: { error: "not_found" } };
     const [, tenant, route] = match;

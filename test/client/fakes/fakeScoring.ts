@@ -1,4 +1,5 @@
-import { jsonBody, startHttpsServer, type FakeRequest, type FakeResponse, type RunningServer } from "./httpsServer";
+import { FakeService } from "./fakeService";
+import { jsonBody, type FakeRequest, type FakeResponse } from "./httpsServer";
 import type { TlsCertificate } from "./tlsCertificate";
 import type { FakeAzureWorld, FakeEndpoint } from "./world";
 
@@ -12,26 +13,17 @@ import type { FakeAzureWorld, FakeEndpoint } from "./world";
 export const ENTRA_SCORING_AUDIENCE = "https://ml.azure.com";
 const SCORE_ACTION = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action";
 
-export class FakeScoring {
-  private server?: RunningServer;
-
-  constructor(private readonly world: FakeAzureWorld) {}
-
-  get url(): string {
-    if (!this.server) throw new Error("fake scoring server not started");
-    return this.server.url;
+export class FakeScoring extends FakeService {
+  constructor(private readonly world: FakeAzureWorld) {
+    super();
   }
 
-  async start(tls: TlsCertificate): Promise<void> {
-    this.server = await startHttpsServer(tls, (request) => this.handle(request));
-    this.world.scoringBase = this.server.url;
+  override async start(tls: TlsCertificate): Promise<void> {
+    await super.start(tls);
+    this.world.scoringBase = this.url;
   }
 
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
-  }
-
-  private handle(request: FakeRequest): FakeResponse {
+  protected handle(request: FakeRequest): FakeResponse {
     const name = /^\/([^/]+)\/score$/.exec(request.url.pathname)?.[1];
     const endpoint = this.world.endpoints.find((candidate) => candidate.name === name);
     const response = this.answer(request, endpoint);
