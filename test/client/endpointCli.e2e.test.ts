@@ -264,3 +264,25 @@ describe("endpoint invoke", () => {
     expect(unknown.stderr).toMatch(/^error: .*--dta/);
   });
 });
+
+describe("a command on an endpoint of another auth mode", () => {
+  it.each([
+    ["rotate", ENTRA_ENDPOINT, "AADToken", ["--slot", "primary"]],
+    ["token", ENTRA_ENDPOINT, "AADToken", []],
+    ["aad-token", TOKEN_ENDPOINT, "AMLToken", ["--credential", "default"]],
+  ])("endpoint %s on %s names its auth mode %s", async (command, endpoint, authMode, extra) => {
+    expectRefusal(await cli([command, ...withOutputs(endpoint), ...extra], OPERATOR), `endpoint '${endpoint}' uses auth mode ${authMode}`);
+    expect(azure.world.armRequests).toEqual([]);
+  });
+});
+
+describe("endpoint --help", () => {
+  it("lists the commands, and refuses an unknown one with exit 2", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["keys", "rotate", "token", "aad-token", "invoke"]) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    const unknown = await cli(["regen"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown endpoint command 'regen': one of keys, rotate, token, aad-token, invoke/);
+  });
+});
