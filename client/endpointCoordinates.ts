@@ -2,7 +2,7 @@ import type { EndpointAuthMode } from "../components/authModes";
 
 export type { EndpointAuthMode };
 
-export const ENDPOINT_AUTH_MODES: readonly EndpointAuthMode[] = ["Key", "AMLToken", "AADToken"];
+export const ENDPOINT_AUTH_MODES = ["Key", "AMLToken", "AADToken"] as const satisfies readonly EndpointAuthMode[];
 
 /** Where one online endpoint lives. What is not given here is read from Azure when a call needs it. */
 export interface EndpointCoordinates {

@@ -62,7 +62,9 @@ export function describeFailure(error: unknown, operation: EndpointOperation, co
     const status = error.statusCode;
     const code = error.code ? ` ${error.code}` : "";
     if (status === 401 || status === 403) {
-      return new EndpointClientError(`Azure refused ${what} (${status}${code}): ${missingRoleAdvice(operation, coordinates)}`, "forbidden", status);
+      // 401: the token itself was not accepted (expired, another tenant); the role is still what is needed.
+      const signIn = status === 401 ? "sign in again (or to the endpoint's tenant); then, if it is still refused, " : "";
+      return new EndpointClientError(`Azure refused ${what} (${status}${code}): ${signIn}${missingRoleAdvice(operation, coordinates)}`, "forbidden", status);
     }
     if (status === 404) return new EndpointClientError(notFoundMessage(coordinates), "not-found", status);
     if (status === 429) return new EndpointClientError(`Azure throttled ${what} (429${code}) after retrying; try again later`, "throttled", status);

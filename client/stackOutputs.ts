@@ -12,7 +12,7 @@ const keysSchema = z.object({ primaryKey: z.string().min(1), secondaryKey: z.str
 const secretKeys = z.union([z.literal(SECRET_PLACEHOLDER), keysSchema]);
 
 const endpointOutputsSchema = z.object({
-  authMode: z.enum(ENDPOINT_AUTH_MODES as [string, ...string[]]).transform((mode) => mode as (typeof ENDPOINT_AUTH_MODES)[number]),
+  authMode: z.enum(ENDPOINT_AUTH_MODES),
   scoringUri: z.string(),
   keys: secretKeys.optional(),
   configuredKeys: secretKeys.optional(),

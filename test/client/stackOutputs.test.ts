@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { missingRoleAdvice } from "../../client/failures";
 import { endpointFromOutputs, readStackOutputs, stackOutputsSchema } from "../../client/stackOutputs";
+import { inputs, ofType } from "../harness/records";
 import { runStack } from "../harness/stackRun";
 
 const dir = mkdtempSync(path.join(tmpdir(), "aml-stack-outputs-"));
@@ -32,6 +34,22 @@ describe("stack outputs of the program", () => {
       expect(endpoint.coordinates.authMode).toBe(outputs.endpoints[name]!.authMode);
       if (endpoint.coordinates.authMode === "Key") expect(endpoint.configuredKeys?.primaryKey).toBeTruthy();
       if (endpoint.coordinates.authMode === "AADToken") expect(endpoint.aadTokenAudience).toBe("https://ml.azure.com");
+    }
+  });
+
+  it.each(["dev", "prod"] as const)("%s: a refusal names the consumer role the program creates for that endpoint", async (stack) => {
+    const { stackOutputs, resources } = await runStack(stack, { preview: false });
+    const file = writeOutputs(`${stack}-roles`, stackOutputs);
+    const outputs = readStackOutputs(file);
+    const roles = ofType(resources, "azure-native:authorization:RoleDefinition");
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) {
+      const roleName = String(inputs(role).roleName);
+      const endpointName = Object.keys(outputs.endpoints).find((name) => roleName.startsWith(`aml-webservices ${name} consumer`));
+      expect(endpointName, roleName).toBeDefined();
+      const { coordinates } = endpointFromOutputs(outputs, endpointName, file);
+      const operation = coordinates.authMode === "Key" ? "listKeys" : coordinates.authMode === "AMLToken" ? "token" : "score";
+      expect(missingRoleAdvice(operation, coordinates)).toContain(`"${roleName}"`);
     }
   });
 
