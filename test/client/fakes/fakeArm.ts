@@ -77,6 +77,8 @@ export class FakeArm extends FakeService {
       case undefined:
         return { status: 200, body: this.resource(endpoint) };
       case "listKeys":
+        // What Azure answers for keys or tokens of an endpoint in another auth mode is not documented;
+        // the client checks the auth mode first, so these refusals only guard against a client that does not.
         if (endpoint.authMode !== "Key" || !endpoint.keys) return armError(400, "UserError", `Keys are only available for endpoints with authMode Key.`);
         return { status: 200, body: endpoint.keys };
       case "token":
