@@ -102,14 +102,10 @@ function requireTarget(target: Target | undefined, command: EndpointCommandName)
 }
 
 function credentialFor(flags: Flags, kind: CredentialKind, context: Partial<ClientContext> | undefined, io: CliIo): TokenCredential {
-  const deviceContext = {
-    ...(flags.authority ?? context?.authuri ? { authuri: flags.authority ?? context?.authuri } : {}),
-    ...(flags.tenant ?? context?.tenant ? { tenant: flags.tenant ?? context?.tenant } : {}),
-    ...(flags["client-id"] ?? context?.clientid ? { clientid: flags["client-id"] ?? context?.clientid } : {}),
-  };
+  const deviceContext = { authuri: flags.authority ?? context?.authuri, tenant: flags.tenant ?? context?.tenant, clientid: flags["client-id"] ?? context?.clientid };
   return createCredential({
     kind,
-    context: deviceContext,
+    context: Object.fromEntries(Object.entries(deviceContext).filter(([, value]) => value !== undefined)),
     disableInstanceDiscovery: flags["disable-instance-discovery"] ?? false,
     prompt: (info) => io.stderr(`${info.message}\n`),
   });
@@ -118,9 +114,13 @@ function credentialFor(flags: Flags, kind: CredentialKind, context: Partial<Clie
 /** `aml-webservices endpoint <command> ...`: returns the exit code (0, 1 or 2). */
 export async function main(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    (command === undefined ? io.stderr : io.stdout)(command === undefined ? `error: missing endpoint command\n\n${ENDPOINT_USAGE}` : ENDPOINT_USAGE);
-    return command === undefined ? 2 : 0;
+  if (command === undefined) {
+    io.stderr(`error: missing endpoint command\n\n${ENDPOINT_USAGE}`);
+    return 2;
+  }
+  if (command === "--help" || command === "-h" || command === "help") {
+    io.stdout(ENDPOINT_USAGE);
+    return 0;
   }
   if (!(ENDPOINT_COMMANDS as readonly string[]).includes(command)) {
     io.stderr(`error: unknown endpoint command '${command}': one of ${ENDPOINT_COMMANDS.join(", ")}\n\n${ENDPOINT_USAGE}`);
