@@ -1,15 +1,22 @@
 #!/usr/bin/env node
 "use strict";
-// aml-webservices: the offline plan of a Pulumi stack (see `aml-webservices plan --help`).
-// Plain CommonJS: registers tsx's CommonJS loader, then runs plan/cli.ts.
+// aml-webservices: the offline plan of a Pulumi stack (`aml-webservices plan --help`) and the
+// credentials and calls of its endpoints (`aml-webservices endpoint --help`).
+// Plain CommonJS: registers tsx's CommonJS loader, then runs the command's module.
 
-const USAGE = `Usage: aml-webservices plan [options]
+const USAGE = `Usage: aml-webservices <command> [options]
 
 Commands:
-  plan    evaluate a stack offline and run the policy pack on it
+  plan      evaluate a stack offline and run the policy pack on it
+  endpoint  keys, key rotation, tokens and scoring calls of a stack's endpoints
 
-Run \`aml-webservices plan --help\` for the options.
+Run \`aml-webservices <command> --help\` for the options.
 `;
+
+const COMMANDS = {
+  plan: "../plan/cli.ts",
+  endpoint: "../client/cli/endpointCommand.ts",
+};
 
 const args = process.argv.slice(2);
 const command = args[0];
@@ -22,8 +29,8 @@ if (command === "--help" || command === "-h" || command === "help") {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-if (command !== "plan") {
-  process.stderr.write(`error: unknown command '${command}': the only command is 'plan'\n\n${USAGE}`);
+if (!Object.hasOwn(COMMANDS, command)) {
+  process.stderr.write(`error: unknown command '${command}': one of ${Object.keys(COMMANDS).join(", ")}\n\n${USAGE}`);
   process.exit(2);
 }
 
@@ -43,7 +50,7 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
   process.on(signal, () => process.exit(code));
 }
 
-const { main } = require("../plan/cli.ts");
+const { main } = require(COMMANDS[command]);
 
 main(args.slice(1)).then(
   (code) => {

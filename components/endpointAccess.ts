@@ -32,3 +32,8 @@ export function consumerRoleDescription(authMode: EndpointAuthMode): string {
       return "Read one online endpoint and call it with an Entra ID token.";
   }
 }
+
+/** The consumer role's name: custom role names are unique per tenant, so the subscription is part of it. */
+export function consumerRoleName(endpointName: string, resourceGroupName: string, subscriptionId: string): string {
+  return `aml-webservices ${endpointName} consumer (${resourceGroupName}, ${subscriptionId})`;
+}

@@ -7,7 +7,7 @@ import { RandomPassword } from "@pulumi/random/randomPassword";
 import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
-import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
+import { consumerPermissions, consumerRoleDescription, consumerRoleName } from "./endpointAccess";
 import { endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
@@ -260,7 +260,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       {
         // Custom role names are unique per tenant, so the subscription is part of the identity.
         roleDefinitionId: workspace.subscriptionId.apply((subscription) => stableUuid("consumer-role", subscription, workspace.names.resourceGroup, args.endpointName)),
-        roleName: pulumi.interpolate`aml-webservices ${args.endpointName} consumer (${workspace.names.resourceGroup}, ${workspace.subscriptionId})`,
+        roleName: workspace.subscriptionId.apply((subscription) => consumerRoleName(args.endpointName, workspace.names.resourceGroup, subscription)),
         description: consumerRoleDescription(this.authMode),
         roleType: "CustomRole",
         scope: resourceGroupId,

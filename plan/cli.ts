@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import { runOfflinePlan } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
@@ -104,15 +105,7 @@ export function renderReport(model: PlanModel, format: ReportFormat): string {
   }
 }
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
+export type { CliIo };
 
 /** `aml-webservices plan ...`: returns the exit code (0, 1 or 2). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -44,13 +44,13 @@ describe("usage", () => {
     }
   });
 
-  it("needs the plan command first", async () => {
+  it("needs a command first", async () => {
     const none = await runCli([]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^error: missing command\n\nUsage: aml-webservices plan/);
+    expect(none.stderr).toMatch(/^error: missing command\n\nUsage: aml-webservices <command>/);
     const other = await runCli(["apply"]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/^error: unknown command 'apply': the only command is 'plan'/);
+    expect(other.stderr).toMatch(/^error: unknown command 'apply': one of plan, endpoint/);
   });
 
   it("refuses unknown options and formats with exit 2", async () => {
