@@ -6,8 +6,8 @@ const reportFile = process.env.VITEST_JSON_REPORT;
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: "forks",
     reporters: reportFile ? ["default", ["json", { outputFile: reportFile }]] : ["default"],
   },

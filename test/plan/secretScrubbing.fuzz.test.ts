@@ -196,6 +196,7 @@ function planWith(testCase: Case, encoded: Encoded, scrubber: SecretScrubber): {
     remediatedInputs: {},
     results: [
       {
+        phase: "preview",
         policy: "quoting",
         policyPack: "pack",
         policyPackVersion: "1.0.0",
