@@ -40,6 +40,7 @@ function judgeDeclarations<T>(
   let lastReason: string | undefined;
   for (const declaration of found.declarations) {
     const report: ReportViolation = (message, urn) => reportViolation(declaration.origin ? `${declaration.origin}: ${message}` : message, urn);
+    let judgedThis = false;
     try {
       const selected = select(declaration);
       if (selected === undefined) continue;
@@ -51,10 +52,14 @@ function judgeDeclarations<T>(
         },
       };
       judged++;
+      judgedThis = true;
       judge(selected, declaration, declarationArgs, report);
     } catch (error) {
-      if (error instanceof CannotVerifyError) report(cannotVerifyMessage(error));
-      else if (error instanceof DeclarationNotApplicable) {
+      if (error instanceof CannotVerifyError) {
+        // Counted whether it came from selecting (an unknowable computeType) or from judging.
+        if (!judgedThis) judged++;
+        report(cannotVerifyMessage(error));
+      } else if (error instanceof DeclarationNotApplicable) {
         judged--;
         lastReason = error.message;
       } else throw error;
