@@ -270,6 +270,31 @@ export function evaluateExpression(expression: string, scope: TemplateScope): un
   }
 }
 
+/**
+ * The segments of a child resource's name. `[format('{0}/{1}', ws, ep)]` (what Bicep emits for child
+ * names) yields each segment on its own, so a segment unknown during preview leaves the others known.
+ */
+export function evaluateNameSegments(name: unknown, scope: TemplateScope): unknown[] {
+  if (isExpression(name)) {
+    try {
+      const node = parse(name.slice(1, -1));
+      if (node.type === "call" && node.name === "format" && node.args[0]?.type === "literal") {
+        const pattern = node.args[0].value;
+        if (typeof pattern === "string" && /^\{\d+\}(\/\{\d+\})*$/.test(pattern)) {
+          return pattern.split("/").map((piece) => {
+            const arg = node.args[Number(piece.slice(1, -1)) + 1];
+            return arg === undefined ? new UnresolvedValue(`format() has no argument ${piece}`) : evaluateNode(arg, scope);
+          });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ExpressionSyntaxError)) throw error;
+    }
+  }
+  const whole = evaluateTemplateValue(name, scope);
+  return typeof whole === "string" ? whole.split("/") : [whole];
+}
+
 export function isExpression(value: unknown): value is string {
   return typeof value === "string" && value.startsWith("[") && value.endsWith("]") && !value.startsWith("[[");
 }

@@ -6,7 +6,7 @@
 // 2021-04-01/types.md (workspaces/services: computeType, authEnabled, aadAuthEnabled at the top of the
 // resource, `properties` a free-form dictionary) and .../2024-10-01 (onlineEndpoints: properties.authMode,
 // properties.keys, properties.compute); names of child resources are "parent/child".
-import { PendingValue, UnresolvedValue, evaluateTemplateValue, isMarker, type TemplateScope } from "./armExpressions";
+import { PendingValue, UnresolvedValue, evaluateNameSegments, evaluateTemplateValue, isMarker, type TemplateScope } from "./armExpressions";
 import { CheckRunsAtUpdateError, isUnknownValueError } from "./policyRuntime";
 import { ARM_TYPE_KINDS, type ResourceKind, resourceKindOf } from "./resourceKinds";
 import type { Props } from "./values";
@@ -89,18 +89,14 @@ function findKey(record: Record<string, unknown> | undefined, key: string): unkn
 /** An ARM resource after its expressions were evaluated. */
 interface ArmResource {
   readonly type: string;
-  readonly name: unknown;
+  /** The name's segments ("ws", "ep" for "ws/ep"); a segment may be a marker. */
+  readonly name: readonly unknown[];
   readonly body: Record<string, unknown>;
   /** Top-level fields a generic resource cannot send (it sends only the ARM envelope). */
   readonly envelopeOnly: boolean;
 }
 
 const ENVELOPE_KEYS = new Set(["type", "apiversion", "name", "dependson", "condition", "copy", "comments", "resources", "scope", "existing"]);
-
-function nameParts(name: unknown): unknown[] {
-  if (typeof name !== "string") return [name];
-  return name.split("/");
-}
 
 function withoutEnvelope(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([key]) => !ENVELOPE_KEYS.has(key.toLowerCase())));
@@ -120,7 +116,7 @@ const GENERIC_V1_SERVICE =
 
 /** The azure-native input shape of `kind` for an ARM resource. */
 function toInputs(kind: ResourceKind, resource: ArmResource): Record<string, unknown> {
-  const parts = nameParts(resource.name);
+  const parts = resource.name;
   const last = parts[parts.length - 1];
   const body = resource.body;
   switch (kind) {
@@ -151,8 +147,8 @@ function toInputs(kind: ResourceKind, resource: ArmResource): Record<string, unk
   }
 }
 
-function describeName(name: unknown): string {
-  return typeof name === "string" ? name : "(a name the pack cannot compute)";
+function describeName(segments: readonly unknown[]): string {
+  return segments.map((segment) => (typeof segment === "string" ? segment : "(unknown)")).join("/");
 }
 
 function declare(resource: ArmResource, where: string): Declaration | undefined {
@@ -254,7 +250,7 @@ function collectTemplate(source: TemplateSource, where: string, depth: number, o
 
 function collectResource(
   raw: unknown,
-  parent: { readonly type: string; readonly name: unknown } | undefined,
+  parent: { readonly type: string; readonly name: readonly unknown[] } | undefined,
   scope: TemplateScope,
   where: string,
   depth: number,
@@ -267,7 +263,7 @@ function collectResource(
   if (condition === false) return;
   const evaluated = asRecord(evaluateTemplateValue(withoutChildren(definition), scope)) ?? {};
   const ownType = findKey(evaluated, "type");
-  const ownName = findKey(evaluated, "name");
+  const ownName = evaluateNameSegments(findKey(definition, "name"), scope);
   if (ownType instanceof PendingValue) throw ownType;
   if (typeof ownType !== "string") {
     out.opaque.push(`${where}: a resource whose type cannot be computed`);
@@ -275,7 +271,7 @@ function collectResource(
   }
   // A child declared inside its parent names only its own type segment and name.
   const type = parent && !ownType.includes("/") ? `${parent.type}/${ownType}` : ownType;
-  const name = parent && !ownType.includes("/") ? joinNames(parent.name, ownName) : ownName;
+  const name = parent && !ownType.includes("/") ? [...parent.name, ...ownName] : ownName;
   const resource: ArmResource = { type, name, body: evaluated, envelopeOnly: false };
   if (type.toLowerCase() === "microsoft.resources/deployments") collectNested(resource, definition, scope, where, depth, out);
   else {
@@ -295,11 +291,6 @@ function withoutChildren(definition: Record<string, unknown>): Record<string, un
     return { ...rest, properties: otherProperties };
   }
   return rest;
-}
-
-function joinNames(parent: unknown, child: unknown): unknown {
-  if (typeof parent === "string" && typeof child === "string") return `${parent}/${child}`;
-  return isMarker(child) ? child : parent;
 }
 
 function collectNested(
@@ -388,8 +379,7 @@ function genericDeclarations(props: Props): Collector {
   const parentTypes = parentSegments.filter((_, i) => i % 2 === 0);
   const parentNames = parentSegments.filter((_, i) => i % 2 === 1);
   const type = [namespace, ...parentTypes, resourceType].join("/");
-  const resourceName = materialize(() => props.resourceName);
-  const name = typeof resourceName === "string" ? [...parentNames, resourceName].join("/") : resourceName;
+  const name = [...parentNames, materialize(() => props.resourceName)];
   const body = Object.fromEntries(
     ["location", "properties", "identity", "sku", "kind", "tags", "plan", "managedBy", "extendedLocation"].map((key) => [key, materialize(() => props[key])]),
   );

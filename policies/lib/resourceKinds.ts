@@ -93,11 +93,6 @@ export function resourceKindOf(type: string): ResourceKind | undefined {
   });
 }
 
-export function isKind(type: string, ...kinds: readonly ResourceKind[]): boolean {
-  const kind = resourceKindOf(type);
-  return kind !== undefined && kinds.includes(kind);
-}
-
 /** "azure-native:machinelearningservices:OnlineEndpoint (or a versioned/local token of the same type)" */
 export function describeKinds(kinds: readonly ResourceKind[]): string {
   return kinds

@@ -26,10 +26,6 @@ export function unresolvable<T>(reason: string): Link<T> {
   return { status: "unresolvable", reason };
 }
 
-export function ofKind(resources: readonly PolicyResource[], kind: ResourceKind): PolicyResource[] {
-  return resources.filter((resource) => resourceKindOf(resource.type) === kind);
-}
-
 /** "Compute 'aks-compute'", naming the resource as the program does. */
 export function describe(resource: PolicyResource, label: string): string {
   return `${label} '${resource.name}'`;

@@ -195,6 +195,16 @@ describe("resources declared in an ARM template deployment", () => {
     );
   });
 
+  it("keeps the known segments of a child name when another is unknown during preview", async () => {
+    const arm = deployment(
+      template([endpoint({}, "[format('{0}/{1}', parameters('ws'), parameters('ep'))]")], { ws: { type: "string" }, ep: { type: "string" } }),
+      { ws: { value: "mlw" }, ep: { value: unknown.string } },
+    );
+    expect(await messages(mlEndpointAuthRequired, arm)).toEqual([
+      `ARM template, resource 'mlw/(unknown)' (${ENDPOINT_TYPE}): OnlineEndpoint sets no properties.authMode; set it to "AMLToken", "AADToken" or "Key"`,
+    ]);
+  });
+
   it("recognises deployments at other scopes and versioned tokens", async () => {
     const arm = deployment(template([endpoint({})]));
     for (const type of ["azure-native:resources/v20240301:Deployment", "azure-native:resources:DeploymentAtSubscriptionScope"]) {

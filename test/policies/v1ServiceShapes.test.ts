@@ -27,7 +27,7 @@ const GENERIC = "azure-native:machinelearningservices/v20210401:MachineLearningS
 
 const EXCLUSIVE = "ml-endpoint-auth-exclusive";
 const REQUIRED = "ml-endpoint-auth-required";
-const COMPUTE = "ml-endpoint-token-compute-supported";
+const TOKEN_COMPUTE = "ml-endpoint-token-compute-supported";
 const ALLOWED = "ml-endpoint-allowed-auth-modes";
 const POLICIES = [mlEndpointAuthExclusive, mlEndpointAuthRequired, mlEndpointTokenComputeSupported, mlEndpointAllowedAuthModes];
 /** Production's list: tokens only. */
@@ -51,6 +51,12 @@ const cases: { name: string; type: string; props: Record<string, unknown>; faili
     failing: [],
   },
   { name: "ACIService flat key auth", type: ACI, props: { ...base, computeType: "ACI", authEnabled: true }, failing: [ALLOWED] },
+  {
+    name: "ACIService: a flat token flag, which ACI ignores, is refused next to keys",
+    type: ACI,
+    props: { ...base, computeType: "ACI", authEnabled: true, aadAuthEnabled: true },
+    failing: [EXCLUSIVE, TOKEN_COMPUTE, ALLOWED],
+  },
   {
     name: "ACIService: key auth only in the dictionary leaves the service anonymous",
     type: ACI,
