@@ -243,7 +243,10 @@ function collectTemplate(source: TemplateSource, where: string, depth: number, o
     return;
   }
   const template = asRecord(source.template);
-  if (!template) return;
+  if (!template) {
+    out.opaque.push(`${where}: its template is not a template object`);
+    return;
+  }
   const scope = templateScope(source);
   for (const raw of templateResources(template)) collectResource(raw, undefined, scope, where, depth, out);
 }
@@ -308,7 +311,9 @@ function collectNested(
   }
   const properties = asRecord(resource.body.properties) ?? {};
   const rawProperties = asRecord(definition.properties) ?? {};
-  const template = findKey(rawProperties, "template");
+  const rawTemplate = findKey(rawProperties, "template");
+  // A template given as an expression (e.g. from a variable) is evaluated in the parent's scope.
+  const template = typeof rawTemplate === "string" ? evaluateTemplateValue(rawTemplate, outerScope) : rawTemplate;
   if (template === undefined) {
     if (findKey(properties, "templateLink") !== undefined) out.opaque.push(`${nestedWhere}: its template is linked (templateLink), which the pack cannot read; inline it as properties.template`);
     return;
@@ -317,8 +322,12 @@ function collectNested(
   const innerScope = typeof findKey(options, "scope") === "string" && String(findKey(options, "scope")).toLowerCase() === "inner";
   if (!innerScope) {
     // Outer scope (the default): the nested template's expressions are evaluated with the parent's values.
+    if (template instanceof PendingValue) throw template;
     const nested = asRecord(template);
-    if (!nested) return;
+    if (!nested) {
+      out.opaque.push(`${nestedWhere}: its template cannot be computed${template instanceof UnresolvedValue ? ` (${template.reason})` : ""}`);
+      return;
+    }
     for (const raw of templateResources(nested)) collectResource(raw, undefined, outerScope, nestedWhere, depth + 1, out);
     return;
   }
@@ -337,9 +346,10 @@ function collectNested(
 
 // --- entry points --------------------------------------------------------------------------------------
 
-function deploymentDeclarations(props: Props): Collector {
+/** A deployment's template and parameters: under `properties` for deployments, at the top for deployment stacks. */
+function deploymentDeclarations(props: Props, atTop: boolean): Collector {
   const out: Collector = { declarations: [], opaque: [] };
-  const properties = materialize(() => props.properties);
+  const properties = atTop ? materialize(() => props) : materialize(() => props.properties);
   if (properties instanceof PendingValue) throw properties;
   const record = asRecord(properties) ?? {};
   const template = findKey(record, "template");
@@ -395,12 +405,12 @@ function genericDeclarations(props: Props): Collector {
 export function declarationsOf(type: string, props: Props, policyName: string): Declarations {
   const kind = resourceKindOf(type);
   if (kind === undefined) return { declarations: [], opaque: [] };
-  if (kind !== "templateDeployment" && kind !== "genericResource") return { declarations: [{ kind, props }], opaque: [] };
+  if (kind !== "templateDeployment" && kind !== "deploymentStack" && kind !== "genericResource") return { declarations: [{ kind, props }], opaque: [] };
   try {
-    return kind === "templateDeployment" ? deploymentDeclarations(props) : genericDeclarations(props);
+    return kind === "genericResource" ? genericDeclarations(props) : deploymentDeclarations(props, kind === "deploymentStack");
   } catch (error) {
     if (!(error instanceof PendingValue)) throw error;
-    const what = kind === "templateDeployment" ? "the template deployment's properties" : "the generic resource's type";
+    const what = kind === "genericResource" ? "the generic resource's type" : "the template deployment's properties";
     throw new CheckRunsAtUpdateError(
       `${error.cause.message}: ${what} are computed from another resource's output, so the resources it declares are not known; ${policyName} runs at update`,
       error.cause,

@@ -40,6 +40,11 @@ const KIND_PATTERNS = {
     module: "resources",
     typeNames: ["Deployment", "DeploymentAtScope", "DeploymentAtSubscriptionScope", "DeploymentAtManagementGroupScope", "DeploymentAtTenantScope"],
   },
+  /** Deployment stacks: the same template, parameters and links, at the top of the resource instead of under `properties`. */
+  deploymentStack: {
+    module: "resources",
+    typeNames: ["DeploymentStackAtResourceGroup", "DeploymentStackAtSubscription", "DeploymentStackAtManagementGroup"],
+  },
   /** `resources:Resource`: any ARM resource by provider namespace, parent path, type and name. */
   genericResource: { module: "resources", typeNames: ["Resource"] },
 } as const satisfies Record<string, KindPattern>;
@@ -61,6 +66,7 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   containerRegistry: "Registry",
   keyVault: "Vault",
   templateDeployment: "template Deployment",
+  deploymentStack: "deployment stack",
   genericResource: "generic Resource",
 };
 

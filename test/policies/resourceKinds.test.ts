@@ -20,6 +20,10 @@ describe("type token recognition", () => {
     ["azure-native:storage:StorageAccount", "storageAccount"],
     ["azure-native:containerregistry:Registry", "containerRegistry"],
     ["azure-native:keyvault:Vault", "keyVault"],
+    ["azure-native:resources:Deployment", "templateDeployment"],
+    ["azure-native:resources/v20240301:DeploymentAtScope", "templateDeployment"],
+    ["azure-native:resources:DeploymentStackAtSubscription", "deploymentStack"],
+    ["azure-native:resources:Resource", "genericResource"],
   ])("recognises %s", (type, kind) => {
     expect(resourceKindOf(type)).toBe(kind);
   });
@@ -32,6 +36,7 @@ describe("type token recognition", () => {
     "my-azure-native:machinelearningservices:AKSService",
     "azure-native:machinelearningservices:aksservice",
     "aml-webservices:index:AmlEndpoint",
+    "azure-native:resources:ResourceGroup",
   ])("ignores %s", (type) => {
     expect(resourceKindOf(type)).toBeUndefined();
   });

@@ -205,6 +205,23 @@ describe("resources declared in an ARM template deployment", () => {
     ]);
   });
 
+  it("evaluates a nested template given through a variable, and judges deployment stacks", async () => {
+    const nested = {
+      type: "Microsoft.Resources/deployments",
+      apiVersion: "2022-09-01",
+      name: "inner",
+      properties: { mode: "Incremental", template: "[variables('inner')]" },
+    };
+    const arm = deployment(template([nested], {}, { inner: template([endpoint({ authMode: "AMLToken", keys: { primaryKey: "p" } })]) }));
+    expect(await messages(mlEndpointAuthExclusive, arm)).toHaveLength(1);
+    const stack = {
+      type: "azure-native:resources:DeploymentStackAtResourceGroup",
+      name: "stack",
+      props: { resourceGroupName: "rg", template: template([endpoint({ authMode: "AMLToken", keys: { primaryKey: "p" } })]), parameters: {} },
+    };
+    expect(await messages(mlEndpointAuthExclusive, stack)).toHaveLength(1);
+  });
+
   it("recognises deployments at other scopes and versioned tokens", async () => {
     const arm = deployment(template([endpoint({})]));
     for (const type of ["azure-native:resources/v20240301:Deployment", "azure-native:resources:DeploymentAtSubscriptionScope"]) {
