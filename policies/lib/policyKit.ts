@@ -34,6 +34,8 @@ function judgeDeclarations<T>(
   select: (declaration: Declaration) => T | undefined,
   judge: (selected: T, declaration: Declaration, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
   notCovered: string,
+  /** Whether parts the pack cannot read keep the policy applicable (the rule reports them). */
+  applicableWhenUnreadable = false,
 ): Declarations {
   const found = declarationsOf(args.type, args.props, policyName);
   let judged = 0;
@@ -65,7 +67,7 @@ function judgeDeclarations<T>(
       } else throw error;
     }
   }
-  if (judged === 0 && found.opaque.length === 0) args.notApplicable(lastReason ?? notCovered);
+  if (judged === 0 && !(applicableWhenUnreadable && found.opaque.length > 0)) args.notApplicable(lastReason ?? notCovered);
   return found;
 }
 
@@ -107,15 +109,11 @@ export function validateWebServices(
       (declaration) => requireKnown(classifyWebService(declaration.kind, declaration.props), why, policyName),
       (service, declaration, declarationArgs, report) => validate(service, declaration.props, declarationArgs, report),
       `applies only to ${WEB_SERVICE_TYPES}`,
+      options.reportUnreadableTemplates,
     );
-    if (options.reportUnreadableTemplates) {
-      for (const part of found.opaque) {
-        reportViolation(
-          `cannot verify the web services this deployment declares: ${part}; the pack does not pass what it cannot check`,
-        );
-      }
-    } else if (found.declarations.length === 0 && found.opaque.length > 0) {
-      args.notApplicable("ml-endpoint-auth-required reports templates the pack cannot read");
+    if (!options.reportUnreadableTemplates) return;
+    for (const part of found.opaque) {
+      reportViolation(`cannot verify the web services this deployment declares: ${part}; the pack does not pass what it cannot check`);
     }
   };
 }

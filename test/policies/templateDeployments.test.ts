@@ -176,9 +176,11 @@ describe("resources declared in an ARM template deployment", () => {
       "cannot verify the web services this deployment declares: its template is linked (properties.templateLink), which the pack cannot read; " +
         "inline it as properties.template; the pack does not pass what it cannot check",
     ]);
-    const exclusive = await runResourcePolicy(mlEndpointAuthExclusive, linked);
-    expect(exclusive.violations).toEqual([]);
-    expect(exclusive.notApplicable).toBeDefined();
+    for (const policy of [mlEndpointAuthExclusive, mlWorkspacePublicNetworkDisabled]) {
+      const run = await runResourcePolicy(policy, linked);
+      expect(run.violations).toEqual([]);
+      expect(run.notApplicable).toBeDefined();
+    }
   });
 
   it("defers to update what the program computes from other resources, and only the checks that need it", async () => {
