@@ -102,11 +102,23 @@ function withoutEnvelope(body: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(body).filter(([key]) => !ENVELOPE_KEYS.has(key.toLowerCase())));
 }
 
-function flattenProperties(body: Record<string, unknown>): Record<string, unknown> {
-  const { properties, ...rest } = withoutEnvelope(body);
-  const nested = asRecord(properties);
-  if (isMarker(properties)) return { ...rest, properties };
-  return { ...rest, ...(nested ?? {}) };
+/** Top-level fields ARM sends besides `properties`; anything else at the top of such a resource is not the resource's. */
+const ENVELOPE_FIELDS = new Set(["location", "sku", "identity", "tags", "kind", "plan", "zones", "extendedlocation", "managedby"]);
+
+/**
+ * For kinds whose azure-native inputs are flat (Workspace, Extension, StorageAccount, ...): the envelope
+ * fields and the contents of `properties`, which is where Azure reads the settings. When `properties`
+ * itself cannot be computed, every setting read from it reports why.
+ */
+function flattenProperties(body: Record<string, unknown>, name: Record<string, unknown>): Record<string, unknown> {
+  const envelope = { ...name, ...Object.fromEntries(Object.entries(body).filter(([key]) => ENVELOPE_FIELDS.has(key.toLowerCase()))) };
+  const properties = findKey(body, "properties");
+  if (isMarker(properties)) {
+    return new Proxy(envelope, {
+      get: (target, key, receiver) => (typeof key === "string" && !(key in target) ? properties : Reflect.get(target, key, receiver)),
+    });
+  }
+  return { ...envelope, ...(asRecord(properties) ?? {}) };
 }
 
 const GENERIC_V1_SERVICE =
@@ -121,7 +133,7 @@ function toInputs(kind: ResourceKind, resource: ArmResource): Record<string, unk
   const body = resource.body;
   switch (kind) {
     case "mlWorkspace":
-      return { workspaceName: last, ...flattenProperties(body) };
+      return flattenProperties(body, { workspaceName: last });
     case "onlineEndpoint":
       return { workspaceName: parts[0], endpointName: last, ...withoutEnvelope(body) };
     case "mlCompute":
@@ -133,13 +145,13 @@ function toInputs(kind: ResourceKind, resource: ArmResource): Record<string, unk
       return { ...inputs, computeType: unsettable, authEnabled: unsettable, aadAuthEnabled: unsettable };
     }
     case "clusterExtension":
-      return { extensionName: last, ...flattenProperties(body) };
+      return flattenProperties(body, { extensionName: last });
     case "managedCluster":
-      return { resourceName: last, ...flattenProperties(body) };
+      return flattenProperties(body, { resourceName: last });
     case "storageAccount":
-      return { accountName: last, ...flattenProperties(body) };
+      return flattenProperties(body, { accountName: last });
     case "containerRegistry":
-      return { registryName: last, ...flattenProperties(body) };
+      return flattenProperties(body, { registryName: last });
     case "keyVault":
       return { vaultName: last, ...withoutEnvelope(body) };
     default:

@@ -149,6 +149,21 @@ describe("resources declared in an ARM template deployment", () => {
     expect(await messages(mlKubernetesExtensionTls, arm)).toHaveLength(1);
   });
 
+  it("reads a template workspace's settings where Azure reads them: under properties", async () => {
+    const workspace = (fields: Record<string, unknown>) =>
+      deployment(template([{ type: "Microsoft.MachineLearningServices/workspaces", apiVersion: "2024-10-01", name: "ws", ...fields }]));
+    // A setting at the top of the resource is not the workspace's setting.
+    expect(await messages(mlWorkspacePublicNetworkDisabled, workspace({ publicNetworkAccess: "Disabled", properties: {} }))).toEqual([
+      "ARM template, resource 'ws' (Microsoft.MachineLearningServices/workspaces): Workspace publicNetworkAccess is not set (Azure treats that as Enabled); " +
+        'set publicNetworkAccess: "Disabled" and use a private endpoint',
+    ]);
+    expect(await messages(mlWorkspacePublicNetworkDisabled, workspace({ properties: "[reference('settings')]" }))).toEqual([
+      "ARM template, resource 'ws' (Microsoft.MachineLearningServices/workspaces): cannot verify publicNetworkAccess: the template function " +
+        "reference() is not evaluated by the policy pack; the pack does not pass what it cannot check: write the value literally, or through " +
+        "parameters and variables whose values the program gives",
+    ]);
+  });
+
   it("does not pass what it cannot compute: a mode from a function it does not evaluate is a violation", async () => {
     const arm = deployment(template([endpoint({ authMode: "[reference('settings').mode]" })]));
     for (const policy of [mlEndpointAuthRequired, mlEndpointAllowedAuthModes]) {
