@@ -30,6 +30,8 @@ export interface TemplateScope {
   readonly variable: (name: string) => unknown;
   /** The resource group the deployment targets, when known. */
   readonly resourceGroupName: unknown;
+  /** That resource group's location: known only when the stack holds the resource group (stack policies). */
+  readonly resourceGroupLocation: unknown;
 }
 
 // --- parsing -------------------------------------------------------------------------------------------
@@ -177,6 +179,31 @@ function resourceId(args: readonly unknown[], scope: TemplateScope): string | Un
   return `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/${namespace}/${path}`;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !isMarker(value);
+}
+
+/** union() of objects: later keys win, nested objects merge (template-functions-object, union). */
+function mergeObjects(into: Record<string, unknown>, from: unknown): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...into };
+  for (const [key, value] of Object.entries(from as Record<string, unknown>)) {
+    const existing = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    const next = isPlainObject(existing) && isPlainObject(value) ? mergeObjects(existing, value) : value;
+    // defineProperty: a key such as "__proto__" stays a plain key.
+    Object.defineProperty(merged, key, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return merged;
+}
+
+function jsonValue(text: unknown): unknown {
+  if (typeof text !== "string") return new UnresolvedValue("json() of a value that is not a string");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return new UnresolvedValue("json() of text that is not JSON");
+  }
+}
+
 function member(target: unknown, key: unknown): unknown {
   if (target === null || typeof target !== "object") return new UnresolvedValue(`property ${JSON.stringify(key)} of a non-object`);
   if (Array.isArray(target)) return typeof key === "number" ? target[key] : new UnresolvedValue("array index that is not a number");
@@ -255,6 +282,23 @@ function evaluateNode(node: Node, scope: TemplateScope): unknown {
       return node.name === "and" ? args.every(Boolean) : args.some(Boolean);
     case "resourceid":
       return resourceId(args, scope);
+    case "resourcegroup":
+      return { name: scope.resourceGroupName, location: scope.resourceGroupLocation };
+    case "json":
+      return jsonValue(args[0]);
+    case "createobject":
+      if (args.length % 2 !== 0 || !args.every((a, i) => i % 2 === 1 || typeof a === "string")) {
+        return new UnresolvedValue("createObject() needs key and value pairs");
+      }
+      return Object.fromEntries(args.flatMap((a, i) => (i % 2 === 0 ? [[a as string, args[i + 1]]] : [])));
+    case "union":
+      return args.every(isPlainObject) ? args.reduce(mergeObjects, {}) : args.every(Array.isArray) ? [...new Set(args.flat())] : new UnresolvedValue("union() of values that are neither all objects nor all arrays");
+    case "coalesce":
+      return args.find((a) => a !== null && a !== undefined) ?? null;
+    case "empty":
+      if (typeof args[0] === "string" || Array.isArray(args[0])) return args[0].length === 0;
+      if (isPlainObject(args[0])) return Object.keys(args[0]).length === 0;
+      return args[0] === null;
     default:
       return new UnresolvedValue(`the template function ${node.name}() is not evaluated by the policy pack`);
   }

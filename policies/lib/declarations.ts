@@ -16,6 +16,8 @@ export class CannotVerifyError extends Error {
   constructor(
     readonly field: string,
     readonly reason: string,
+    /** The declared resource the field belongs to, e.g. "ARM template, resource 'ws' (Microsoft.MachineLearningServices/workspaces)". */
+    readonly owner?: string,
   ) {
     super(`cannot verify ${field}: ${reason}`);
     this.name = "CannotVerifyError";
@@ -61,15 +63,15 @@ function materialize(read: () => unknown): unknown {
 }
 
 /** Declared values behind a proxy that throws on markers: pending values as the engine's unknowns do. */
-function guard(value: unknown, path: string): unknown {
+function guard(value: unknown, path: string, owner: string): unknown {
   if (value instanceof PendingValue) throw value.cause;
-  if (value instanceof UnresolvedValue) throw new CannotVerifyError(path, value.reason);
+  if (value instanceof UnresolvedValue) throw new CannotVerifyError(path, value.reason, owner);
   if (value === null || typeof value !== "object") return value;
   return new Proxy(value, {
     get(target, key, receiver) {
       const found: unknown = Reflect.get(target, key, receiver);
       if (typeof key === "symbol") return found;
-      return guard(found, path === "" ? key : `${path}.${key}`);
+      return guard(found, path === "" ? key : `${path}.${key}`, owner);
     },
   });
 }
@@ -167,7 +169,7 @@ function declare(resource: ArmResource, where: string): Declaration | undefined 
   const kind = ARM_TYPE_KINDS[resource.type.toLowerCase()];
   if (kind === undefined) return undefined;
   const origin = `${where} '${describeName(resource.name)}' (${resource.type})`;
-  return { kind, props: guard(toInputs(kind, resource), "") as Props, origin, armName: describeName(resource.name) };
+  return { kind, props: guard(toInputs(kind, resource), "", origin) as Props, origin, armName: describeName(resource.name) };
 }
 
 // --- templates -----------------------------------------------------------------------------------------
@@ -182,6 +184,26 @@ interface TemplateSource {
   /** Why parameters without a value have none, e.g. a parametersLink. */
   readonly parametersFrom?: string;
   readonly resourceGroupName: unknown;
+  readonly context: DeclarationContext;
+}
+
+/** What a stack policy knows beyond the resource itself. */
+export interface DeclarationContext {
+  /** The location of a resource group of the stack: a value, a PendingValue, or undefined when not in the stack. */
+  readonly resourceGroupLocation?: (resourceGroupName: string) => unknown;
+}
+
+function resourceGroupLocation(source: TemplateSource): unknown {
+  const name = source.resourceGroupName;
+  if (isMarker(name)) return name;
+  if (typeof name !== "string") return new UnresolvedValue("resourceGroup() of a deployment whose resource group the pack does not know");
+  if (!source.context.resourceGroupLocation) {
+    return new UnresolvedValue(`resourceGroup().location is the location of resource group '${name}', which only the stack policy can look up`);
+  }
+  return (
+    source.context.resourceGroupLocation(name) ??
+    new UnresolvedValue(`resourceGroup().location is the location of resource group '${name}', which is not in this stack; set the location explicitly`)
+  );
 }
 
 function templateScope(source: TemplateSource): TemplateScope {
@@ -194,6 +216,7 @@ function templateScope(source: TemplateSource): TemplateScope {
   const evaluating = new Set<string>();
   const scope: TemplateScope = {
     resourceGroupName: source.resourceGroupName,
+    resourceGroupLocation: resourceGroupLocation(source),
     parameter(name) {
       if (parameterCache.has(name)) return parameterCache.get(name);
       const entry = findKey(given, name);
@@ -260,7 +283,7 @@ function collectTemplate(source: TemplateSource, where: string, depth: number, o
     return;
   }
   const scope = templateScope(source);
-  for (const raw of templateResources(template)) collectResource(raw, undefined, scope, where, depth, out);
+  for (const raw of templateResources(template)) collectResource(raw, undefined, scope, where, depth, out, source.context);
 }
 
 function collectResource(
@@ -270,6 +293,7 @@ function collectResource(
   where: string,
   depth: number,
   out: Collector,
+  context: DeclarationContext,
 ): void {
   const definition = asRecord(raw);
   if (!definition) return;
@@ -288,13 +312,13 @@ function collectResource(
   const type = parent && !ownType.includes("/") ? `${parent.type}/${ownType}` : ownType;
   const name = parent && !ownType.includes("/") ? [...parent.name, ...ownName] : ownName;
   const resource: ArmResource = { type, name, body: evaluated, envelopeOnly: false };
-  if (type.toLowerCase() === "microsoft.resources/deployments") collectNested(resource, definition, scope, where, depth, out);
+  if (type.toLowerCase() === "microsoft.resources/deployments") collectNested(resource, definition, scope, where, depth, out, context);
   else {
     const declaration = declare(resource, `${where}, resource`);
     if (declaration) out.declarations.push(declaration);
   }
   const children = findKey(definition, "resources");
-  if (Array.isArray(children)) for (const child of children) collectResource(child, { type, name }, scope, where, depth, out);
+  if (Array.isArray(children)) for (const child of children) collectResource(child, { type, name }, scope, where, depth, out, context);
 }
 
 function withoutChildren(definition: Record<string, unknown>): Record<string, unknown> {
@@ -315,6 +339,7 @@ function collectNested(
   where: string,
   depth: number,
   out: Collector,
+  context: DeclarationContext,
 ): void {
   const nestedWhere = `${where}, nested deployment '${describeName(resource.name)}'`;
   if (depth >= MAX_NESTING) {
@@ -340,7 +365,7 @@ function collectNested(
       out.opaque.push(`${nestedWhere}: its template cannot be computed${template instanceof UnresolvedValue ? ` (${template.reason})` : ""}`);
       return;
     }
-    for (const raw of templateResources(nested)) collectResource(raw, undefined, outerScope, nestedWhere, depth + 1, out);
+    for (const raw of templateResources(nested)) collectResource(raw, undefined, outerScope, nestedWhere, depth + 1, out, context);
     return;
   }
   collectTemplate(
@@ -349,6 +374,7 @@ function collectNested(
       parameters: findKey(properties, "parameters"),
       parametersFrom: findKey(properties, "parametersLink") !== undefined ? "a parametersLink the pack cannot read" : undefined,
       resourceGroupName: findKey(properties, "resourceGroup") ?? outerScope.resourceGroupName,
+      context,
     },
     nestedWhere,
     depth + 1,
@@ -359,7 +385,7 @@ function collectNested(
 // --- entry points --------------------------------------------------------------------------------------
 
 /** A deployment's template and parameters: under `properties` for deployments, at the top for deployment stacks. */
-function deploymentDeclarations(props: Props, atTop: boolean): Collector {
+function deploymentDeclarations(props: Props, atTop: boolean, context: DeclarationContext): Collector {
   const out: Collector = { declarations: [], opaque: [] };
   const properties = atTop ? materialize(() => props) : materialize(() => props.properties);
   if (properties instanceof PendingValue) throw properties;
@@ -377,6 +403,7 @@ function deploymentDeclarations(props: Props, atTop: boolean): Collector {
       parameters: findKey(record, "parameters"),
       parametersFrom: findKey(record, "parametersLink") !== undefined ? "properties.parametersLink, which the pack cannot read" : undefined,
       resourceGroupName: materialize(() => props.resourceGroupName),
+      context,
     },
     "ARM template",
     0,
@@ -414,12 +441,12 @@ function genericDeclarations(props: Props): Collector {
  * The resources `type` declares to Azure. Throws CheckRunsAtUpdateError when the template or the
  * generic resource's type is unknown during preview, so the policy runs at update.
  */
-export function declarationsOf(type: string, props: Props, policyName: string): Declarations {
+export function declarationsOf(type: string, props: Props, policyName: string, context: DeclarationContext = {}): Declarations {
   const kind = resourceKindOf(type);
   if (kind === undefined) return { declarations: [], opaque: [] };
   if (kind !== "templateDeployment" && kind !== "deploymentStack" && kind !== "genericResource") return { declarations: [{ kind, props }], opaque: [] };
   try {
-    return kind === "genericResource" ? genericDeclarations(props) : deploymentDeclarations(props, kind === "deploymentStack");
+    return kind === "genericResource" ? genericDeclarations(props) : deploymentDeclarations(props, kind === "deploymentStack", context);
   } catch (error) {
     if (!(error instanceof PendingValue)) throw error;
     const what = kind === "genericResource" ? "the generic resource's type" : "the template deployment's properties";

@@ -45,6 +45,7 @@ const KIND_PATTERNS = {
     module: "resources",
     typeNames: ["DeploymentStackAtResourceGroup", "DeploymentStackAtSubscription", "DeploymentStackAtManagementGroup"],
   },
+  resourceGroup: { module: "resources", typeNames: ["ResourceGroup"] },
   /** `resources:Resource`: any ARM resource by provider namespace, parent path, type and name. */
   genericResource: { module: "resources", typeNames: ["Resource"] },
 } as const satisfies Record<string, KindPattern>;
@@ -68,6 +69,7 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   templateDeployment: "template Deployment",
   deploymentStack: "deployment stack",
   genericResource: "generic Resource",
+  resourceGroup: "ResourceGroup",
 };
 
 /**

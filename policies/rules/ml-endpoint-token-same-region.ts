@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { LEARN } from "../lib/metadata";
 import { CheckRunsAtUpdateError, type UnknownValueErrorShape } from "../lib/policyRuntime";
-import { CannotVerifyError, type Declaration, declarationsOf } from "../lib/declarations";
+import { PendingValue } from "../lib/armExpressions";
+import { CannotVerifyError, type Declaration, type DeclarationContext, declarationsOf } from "../lib/declarations";
 import { cannotVerifyMessage } from "../lib/policyKit";
 import { KIND_LABELS, type ResourceKind, resourceKindOf } from "../lib/resourceKinds";
 import {
@@ -265,9 +266,10 @@ export const mlEndpointTokenSameRegion: StackValidationPolicy = {
     const waiting: string[] = [];
     let firstCause: UnknownValueErrorShape | undefined;
     const entries: StackEntry[] = [];
+    const context = resourceGroupContext(args.resources);
     for (const resource of args.resources) {
       try {
-        for (const declaration of declarationsOf(resource.type, resource.props, name).declarations) {
+        for (const declaration of declarationsOf(resource.type, resource.props, name, context).declarations) {
           entries.push({ resource: declaration.origin ? declaredResource(resource, declaration) : resource, kind: declaration.kind });
         }
       } catch (error) {
@@ -296,7 +298,8 @@ export const mlEndpointTokenSameRegion: StackValidationPolicy = {
       } catch (error) {
         if (!(error instanceof CannotVerifyError)) throw error;
         judged++;
-        verdict = resolved(`${describe(resource, labelOf(resource.type))}: ${cannotVerifyMessage(error)}`);
+        const owner = error.owner ? ` (${error.owner})` : "";
+        verdict = resolved(`cannot verify that ${describe(resource, KIND_LABELS[entry.kind])} runs in its workspace's region${owner}: ${cannotVerifyMessage(error)}`);
       }
       if (verdict.status === "resolved") {
         if (verdict.value !== undefined) reportViolation(verdict.value, resource.urn);
@@ -314,6 +317,21 @@ export const mlEndpointTokenSameRegion: StackValidationPolicy = {
     if (judged === 0) args.notApplicable("no token-auth web service on AKS or Kubernetes compute in this stack");
   },
 };
+
+/** `resourceGroup().location` in templates: the location of the stack's ResourceGroup of that name. */
+function resourceGroupContext(resources: readonly PolicyResource[]): DeclarationContext {
+  return {
+    resourceGroupLocation: (resourceGroupName) => {
+      for (const group of resources.filter((r) => resourceKindOf(r.type) === "resourceGroup")) {
+        const groupName = firstKnownString(group, ["resourceGroupName", "name"]);
+        if (groupName.status === "unknown" || groupName.value === undefined || !sameText(groupName.value, resourceGroupName)) continue;
+        const location = readString(group.props, ["location"]);
+        return location.status === "unknown" ? new PendingValue(location.cause) : location.value;
+      }
+      return undefined;
+    },
+  };
+}
 
 function labelOf(type: string): string {
   const kind = resourceKindOf(type);

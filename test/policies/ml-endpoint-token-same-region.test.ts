@@ -287,7 +287,8 @@ describe("ml-endpoint-token-same-region", () => {
           template: {
             parameters: { ws: { type: "string" } },
             resources: [
-              { type: "Microsoft.MachineLearningServices/workspaces", apiVersion: "2024-10-01", name: "[parameters('ws')]", location: "westeurope" },
+              // resourceGroup().location: the stack's ResourceGroup 'rg' is in westeurope.
+              { type: "Microsoft.MachineLearningServices/workspaces", apiVersion: "2024-10-01", name: "[parameters('ws')]", location: "[resourceGroup().location]" },
               {
                 type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
                 apiVersion: "2024-10-01",
@@ -301,6 +302,13 @@ describe("ml-endpoint-token-same-region", () => {
       },
     });
     const run = await runStackPolicy(mlEndpointTokenSameRegion, stack);
+    const withoutGroup = await runStackPolicy(mlEndpointTokenSameRegion, stack.filter((r) => r.name !== "rg").map((r) => ({ ...r, dependencies: [], propertyDependencies: {} })));
+    expect(withoutGroup.violations.map((v) => v.message)).toEqual([
+      "cannot verify that OnlineEndpoint 'arm[mlw/scoring]' runs in its workspace's region (ARM template, resource 'mlw' " +
+        "(Microsoft.MachineLearningServices/workspaces)): cannot verify location: resourceGroup().location is the location of resource group 'rg', which is not in " +
+        "this stack; set the location explicitly; the pack does not pass what it cannot check: write the value literally, or through parameters " +
+        "and variables whose values the program gives",
+    ]);
     expect(run.violations).toEqual([
       {
         message:

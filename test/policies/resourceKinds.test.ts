@@ -24,6 +24,7 @@ describe("type token recognition", () => {
     ["azure-native:resources/v20240301:DeploymentAtScope", "templateDeployment"],
     ["azure-native:resources:DeploymentStackAtSubscription", "deploymentStack"],
     ["azure-native:resources:Resource", "genericResource"],
+    ["azure-native:resources:ResourceGroup", "resourceGroup"],
   ])("recognises %s", (type, kind) => {
     expect(resourceKindOf(type)).toBe(kind);
   });
@@ -36,7 +37,7 @@ describe("type token recognition", () => {
     "my-azure-native:machinelearningservices:AKSService",
     "azure-native:machinelearningservices:aksservice",
     "aml-webservices:index:AmlEndpoint",
-    "azure-native:resources:ResourceGroup",
+    "azure-native:resources:DeploymentScript",
   ])("ignores %s", (type) => {
     expect(resourceKindOf(type)).toBeUndefined();
   });
