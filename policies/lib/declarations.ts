@@ -368,6 +368,12 @@ function collectNested(
     for (const raw of templateResources(nested)) collectResource(raw, undefined, outerScope, nestedWhere, depth + 1, out, context);
     return;
   }
+  if (typeof rawTemplate === "string") {
+    // Which of its expressions ARM evaluates in the parent's scope and which in its own is not something
+    // the pack can tell once the template went through an expression: it does not guess.
+    out.opaque.push(`${nestedWhere}: an inner-scope template given by an expression (${rawTemplate}); inline it as properties.template`);
+    return;
+  }
   collectTemplate(
     {
       template,

@@ -231,6 +231,12 @@ describe("resources declared in an ARM template deployment", () => {
     };
     const arm = deployment(template([nested], {}, { inner: template([endpoint({ authMode: "AMLToken", keys: { primaryKey: "p" } })]) }));
     expect(await messages(mlEndpointAuthExclusive, arm)).toHaveLength(1);
+    const inner = { ...nested, properties: { ...nested.properties, expressionEvaluationOptions: { scope: "inner" } } };
+    const innerArm = deployment(template([inner], {}, { inner: template([endpoint({ authMode: "AMLToken" })]) }));
+    expect(await messages(mlEndpointAuthRequired, innerArm)).toEqual([
+      "cannot verify the web services this deployment declares: ARM template, nested deployment 'inner': an inner-scope template given by an " +
+        "expression ([variables('inner')]); inline it as properties.template; the pack does not pass what it cannot check",
+    ]);
     const stack = {
       type: "azure-native:resources:DeploymentStackAtResourceGroup",
       name: "stack",
