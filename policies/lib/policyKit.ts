@@ -1,6 +1,7 @@
 // Building blocks every resource policy uses: scoping to kinds (with notApplicable for the rest) and
 // the shape of a one-resource hygiene rule.
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { isUnknownValueError, type UnknownValueErrorShape } from "./policyRuntime";
 import { type ResourceKind, describeKinds } from "./resourceKinds";
 import { type Props, requireKnown } from "./values";
 import { CannotVerifyError, type Declaration, type Declarations, declarationsOf } from "./declarations";
@@ -20,7 +21,11 @@ export function cannotVerifyMessage(error: CannotVerifyError): string {
 }
 
 /** Thrown by a declaration's `notApplicable`, so the next declaration of the same resource is still judged. */
-class DeclarationNotApplicable extends Error {}
+class DeclarationNotApplicable extends Error {
+  constructor(readonly reason: string | undefined) {
+    super(reason ?? "not applicable");
+  }
+}
 
 /**
  * Runs `judge` on every declaration of the resource that `select` accepts (the resource itself, or what an
@@ -40,6 +45,8 @@ function judgeDeclarations<T>(
   const found = declarationsOf(args.type, args.props, policyName);
   let judged = 0;
   let lastReason: string | undefined;
+  // A declaration whose check waits for update does not keep the others from being judged now.
+  let waiting: UnknownValueErrorShape | undefined;
   for (const declaration of found.declarations) {
     const report: ReportViolation = (message, urn) => reportViolation(declaration.origin ? `${declaration.origin}: ${message}` : message, urn);
     let judgedThis = false;
@@ -63,10 +70,14 @@ function judgeDeclarations<T>(
         report(cannotVerifyMessage(error));
       } else if (error instanceof DeclarationNotApplicable) {
         judged--;
-        lastReason = error.message;
+        lastReason = error.reason ?? lastReason;
+      } else if (isUnknownValueError(error)) {
+        if (!judgedThis) judged++;
+        waiting ??= error;
       } else throw error;
     }
   }
+  if (waiting) throw waiting;
   if (judged === 0 && !(applicableWhenUnreadable && found.opaque.length > 0)) args.notApplicable(lastReason ?? notCovered);
   return found;
 }

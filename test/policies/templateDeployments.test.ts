@@ -206,6 +206,15 @@ describe("resources declared in an ARM template deployment", () => {
       "string value at .properties.parameters.compute.value can't be known during preview: properties.compute is known only after the compute is created",
     );
     expect(await runResourcePolicy(mlEndpointAuthRequired, arm)).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
+    // Another endpoint of the same template is judged now, while the first waits.
+    const two = deployment(template([endpoint({ authMode: "[parameters('mode')]" }), endpoint({}, "ws/other")], { mode: { type: "string" } }), {
+      mode: { value: unknown.string },
+    });
+    const both = await runResourcePolicy(mlEndpointAuthRequired, two);
+    expect(both.violations.map((v) => v.message)).toEqual([
+      `ARM template, resource 'ws/other' (${ENDPOINT_TYPE}): OnlineEndpoint sets no properties.authMode; set it to "AMLToken", "AADToken" or "Key"`,
+    ]);
+    expect(both.previewAdvisory).toContain("string value at .properties.parameters.mode.value can't be known during preview");
     const wholeUnknown = { type: DEPLOYMENT, name: "arm", props: { resourceGroupName: "rg", properties: unknown.object } };
     expect((await runResourcePolicy(mlEndpointAuthRequired, wholeUnknown)).previewAdvisory).toContain(
       "the template deployment's properties are computed from another resource's output, so the resources it declares are not known; ml-endpoint-auth-required runs at update",
