@@ -19,8 +19,13 @@ const KIND_PATTERNS = {
   v1AciService: { module: "machinelearningservices", typeNames: ["ACIService"] },
   /** v1 AKS web service (`workspaces/services`, computeType AKS). */
   v1AksService: { module: "machinelearningservices", typeNames: ["AKSService"] },
-  /** v1 generic web service; its `computeType` ("ACI", "AKS", "Custom") says which it is. */
+  /**
+   * v1 generic web service; its `computeType` ("ACI", "AKS", "Custom") says which it is. Its inputs offer no
+   * auth flags (azure-native v1 sdk/nodejs/machinelearningservices/v20210401/machineLearningService.ts).
+   */
   v1GenericService: { module: "machinelearningservices", typeNames: ["MachineLearningService"] },
+  /** A `workspaces/services` resource declared in an ARM template: flat `computeType` and auth flags, as the REST body. */
+  v1DeclaredService: { module: "machinelearningservices", typeNames: [] },
   onlineEndpoint: { module: "machinelearningservices", typeNames: ["OnlineEndpoint"] },
   /** `MachineLearningCompute` is the v1-era name of the same `workspaces/computes` resource. */
   mlCompute: { module: "machinelearningservices", typeNames: ["Compute", "MachineLearningCompute"] },
@@ -30,6 +35,19 @@ const KIND_PATTERNS = {
   storageAccount: { module: "storage", typeNames: ["StorageAccount"] },
   containerRegistry: { module: "containerregistry", typeNames: ["Registry"] },
   keyVault: { module: "keyvault", typeNames: ["Vault"] },
+  /** ARM template deployments at any scope; their inline templates declare further resources. */
+  templateDeployment: {
+    module: "resources",
+    typeNames: ["Deployment", "DeploymentAtScope", "DeploymentAtSubscriptionScope", "DeploymentAtManagementGroupScope", "DeploymentAtTenantScope"],
+  },
+  /** Deployment stacks: the same template, parameters and links, at the top of the resource instead of under `properties`. */
+  deploymentStack: {
+    module: "resources",
+    typeNames: ["DeploymentStackAtResourceGroup", "DeploymentStackAtSubscription", "DeploymentStackAtManagementGroup"],
+  },
+  resourceGroup: { module: "resources", typeNames: ["ResourceGroup"] },
+  /** `resources:Resource`: any ARM resource by provider namespace, parent path, type and name. */
+  genericResource: { module: "resources", typeNames: ["Resource"] },
 } as const satisfies Record<string, KindPattern>;
 
 export type ResourceKind = keyof typeof KIND_PATTERNS;
@@ -39,6 +57,7 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   v1AciService: "v1 ACI web service",
   v1AksService: "v1 AKS web service",
   v1GenericService: "v1 web service",
+  v1DeclaredService: "v1 web service",
   onlineEndpoint: "OnlineEndpoint",
   mlCompute: "Compute",
   mlWorkspace: "Workspace",
@@ -47,6 +66,26 @@ export const KIND_LABELS: Readonly<Record<ResourceKind, string>> = {
   storageAccount: "StorageAccount",
   containerRegistry: "Registry",
   keyVault: "Vault",
+  templateDeployment: "template Deployment",
+  deploymentStack: "deployment stack",
+  genericResource: "generic Resource",
+  resourceGroup: "ResourceGroup",
+};
+
+/**
+ * ARM resource types (lower-cased) the pack judges when a template or a generic resource declares them,
+ * each with the kind whose rules apply.
+ */
+export const ARM_TYPE_KINDS: Readonly<Record<string, ResourceKind>> = {
+  "microsoft.machinelearningservices/workspaces": "mlWorkspace",
+  "microsoft.machinelearningservices/workspaces/onlineendpoints": "onlineEndpoint",
+  "microsoft.machinelearningservices/workspaces/services": "v1DeclaredService",
+  "microsoft.machinelearningservices/workspaces/computes": "mlCompute",
+  "microsoft.kubernetesconfiguration/extensions": "clusterExtension",
+  "microsoft.containerservice/managedclusters": "managedCluster",
+  "microsoft.storage/storageaccounts": "storageAccount",
+  "microsoft.containerregistry/registries": "containerRegistry",
+  "microsoft.keyvault/vaults": "keyVault",
 };
 
 const KINDS = Object.keys(KIND_PATTERNS) as ResourceKind[];
@@ -62,11 +101,6 @@ export function resourceKindOf(type: string): ResourceKind | undefined {
   });
 }
 
-export function isKind(type: string, ...kinds: readonly ResourceKind[]): boolean {
-  const kind = resourceKindOf(type);
-  return kind !== undefined && kinds.includes(kind);
-}
-
 /** "azure-native:machinelearningservices:OnlineEndpoint (or a versioned/local token of the same type)" */
 export function describeKinds(kinds: readonly ResourceKind[]): string {
   return kinds
@@ -74,5 +108,6 @@ export function describeKinds(kinds: readonly ResourceKind[]): string {
       const pattern: KindPattern = KIND_PATTERNS[kind];
       return pattern.typeNames.map((typeName) => `azure-native:${pattern.module}:${typeName}`).join(", ");
     })
+    .filter((text) => text !== "")
     .join(", ");
 }

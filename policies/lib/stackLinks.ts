@@ -1,6 +1,7 @@
 // Following links between resources in a stack policy: by ARM id or name in the properties, and by the
 // dependencies the engine recorded (which still work during preview, when ids are unknown).
 import type { PolicyResource } from "@pulumi/policy";
+import { SUBSCRIPTION_PLACEHOLDER } from "./armExpressions";
 import type { UnknownValueErrorShape } from "./policyRuntime";
 import { type ResourceKind, resourceKindOf } from "./resourceKinds";
 import { type Read, readString, sameText } from "./values";
@@ -25,10 +26,6 @@ export function unresolvable<T>(reason: string): Link<T> {
   return { status: "unresolvable", reason };
 }
 
-export function ofKind(resources: readonly PolicyResource[], kind: ResourceKind): PolicyResource[] {
-  return resources.filter((resource) => resourceKindOf(resource.type) === kind);
-}
-
 /** "Compute 'aks-compute'", naming the resource as the program does. */
 export function describe(resource: PolicyResource, label: string): string {
   return `${label} '${resource.name}'`;
@@ -42,6 +39,17 @@ export function linkedThrough(resource: PolicyResource, property: string, kind: 
   const viaProperty = (resource.propertyDependencies[property] ?? []).filter((r) => resourceKindOf(r.type) === kind);
   const candidates = viaProperty.length > 0 ? viaProperty : resource.dependencies.filter((r) => resourceKindOf(r.type) === kind);
   return [...new Set(candidates)];
+}
+
+/**
+ * ARM ids compare case-insensitively; an id a template builds with resourceId() in the deployment's own
+ * subscription carries a placeholder for it, which matches any subscription.
+ */
+export function sameArmId(a: string, b: string): boolean {
+  if (sameText(a, b)) return true;
+  if (!a.includes(SUBSCRIPTION_PLACEHOLDER) && !b.includes(SUBSCRIPTION_PLACEHOLDER)) return false;
+  const withoutSubscription = (id: string): string => id.replace(/^\/subscriptions\/[^/]+/i, "");
+  return sameText(withoutSubscription(a), withoutSubscription(b));
 }
 
 /** Lower-cased ARM id keys to values: `/resourceGroups/rg/.../workspaces/ws` gives resourcegroups→rg, workspaces→ws. */
@@ -63,7 +71,8 @@ export function firstKnownString(resource: PolicyResource, keys: readonly string
   return firstUnknown ?? { status: "known", value: undefined };
 }
 
-export type Match = "yes" | "no" | { readonly unknown: UnknownValueErrorShape };
+/** "maybe": the name matches but a parent (workspace, resource group) is unknown during preview. */
+export type Match = "yes" | "no" | { readonly maybe: UnknownValueErrorShape } | { readonly unknown: UnknownValueErrorShape };
 
 /** Whether `resource` is the one an ARM id names, comparing its id, or its name and parent names. */
 export function matchesArmId(
@@ -74,25 +83,22 @@ export function matchesArmId(
   parentChecks: readonly { readonly propertyKey: string; readonly idSegment: string }[] = [],
 ): Match {
   const ownId = readString(resource.props, ["id"]);
-  if (ownId.status === "known" && ownId.value !== undefined) return sameText(ownId.value, id) ? "yes" : "no";
+  if (ownId.status === "known" && ownId.value !== undefined) return sameArmId(ownId.value, id) ? "yes" : "no";
   const parts = armIdParts(id);
   const wanted = parts.get(idSegment.toLowerCase());
   if (wanted === undefined) return "no";
-  const checks = [
-    { read: firstKnownString(resource, nameKeys), expected: wanted },
-    ...parentChecks.map((check) => ({
-      read: readString(resource.props, [check.propertyKey]),
-      expected: parts.get(check.idSegment.toLowerCase()),
-    })),
-  ];
-  for (const { read, expected } of checks) {
+  const nameRead = firstKnownString(resource, nameKeys);
+  if (nameRead.status === "unknown") return { unknown: nameRead.cause };
+  if (nameRead.value === undefined || !sameText(nameRead.value, wanted)) return "no";
+  let unknownParent: UnknownValueErrorShape | undefined;
+  for (const check of parentChecks) {
+    const expected = parts.get(check.idSegment.toLowerCase());
     if (expected === undefined) continue;
-    if (read.status === "unknown") return { unknown: read.cause };
-    if (read.value !== undefined && !sameText(read.value, expected)) return "no";
+    const read = readString(resource.props, [check.propertyKey]);
+    if (read.status === "unknown") unknownParent ??= read.cause;
+    else if (read.value !== undefined && !sameText(read.value, expected)) return "no";
   }
-  // The name itself must be known to match; parents only narrow.
-  const nameRead = checks[0].read;
-  return nameRead.status === "known" && nameRead.value !== undefined ? "yes" : "no";
+  return unknownParent ? { maybe: unknownParent } : "yes";
 }
 
 export interface ArmIdLookup {
@@ -104,20 +110,46 @@ export interface ArmIdLookup {
   readonly parentChecks?: readonly { readonly propertyKey: string; readonly idSegment: string }[];
 }
 
-/** The candidates an ARM id names, and the first unknown that kept a candidate from being judged. */
-export function findByArmId(
-  candidates: readonly PolicyResource[],
-  id: string,
-  lookup: ArmIdLookup,
-): { readonly matches: PolicyResource[]; readonly unknown?: UnknownValueErrorShape } {
+export interface ArmIdMatches {
+  readonly matches: PolicyResource[];
+  /** Candidates whose name matches while a parent name is unknown during preview. */
+  readonly maybes: PolicyResource[];
+  /** The first unknown met (a parent of a maybe, or a candidate's name). */
+  readonly unknown?: UnknownValueErrorShape;
+  /** Whether some candidate's own name is unknown, so it could be the one as well. */
+  readonly nameUnknown: boolean;
+}
+
+/** The candidates an ARM id names. */
+export function findByArmId(candidates: readonly PolicyResource[], id: string, lookup: ArmIdLookup): ArmIdMatches {
   const matches: PolicyResource[] = [];
+  const maybes: PolicyResource[] = [];
   let unknown: UnknownValueErrorShape | undefined;
+  let nameUnknown = false;
   for (const candidate of candidates) {
     const match = matchesArmId(candidate, id, lookup.nameKeys, lookup.idSegment, lookup.parentChecks);
     if (match === "yes") matches.push(candidate);
-    else if (match !== "no") unknown ??= match.unknown;
+    else if (match === "no") continue;
+    else if ("maybe" in match) {
+      maybes.push(candidate);
+      unknown ??= match.maybe;
+    } else {
+      unknown ??= match.unknown;
+      nameUnknown = true;
+    }
   }
-  return { matches, unknown };
+  return { matches, maybes, unknown, nameUnknown };
+}
+
+/**
+ * The one resource a known ARM id names: an exact match, else the only candidate of that name whose
+ * parents are still unknown, narrowed by the resources the engine recorded as feeding the link.
+ */
+export function resolveArmId(found: ArmIdMatches, linked: readonly PolicyResource[]): PolicyResource[] {
+  if (found.matches.length > 0) return found.matches;
+  const corroborated = found.maybes.filter((candidate) => linked.includes(candidate));
+  if (corroborated.length > 0) return corroborated;
+  return found.maybes.length === 1 && !found.nameUnknown ? found.maybes : [];
 }
 
 /**

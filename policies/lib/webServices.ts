@@ -1,6 +1,6 @@
 // What a model web service's auth looks like, for v1 services (ACI/AKS) and v2 online endpoints.
 // Shared by every policy that judges web services, so the v1 defaults live in one place.
-import { KIND_LABELS, resourceKindOf } from "./resourceKinds";
+import { KIND_LABELS, type ResourceKind } from "./resourceKinds";
 import { type Props, type Read, asBoolean, known, mapRead, readPath, readString, requireKnown, sameText } from "./values";
 
 export const AUTH_MODES = ["Key", "AMLToken", "AADToken"] as const;
@@ -14,29 +14,34 @@ export function canonicalAuthMode(value: string): AuthMode | undefined {
 export type V1Compute = "ACI" | "AKS";
 
 export type WebService =
-  | { readonly generation: "v1"; readonly compute: V1Compute; readonly label: string }
-  | { readonly generation: "v2"; readonly label: string };
+  | { readonly generation: "v1"; readonly compute: V1Compute; readonly label: string; readonly kind: ResourceKind }
+  | { readonly generation: "v2"; readonly label: string; readonly kind: ResourceKind };
 
 /**
- * Classifies a resource as a web service. Returns known(undefined) for anything else (including a generic
- * v1 service whose computeType is neither ACI nor AKS), and unknown when a generic v1 service's
- * computeType is not known yet.
+ * Classifies a declaration as a web service. Returns known(undefined) for anything else (including a v1
+ * service whose computeType is neither ACI nor AKS), and unknown when a v1 service's computeType is not
+ * known yet.
  */
-export function classifyWebService(type: string, props: Props): Read<WebService | undefined> {
-  switch (resourceKindOf(type)) {
+export function classifyWebService(
+  kind: ResourceKind | undefined,
+  props: Props,
+  readComputeType: (props: Props) => Read<unknown> = (source) => readPath(source, ["computeType"]),
+): Read<WebService | undefined> {
+  switch (kind) {
     case "v1AciService":
-      return known({ generation: "v1", compute: "ACI", label: KIND_LABELS.v1AciService });
+      return known({ generation: "v1", compute: "ACI", label: KIND_LABELS.v1AciService, kind });
     case "v1AksService":
-      return known({ generation: "v1", compute: "AKS", label: KIND_LABELS.v1AksService });
+      return known({ generation: "v1", compute: "AKS", label: KIND_LABELS.v1AksService, kind });
     case "v1GenericService":
-      return mapRead(readV1Field(props, "computeType"), (value): WebService | undefined => {
+    case "v1DeclaredService":
+      return mapRead(readComputeType(props), (value): WebService | undefined => {
         const computeType = typeof value === "string" ? value : "";
-        if (sameText(computeType, "ACI")) return { generation: "v1", compute: "ACI", label: KIND_LABELS.v1AciService };
-        if (sameText(computeType, "AKS")) return { generation: "v1", compute: "AKS", label: KIND_LABELS.v1AksService };
+        if (sameText(computeType, "ACI")) return { generation: "v1", compute: "ACI", label: KIND_LABELS.v1AciService, kind };
+        if (sameText(computeType, "AKS")) return { generation: "v1", compute: "AKS", label: KIND_LABELS.v1AksService, kind };
         return undefined;
       });
     case "onlineEndpoint":
-      return known({ generation: "v2", label: KIND_LABELS.onlineEndpoint });
+      return known({ generation: "v2", label: KIND_LABELS.onlineEndpoint, kind });
     default:
       return known(undefined);
   }
@@ -51,18 +56,29 @@ export const WEB_SERVICE_TYPES =
 export type V1Field = "computeType" | "authEnabled" | "aadAuthEnabled" | "computeName";
 
 /**
- * A v1 service field. The azure-native ACIService/AKSService inputs are flat (`authEnabled` at the top);
- * the resource's outputs, and a hand-written create request, nest them under `properties`.
+ * A v1 service field as the program gives it to Azure. ACIService/AKSService and template-declared
+ * services take every field flat (the REST body is the flat CreateServiceRequest); their `properties` is a
+ * free-form dictionary Azure never reads for auth. MachineLearningService offers no auth flags at all (its
+ * inputs are computeType, description, environmentImageRequest, keys, kvTags, location, properties), so
+ * Azure applies the compute's defaults whatever else the program writes.
  */
-export function readV1Field(props: Props, field: V1Field): Read<unknown> {
-  // `in` is not intercepted by the unknown-checking proxy, so it tests presence without reading.
-  if (field in props) return readPath(props, [field]);
-  const nested = readPath(props, ["properties"]);
+export function readV1Field(props: Props, field: V1Field, kind: ResourceKind): Read<unknown> {
+  if (kind === "v1GenericService" && (field === "authEnabled" || field === "aadAuthEnabled")) return known(undefined);
+  return readPath(props, [field]);
+}
+
+/**
+ * A v1 service field in a stack policy, which sees the resource's state: flat while it is a planned
+ * create (outputs are its inputs), nested under `properties` (the ServiceResponse) once Azure answered.
+ * A nested value counts only with the response's type (booleans for flags, strings otherwise), so a
+ * string in the free-form input dictionary is never taken for a setting.
+ */
+export function readV1StateField(props: Props, field: V1Field, kind: ResourceKind): Read<unknown> {
+  if (field in props) return readV1Field(props, field, kind);
+  const nested = readPath(props, ["properties", field]);
   if (nested.status === "unknown") return nested;
-  if (nested.value !== null && typeof nested.value === "object" && field in nested.value) {
-    return readPath(props, ["properties", field]);
-  }
-  return known(undefined);
+  const typed = field === "authEnabled" || field === "aadAuthEnabled" ? typeof nested.value === "boolean" : typeof nested.value === "string";
+  return known(typed ? nested.value : undefined);
 }
 
 /** The auth a v1 service ends up with once the SDK v1 defaults apply. */
@@ -80,25 +96,25 @@ export interface V1Auth {
   readonly tokenFlag: boolean;
 }
 
-function requireV1Flag(props: Props, field: "authEnabled" | "aadAuthEnabled", policyName: string): boolean | undefined {
+function requireV1Flag(props: Props, field: "authEnabled" | "aadAuthEnabled", kind: ResourceKind, policyName: string): boolean | undefined {
   const why = `${field} is computed from another resource's output`;
-  return asBoolean(requireKnown(readV1Field(props, field), why, policyName));
+  return asBoolean(requireKnown(readV1Field(props, field, kind), why, policyName));
 }
 
 /**
  * ACI: key auth off by default, token auth never (the flag is ignored). AKS: key auth on unless
  * `authEnabled: false`, token auth off by default.
  */
-export function effectiveV1Auth(compute: V1Compute, props: Props, policyName: string): V1Auth {
-  const authEnabled = requireV1Flag(props, "authEnabled", policyName);
-  const tokenFlag = requireV1Flag(props, "aadAuthEnabled", policyName) === true;
+export function effectiveV1Auth(compute: V1Compute, props: Props, kind: ResourceKind, policyName: string): V1Auth {
+  const authEnabled = requireV1Flag(props, "authEnabled", kind, policyName);
+  const tokenFlag = requireV1Flag(props, "aadAuthEnabled", kind, policyName) === true;
   const keyByDefault = compute === "AKS" && authEnabled === undefined;
   return { key: authEnabled === true || keyByDefault, keyByDefault, token: tokenFlag && compute === "AKS", tokenFlag };
 }
 
 /** Only the token flag as set (also on ACI, which ignores it), for checks that do not care about keys. */
-export function v1TokenAuthEnabled(props: Props, policyName: string): boolean {
-  return requireV1Flag(props, "aadAuthEnabled", policyName) === true;
+export function v1TokenAuthEnabled(props: Props, kind: ResourceKind, policyName: string): boolean {
+  return requireV1Flag(props, "aadAuthEnabled", kind, policyName) === true;
 }
 
 /** v1 auth in effect expressed as v2 modes: key auth is "Key", token auth (AKS only) is "AMLToken". */

@@ -66,7 +66,7 @@ export function createMlEndpointAllowedAuthModes(
       const configured = args.getConfig<AllowedAuthModesConfig>().allowedAuthModes;
       const allowed = configured === undefined ? fallback : parseAllowedAuthModes(configured);
       if (service.generation === "v1") {
-        const auth = effectiveV1Auth(service.compute, props, name);
+        const auth = effectiveV1Auth(service.compute, props, service.kind, name);
         if (service.compute === "ACI" && auth.tokenFlag && !auth.key) {
           // Looks like AMLToken, but ACI ignores the flag: the service has no auth mode at all.
           const fix = allowed.includes("Key") ? "set authEnabled: true for key auth, or migrate" : "migrate";

@@ -25,7 +25,7 @@ export const mlEndpointAuthExclusive: ResourceValidationPolicy = {
   tags: ["azure", "machine-learning", "authentication"],
   validateResource: validateWebServices(name, (service, props, _args, reportViolation) => {
     if (service.generation === "v1") {
-      const auth = effectiveV1Auth(service.compute, props, name);
+      const auth = effectiveV1Auth(service.compute, props, service.kind, name);
       // The flag as set: on ACI the token flag is ignored, but setting it next to keys is still refused.
       if (!(auth.key && auth.tokenFlag)) return;
       if (service.compute === "ACI") {

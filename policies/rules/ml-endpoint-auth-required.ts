@@ -20,7 +20,7 @@ export const mlEndpointAuthRequired: ResourceValidationPolicy = {
   tags: ["azure", "machine-learning", "authentication"],
   validateResource: validateWebServices(name, (service, props, _args, reportViolation) => {
     if (service.generation === "v1") {
-      const auth = effectiveV1Auth(service.compute, props, name);
+      const auth = effectiveV1Auth(service.compute, props, service.kind, name);
       if (auth.key || auth.token) return;
       if (service.compute === "ACI" && auth.tokenFlag) {
         reportViolation(
@@ -46,5 +46,5 @@ export const mlEndpointAuthRequired: ResourceValidationPolicy = {
     if (authMode === undefined || authMode === "") {
       reportViolation(`OnlineEndpoint sets no properties.authMode; set it to "AMLToken", "AADToken" or "Key"`);
     }
-  }),
+  }, { reportUnreadableTemplates: true }),
 };

@@ -22,7 +22,7 @@ export const mlEndpointTokenComputeSupported: ResourceValidationPolicy = {
   tags: ["azure", "machine-learning", "authentication", "kubernetes"],
   validateResource: validateWebServices(name, (service, props, _args, reportViolation) => {
     if (service.generation === "v1") {
-      if (service.compute === "ACI" && v1TokenAuthEnabled(props, name)) {
+      if (service.compute === "ACI" && v1TokenAuthEnabled(props, service.kind, name)) {
         reportViolation(
           "v1 ACI service enables token auth (aadAuthEnabled), which ACI does not support; " +
             "set aadAuthEnabled: false and authEnabled: true, or migrate to a managed online endpoint with authMode AMLToken",

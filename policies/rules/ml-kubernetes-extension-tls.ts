@@ -30,7 +30,7 @@ export const mlKubernetesExtensionTls: ResourceValidationPolicy = {
     "sslKeyPemFile in configurationProtectedSettings.",
   url: LEARN.kubernetesEndpointTls,
   tags: ["azure", "machine-learning", "kubernetes", "tls"],
-  validateResource: validateKinds(["clusterExtension"], (props, args, reportViolation) => {
+  validateResource: validateKinds(name, ["clusterExtension"], (props, args, reportViolation) => {
     const why = "extensionType is computed from another resource's output";
     const extensionType = requireKnown(readString(props, ["extensionType"]), why, name);
     if (extensionType === undefined || !sameText(extensionType, AZUREML_EXTENSION_TYPE)) {

@@ -18,7 +18,7 @@ const legacyService = (authEnabled: boolean, aadAuthEnabled: boolean): AnalyzerR
   urn: "urn:pulumi:t::p::azure-native:machinelearningservices/v20210401:AKSService::svc",
   type: "azure-native:machinelearningservices/v20210401:AKSService",
   name: "svc",
-  properties: { properties: { computeType: "AKS", authEnabled, aadAuthEnabled } },
+  properties: { computeType: "AKS", authEnabled, aadAuthEnabled },
   options: { protect: false },
 });
 

@@ -123,7 +123,10 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
     expect(byName["legacy-aks"]!.inputs).toMatchObject({
       resourceGroupName: "(known after apply)",
       serviceName: "legacy-aks-svc",
-      properties: { authEnabled: true, aadAuthEnabled: true, computeName: "[secret]", keys: { primaryKey: "[secret]" } },
+      authEnabled: true,
+      aadAuthEnabled: true,
+      computeName: "[secret]",
+      keys: { primaryKey: "[secret]" },
     });
     expect(byName["scoring-endpoint"]!.inputs.properties).toBe("[secret]");
     // the remediation is applied to what the plan shows

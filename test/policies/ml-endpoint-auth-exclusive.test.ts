@@ -58,8 +58,8 @@ describe("ml-endpoint-auth-exclusive", () => {
     expect(run.violations.map((v) => v.message)).toEqual([BOTH_ON_AKS_EXPLICIT]);
   });
 
-  it("reads the nested properties shape (outputs, local packages) too", async () => {
-    const props = { workspaceName: "ws", location: "westeurope", properties: { computeType: "AKS", aadAuthEnabled: true } };
+  it("reads a locally generated package's AKSService in the same flat shape", async () => {
+    const props = { workspaceName: "ws", location: "westeurope", computeType: "AKS", aadAuthEnabled: true };
     const run = await runResourcePolicy(mlEndpointAuthExclusive, { type: LOCAL_AKS_SERVICE, props });
     expect(run.violations.map((v) => v.message)).toEqual([BOTH_ON_AKS_BY_DEFAULT]);
   });

@@ -39,18 +39,16 @@ describe("ml-endpoint-auth-required", () => {
     expect(run.violations.map((v) => v.message)).toEqual([ANONYMOUS_ACI]);
   });
 
-  it("refuses an ACI service that turns keys off explicitly, in the nested shape too", async () => {
-    const nested = { workspaceName: "ws", properties: { computeType: "ACI", authEnabled: false, aadAuthEnabled: false } };
+  it("refuses an ACI service whose auth flags sit only in its free-form properties dictionary, which Azure never reads for auth", async () => {
+    const nested = { workspaceName: "ws", computeType: "ACI", properties: { authEnabled: "true" } };
     const run = await runResourcePolicy(mlEndpointAuthRequired, { type: ACI_SERVICE, props: nested });
     expect(run.violations.map((v) => v.message)).toEqual([ANONYMOUS_ACI]);
   });
 
-  it("refuses an ACI service with only aadAuthEnabled: true (ACI ignores tokens), in every shape", async () => {
+  it("refuses an ACI service with only aadAuthEnabled: true (ACI ignores tokens)", async () => {
     for (const fixture of [
       { type: ACI_SERVICE, props: { ...aciService, aadAuthEnabled: true } },
       { type: ACI_SERVICE, props: { ...aciService, authEnabled: false, aadAuthEnabled: true } },
-      { type: ACI_SERVICE, props: { workspaceName: "ws", properties: { computeType: "ACI", aadAuthEnabled: true } } },
-      { type: GENERIC_SERVICE, props: { ...aciService, aadAuthEnabled: true } },
     ]) {
       const run = await runResourcePolicy(mlEndpointAuthRequired, fixture);
       expect(run.violations.map((v) => v.message)).toEqual([TOKEN_ONLY_ACI]);

@@ -233,4 +233,90 @@ describe("ml-endpoint-token-same-region", () => {
     }));
     expect((await runStackPolicy(mlEndpointTokenSameRegion, managed)).notApplicable).toBeDefined();
   });
+
+  it("judges the workspace the endpoint names, not one it merely depends on (names compare case-insensitively)", async () => {
+    // The endpoint names workspace "MLW" (the stack's 'ws', in westeurope) but depends on another workspace in eastus.
+    let stack = kubernetesStack();
+    stack.push({
+      type: WORKSPACE,
+      name: "other",
+      props: { resourceGroupName: "rg", workspaceName: "mlw-other", name: "mlw-other", location: "eastus" },
+    });
+    stack = replace(stack, "ep", (r) => ({
+      ...r,
+      props: { ...r.props, workspaceName: "MLW" },
+      dependencies: [...(r.dependencies ?? []), "other"],
+      propertyDependencies: { ...r.propertyDependencies, workspaceName: ["other"] },
+    }));
+    expect(await runStackPolicy(mlEndpointTokenSameRegion, stack)).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
+    // And the other way round: a cluster in eastus is refused against the named workspace, though the dependency is in eastus.
+    const crossRegion = replace(stack, "aks", (r) => ({ ...r, props: { ...r.props, location: "eastus" } }));
+    const run = await runStackPolicy(mlEndpointTokenSameRegion, crossRegion);
+    expect(run.violations.map((v) => v.message)).toEqual([CROSS_REGION]);
+  });
+
+  it("follows a known compute id by value, not by dependency", async () => {
+    // properties.compute names a compute that is not in the stack; the dependency on 'aks-compute' does not stand in for it.
+    const otherId = COMPUTE_ID.replace("/computes/k8s", "/computes/elsewhere");
+    const stack = replace(kubernetesStack({ cluster: "eastus" }), "ep", (r) => ({
+      ...r,
+      props: { ...r.props, properties: { authMode: "AMLToken", compute: otherId } },
+    }));
+    const run = await runStackPolicy(mlEndpointTokenSameRegion, stack);
+    expect(run.violations.map((v) => v.message)).toEqual([
+      "cannot verify that token-auth OnlineEndpoint 'ep' runs in its workspace's region: " +
+        `properties.compute (${otherId}) names no Compute in this stack; manage the Compute in this program ` +
+        "or read it with Compute.get(...) so its cluster can be followed",
+    ]);
+  });
+
+  it("judges endpoints and workspaces that an ARM template deployment declares", async () => {
+    const stack = replace(
+      kubernetesStack({ cluster: "eastus" }).filter((r) => r.type !== ENDPOINT && r.type !== WORKSPACE),
+      "aks-compute",
+      (r) => ({ ...r, dependencies: ["rg", "aks"], propertyDependencies: { properties: ["aks"] } }),
+    );
+    stack.push({
+      type: "azure-native:resources:Deployment",
+      name: "arm",
+      props: {
+        resourceGroupName: "rg",
+        properties: {
+          mode: "Incremental",
+          parameters: { ws: { value: "mlw" } },
+          template: {
+            parameters: { ws: { type: "string" } },
+            resources: [
+              // resourceGroup().location: the stack's ResourceGroup 'rg' is in westeurope.
+              { type: "Microsoft.MachineLearningServices/workspaces", apiVersion: "2024-10-01", name: "[parameters('ws')]", location: "[resourceGroup().location]" },
+              {
+                type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+                apiVersion: "2024-10-01",
+                name: "[format('{0}/{1}', parameters('ws'), 'scoring')]",
+                location: "westeurope",
+                properties: { authMode: "AMLToken", compute: "[resourceId('Microsoft.MachineLearningServices/workspaces/computes', parameters('ws'), 'k8s')]" },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const run = await runStackPolicy(mlEndpointTokenSameRegion, stack);
+    const withoutGroup = await runStackPolicy(mlEndpointTokenSameRegion, stack.filter((r) => r.name !== "rg").map((r) => ({ ...r, dependencies: [], propertyDependencies: {} })));
+    expect(withoutGroup.violations.map((v) => v.message)).toEqual([
+      "cannot verify that OnlineEndpoint 'arm[mlw/scoring]' runs in its workspace's region (ARM template, resource 'mlw' " +
+        "(Microsoft.MachineLearningServices/workspaces)): cannot verify location: resourceGroup().location is the location of resource group 'rg', which is not in " +
+        "this stack; set the location explicitly; the pack does not pass what it cannot check: write the value literally, or through parameters " +
+        "and variables whose values the program gives",
+    ]);
+    expect(run.violations).toEqual([
+      {
+        message:
+          "OnlineEndpoint 'arm[mlw/scoring]' uses token auth (authMode AMLToken) on compute 'aks-compute', whose AKS cluster 'aks' is in eastus, " +
+          "but workspace 'arm[mlw]' is in westeurope; tokens are issued from the workspace's region, so an outage or latency there breaks " +
+          "scoring: put the cluster and the workspace in the same region (move the cluster to westeurope, or use a workspace in eastus)",
+        urn: urnOf("azure-native:resources:Deployment", "arm"),
+      },
+    ]);
+  });
 });

@@ -51,7 +51,9 @@ describe("the aml-auth-guard analyzer process", () => {
   it("refuses a legacy v1 AKS web service with key and token auth both on", async () => {
     const diagnostics = await analyzer.analyze(
       resource("azure-native:machinelearningservices/v20210401:AKSService", "legacy", {
-        properties: { computeType: "AKS", authEnabled: true, aadAuthEnabled: true },
+        computeType: "AKS",
+        authEnabled: true,
+        aadAuthEnabled: true,
       }),
     );
     expect(summary(diagnostics)).toContainEqual(["ml-endpoint-auth-exclusive", "mandatory"]);

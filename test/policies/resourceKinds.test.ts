@@ -20,6 +20,11 @@ describe("type token recognition", () => {
     ["azure-native:storage:StorageAccount", "storageAccount"],
     ["azure-native:containerregistry:Registry", "containerRegistry"],
     ["azure-native:keyvault:Vault", "keyVault"],
+    ["azure-native:resources:Deployment", "templateDeployment"],
+    ["azure-native:resources/v20240301:DeploymentAtScope", "templateDeployment"],
+    ["azure-native:resources:DeploymentStackAtSubscription", "deploymentStack"],
+    ["azure-native:resources:Resource", "genericResource"],
+    ["azure-native:resources:ResourceGroup", "resourceGroup"],
   ])("recognises %s", (type, kind) => {
     expect(resourceKindOf(type)).toBe(kind);
   });
@@ -32,6 +37,7 @@ describe("type token recognition", () => {
     "my-azure-native:machinelearningservices:AKSService",
     "azure-native:machinelearningservices:aksservice",
     "aml-webservices:index:AmlEndpoint",
+    "azure-native:resources:DeploymentScript",
   ])("ignores %s", (type) => {
     expect(resourceKindOf(type)).toBeUndefined();
   });
