@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
+import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { runOfflinePlan } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
-import { renderJson } from "./report/jsonReport";
+import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
@@ -29,6 +31,10 @@ Options:
                                  (default: <policy pack>/config/<stack>.json when it exists)
   --format <text|markdown|json>  report format (default: text)
   --out <file>                   write the report to <file> and print a one-line summary
+  --compare <base.json>          lead with what changed against a base plan of the same stack
+                                 (\`--format json\` output, e.g. of the base branch): resources
+                                 added, removed and changed (inputs, secrets redacted), policy
+                                 results new, no longer reported, or at another level
   -h, --help                     show this help
 
 Exit codes:
@@ -44,6 +50,8 @@ export interface PlanCommand {
   packConfigFile?: string;
   format: ReportFormat;
   out?: string;
+  /** the JSON plan to compare with */
+  compare?: string;
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
@@ -60,6 +68,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
         "policy-pack-config": { type: "string" },
         format: { type: "string" },
         out: { type: "string" },
+        compare: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -70,7 +79,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
   if (values.help) return "help";
   const format = (values.format ?? "text") as ReportFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
-  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out"] as const) {
+  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out", "compare"] as const) {
     if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
   }
   return {
@@ -80,10 +89,15 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
     ...(values["policy-pack-config"] ? { packConfigFile: path.resolve(values["policy-pack-config"]) } : {}),
     format,
     ...(values.out ? { out: path.resolve(values.out) } : {}),
+    ...(values.compare ? { compare: path.resolve(values.compare) } : {}),
   };
 }
 
-export function renderReport(model: PlanModel, format: ReportFormat): string {
+export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
+  if (comparison) {
+    if (format === "json") return renderComparisonJson(model, comparison);
+    return format === "markdown" ? renderComparisonMarkdown(model, comparison) : renderComparisonText(model, comparison);
+  }
   switch (format) {
     case "json":
       return renderJson(model);
@@ -118,13 +132,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   try {
+    // the base plan is read first: a wrong file fails fast, before the program runs
+    const base = command.compare ? readBasePlan(command.compare) : undefined;
     const model = await runOfflinePlan({
       projectDir: command.projectDir,
       stack: command.stack,
       packDir: command.packDir,
       ...(command.packConfigFile ? { packConfigFile: command.packConfigFile } : {}),
     });
-    const report = renderReport(model, command.format);
+    const comparison = base ? comparePlans(base, toJsonReport(model)) : undefined;
+    const report = renderReport(model, command.format, comparison);
     if (command.out) {
       mkdirSync(path.dirname(command.out), { recursive: true });
       writeFileSync(command.out, report);
@@ -136,6 +153,20 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (error) {
     io.stderr(`error: ${errorMessage(error)}\n`);
     return 2;
+  }
+}
+
+function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--compare: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseComparablePlan(text, file);
+  } catch (error) {
+    throw new UsageError(`--compare: ${(error as Error).message}`);
   }
 }
 
