@@ -30,7 +30,10 @@ export function renderComparisonText(model: PlanModel, comparison: PlanCompariso
   }
   if (policyResults.new.length > 0) {
     lines.push(`  New policy results (${policyResults.new.length}):`);
-    for (const v of policyResults.new) lines.push(`    + [${v.enforcementLevel}] ${v.policy}${phaseText(v)}  (${urnSubject(v.urn)})`, `        ${v.message}`);
+    for (const v of policyResults.new) {
+      lines.push(`    + [${v.enforcementLevel}] ${v.policy}${phaseText(v)}  (${urnSubject(v.urn)})`);
+      for (const messageLine of v.message.split("\n")) lines.push(`        ${messageLine}`.trimEnd());
+    }
   }
   if (policyResults.levelChanged.length > 0) {
     lines.push(`  Policy results at another level (${policyResults.levelChanged.length}):`);
