@@ -78,7 +78,7 @@ export class FakeGitHub {
         const perPage = Math.min(Number(url.searchParams.get("per_page") ?? 30), 100);
         const page = Number(url.searchParams.get("page") ?? 1);
         const pages = Math.max(1, Math.ceil(thread.length / perPage));
-        const link = page < pages ? { link: `<${this.baseUrl}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${this.baseUrl}${url.pathname}?per_page=${perPage}&page=${pages}>; rel="last"` } : {};
+        const link: Record<string, string> = page < pages ? { link: `<${this.baseUrl}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next", <${this.baseUrl}${url.pathname}?per_page=${perPage}&page=${pages}>; rel="last"` } : {};
         return send(200, thread.slice((page - 1) * perPage, page * perPage), link);
       }
       if (req.method === "POST") {
