@@ -1,9 +1,10 @@
-// `npm run plan:stacks -- --out-dir <dir> [--project <dir>] [--format markdown|json] [--compare-dir <dir>] [--publish-summary]`
+// `npm run plan:stacks -- --out-dir <dir> [--project <dir>] [--format markdown|json]
+//                        [--compare-dir <dir> | --base-ref <git ref>] [--publish-summary]`
 //
 // The offline plan of every stack of a project (found from its stack files), each through the
 // project's own CLI, so a base-branch checkout is planned by the base branch's code and policy pack.
 // Markdown: one report per stack (leading with the change when the base plan of that stack is in
-// --compare-dir) and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any
+// --compare-dir, or planned here from a checkout of --base-ref) and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any
 // stack has a mandatory violation, else 0.
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -121,8 +122,12 @@ interface NodeRun {
 }
 
 function runNode(script: string, args: string[], cwd: string): Promise<NodeRun> {
+  return runCommand(process.execPath, [script, ...args], cwd);
+}
+
+function runCommand(command: string, args: string[], cwd: string): Promise<NodeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -132,6 +137,19 @@ function runNode(script: string, args: string[], cwd: string): Promise<NodeRun> 
   });
 }
 
+/**
+ * A clean checkout of `ref` at `dir` (a detached git worktree of the project's repository) with
+ * its own dependencies, to be planned by its own code.
+ */
+export async function checkoutBase(projectDir: string, ref: string, dir: string): Promise<void> {
+  const git = (args: string[]): Promise<NodeRun> => runCommand("git", args, projectDir);
+  if (existsSync(dir)) await git(["worktree", "remove", "--force", dir]);
+  const added = await git(["worktree", "add", "--force", "--detach", dir, ref]);
+  if (added.code !== 0) throw new Error(`cannot check out the base '${ref}': ${added.stderr.trim()}`);
+  const install = await runCommand("npm", ["ci", "--no-audit", "--no-fund"], dir);
+  if (install.code !== 0) throw new Error(`npm ci of the base '${ref}' failed: ${install.stderr.trim().split("\n").slice(-5).join("\n")}`);
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -139,6 +157,7 @@ async function main(): Promise<number> {
       "out-dir": { type: "string" },
       format: { type: "string" },
       "compare-dir": { type: "string" },
+      "base-ref": { type: "string" },
       "publish-summary": { type: "boolean" },
     },
     strict: true,
@@ -146,12 +165,21 @@ async function main(): Promise<number> {
   if (!values["out-dir"]) throw new Error("--out-dir is required");
   const format = values.format ?? "markdown";
   if (format !== "markdown" && format !== "json") throw new Error(`--format must be markdown or json, got '${format}'`);
-  const result = await planStacks({
-    projectDir: values.project ?? path.join(__dirname, ".."),
-    outDir: values["out-dir"],
-    format,
-    ...(values["compare-dir"] ? { compareDir: values["compare-dir"] } : {}),
-  });
+  if (values["base-ref"] && values["compare-dir"]) throw new Error("give --compare-dir or --base-ref, not both");
+  const projectDir = path.resolve(values.project ?? path.join(__dirname, ".."));
+  let compareDir = values["compare-dir"];
+  if (values["base-ref"]) {
+    // a base that cannot be planned leaves every stack without a comparison, said in the report
+    compareDir = path.join(values["out-dir"], "base");
+    try {
+      const baseDir = path.join(projectDir, ".plan-base");
+      await checkoutBase(projectDir, values["base-ref"], baseDir);
+      await planStacks({ projectDir: baseDir, outDir: compareDir, format: "json" });
+    } catch (error) {
+      console.error(`warning: no base plans: ${(error as Error).message}`);
+    }
+  }
+  const result = await planStacks({ projectDir, outDir: values["out-dir"], format, ...(compareDir ? { compareDir } : {}) });
   for (const s of result.stacks) console.log(`${s.stack}: ${s.code === 2 ? `error: ${s.summary}` : s.summary}`);
   if (result.combinedReport !== undefined && values["publish-summary"]) publishSummary(path.join(values["out-dir"], COMBINED_REPORT));
   return result.exitCode;
