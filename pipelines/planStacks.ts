@@ -1,8 +1,8 @@
 // `npm run plan:stacks -- --out-dir <dir> [--project <dir>] [--format markdown|json]
 //                        [--compare-dir <dir> | --base-ref <git ref>] [--publish-summary]`
 //
-// The offline plan of every stack of a project (found from its stack files), each through the
-// project's own CLI, so a base-branch checkout is planned by the base branch's code and policy pack.
+// The offline plan of every stack (found from the stack files) of this project and of its
+// bootstrap project, each through the checkout's own CLI, so a base-branch checkout is planned by the base branch's code and policy pack.
 // Markdown: one report per stack (leading with the change when the base plan of that stack is in
 // --compare-dir, or planned here from a checkout of --base-ref) and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any
 // stack has a mandatory violation, else 0.
@@ -23,7 +23,11 @@ export interface PlanStacksOptions {
   compareDir?: string;
 }
 
+/** The Pulumi projects of a checkout, by directory: the stacks, then the one-time bootstrap. */
+export const PROJECT_DIRS = ["", "bootstrap"] as const;
+
 export interface StackPlan {
+  /** `<stack>`, or `<project dir>/<stack>` outside the root project */
   stack: string;
   /** 0 clean, 1 mandatory violation, 2 error */
   code: number;
@@ -50,15 +54,15 @@ export async function planStacks(options: PlanStacksOptions): Promise<PlanStacks
   const extension = options.format === "json" ? "json" : "md";
   const stacks: StackPlan[] = [];
   // one at a time: each plan starts a policy pack process, and CI machines are small
-  for (const stack of discoverStacks(projectDir)) {
-    const reportFile = path.resolve(options.outDir, `${stack}.${extension}`);
-    const base = options.compareDir ? path.resolve(options.compareDir, `${stack}.json`) : undefined;
+  for (const { dir, stack, label, fileName } of stacksOf(projectDir)) {
+    const reportFile = path.resolve(options.outDir, `${fileName}.${extension}`);
+    const base = options.compareDir ? path.resolve(options.compareDir, `${fileName}.json`) : undefined;
     const compared = base !== undefined && existsSync(base);
-    const args = ["plan", "--cwd", projectDir, "--stack", stack, "--format", options.format, "--out", reportFile, ...(compared ? ["--compare", base] : [])];
+    const args = ["plan", "--cwd", dir, "--stack", stack, "--format", options.format, "--out", reportFile, ...(compared ? ["--compare", base] : [])];
     const run = await runNode(cli, args, projectDir);
     const code = run.code === 0 || run.code === 1 ? run.code : 2;
     stacks.push({
-      stack,
+      stack: label,
       code,
       summary: code === 2 ? run.stderr.trim() || `the plan ended with ${run.signal ?? `exit code ${run.code}`}` : run.stdout.trim().replace(/; \w+ report written to .*$/, ""),
       ...(code !== 2 && existsSync(reportFile) ? { reportFile } : {}),
@@ -70,6 +74,15 @@ export async function planStacks(options: PlanStacksOptions): Promise<PlanStacks
   const combinedReport = combineMarkdown(stacks, options.compareDir !== undefined);
   writeFileSync(path.join(options.outDir, COMBINED_REPORT), combinedReport);
   return { stacks, exitCode, combinedReport };
+}
+
+/** Every stack of every project of the checkout, with the file name of its reports. */
+export function stacksOf(checkoutDir: string): Array<{ dir: string; stack: string; label: string; fileName: string }> {
+  return PROJECT_DIRS.flatMap((sub) => {
+    const dir = path.join(checkoutDir, sub);
+    if (!existsSync(path.join(dir, "Pulumi.yaml"))) return [];
+    return discoverStacks(dir).map((stack) => ({ dir, stack, label: sub ? `${sub}/${stack}` : stack, fileName: sub ? `${sub}.${stack}` : stack }));
+  });
 }
 
 const VERDICT = ["✅ no mandatory violations", "❌ mandatory violations", "⚠️ plan failed"] as const;
