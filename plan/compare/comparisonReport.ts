@@ -79,7 +79,7 @@ export function renderComparisonMarkdown(model: PlanModel, comparison: PlanCompa
     for (const r of resources.added) out.push(`| \`+\` | \`${code(r.type)}\` | ${inline(r.name)} | |`);
     for (const r of resources.removed) out.push(`| \`-\` | \`${code(r.type)}\` | ${inline(r.name)} | |`);
     for (const r of resources.changed) {
-      const changes = r.changes.map((change) => `\`${code(change.path)}\`: ${inline(changeText(change))}`).join("<br>");
+      const changes = r.changes.map((change) => `\`${code(change.path)}\`: ${inline(changeText(change, "→"))}`).join("<br>");
       out.push(`| \`~\` | \`${code(r.type)}\` | ${inline(r.name)} | ${changes} |`);
     }
     out.push("");
@@ -101,10 +101,10 @@ function countsText(comparison: PlanComparison): string {
   );
 }
 
-function changeText(change: InputChange): string {
+function changeText(change: InputChange, arrow = "->"): string {
   const before = "before" in change ? valueText(change.before) : "(none)";
   const after = "after" in change ? valueText(change.after) : "(none)";
-  return `${before} -> ${after}`;
+  return `${before} ${arrow} ${after}`;
 }
 
 function valueText(value: unknown): string {

@@ -148,7 +148,7 @@ describe("plan --compare on two real plans of the dev stack", () => {
     expect(out).toContain("#### New policy results");
     expect(out).toContain("| `ml-workspace-public-network-disabled` | azure-native:machinelearningservices:Workspace platform-workspace | advisory | **mandatory** |");
     expect(out).toContain("| `+` | `azure-native:machinelearningservices:OnlineEndpoint` | fraud-check-endpoint | |");
-    expect(out).toContain("| `~` | `azure-native:machinelearningservices:OnlineDeployment` | credit-score-deployment | `sku.capacity`: 1 -&gt; 2 |");
+    expect(out).toContain("| `~` | `azure-native:machinelearningservices:OnlineDeployment` | credit-score-deployment | `sku.capacity`: 1 → 2 |");
     expect(out).toMatch(/^\| mandatory \| `ml-endpoint-allowed-auth-modes` \| azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint \| .*AADToken/m);
     const fold = out.indexOf("<summary>Full offline plan</summary>");
     expect(fold).toBeGreaterThan(out.indexOf("#### Resources"));
