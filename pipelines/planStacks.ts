@@ -7,7 +7,7 @@
 // --compare-dir, or planned here from a checkout of --base-ref) and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any
 // stack has a mandatory violation, else 0.
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { discoverStacks } from "./stackDiscovery";
@@ -152,15 +152,24 @@ function runCommand(command: string, args: string[], cwd: string): Promise<NodeR
 
 /**
  * A clean checkout of `ref` at `dir` (a detached git worktree of the project's repository) with
- * its own dependencies, to be planned by its own code.
+ * its own dependencies, to be planned by its own code. With the same package-lock.json as the
+ * project, it shares the project's installed dependencies instead of installing them again.
  */
 export async function checkoutBase(projectDir: string, ref: string, dir: string): Promise<void> {
   const git = (args: string[]): Promise<NodeRun> => runCommand("git", args, projectDir);
   if (existsSync(dir)) await git(["worktree", "remove", "--force", dir]);
   const added = await git(["worktree", "add", "--force", "--detach", dir, ref]);
   if (added.code !== 0) throw new Error(`cannot check out the base '${ref}': ${added.stderr.trim()}`);
+  if (sameFile(path.join(projectDir, "package-lock.json"), path.join(dir, "package-lock.json")) && existsSync(path.join(projectDir, "node_modules"))) {
+    symlinkSync(path.join(projectDir, "node_modules"), path.join(dir, "node_modules"), "dir");
+    return;
+  }
   const install = await runCommand("npm", ["ci", "--no-audit", "--no-fund"], dir);
   if (install.code !== 0) throw new Error(`npm ci of the base '${ref}' failed: ${install.stderr.trim().split("\n").slice(-5).join("\n")}`);
+}
+
+function sameFile(a: string, b: string): boolean {
+  return existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
 }
 
 async function main(): Promise<number> {

@@ -1,5 +1,6 @@
 // Planning every stack of a checkout: discovery from stack files, base comparison, one report,
 // exit codes, and the job summary.
+import { execFile } from "node:child_process";
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -86,3 +87,50 @@ describe("planStacks on a checkout with a good and a broken stack", () => {
     expect(printed).toEqual([`##vso[task.uploadsummary]${reportFile}`]);
   });
 });
+
+describe("plan:stacks --base-ref", () => {
+  it("checks out the base commit as a worktree, plans it with its own code, and leads each stack with the change", async () => {
+    const dev = readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+    const repo = temp(
+      makeTempDir(
+        {
+          "Pulumi.yaml": stringify({ name: "aml-webservices", runtime: "nodejs", main: path.join(ROOT, "index.ts"), stackConfigDir: "stacks" }),
+          "stacks/Pulumi.dev.yaml": dev,
+          "package-lock.json": readFileSync(path.join(ROOT, "package-lock.json"), "utf8"),
+          ".gitignore": "node_modules\n/out/\n/.plan-base/\n",
+        },
+        "aml-base-ref-",
+      ),
+    );
+    symlinkSync(path.join(ROOT, "bin"), path.join(repo, "bin"), "dir");
+    const git = (...args: string[]): Promise<CommandRun> => run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], repo);
+    await git("init", "--quiet", "--initial-branch=main");
+    await git("add", "-A");
+    await git("commit", "--quiet", "-m", "base");
+    writeFileSync(path.join(repo, "stacks", "Pulumi.dev.yaml"), dev.replace("instanceCount: 1", "instanceCount: 2"));
+    await git("commit", "--quiet", "-am", "head: two instances");
+
+    const result = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "pipelines", "planStacks.ts"), "--project", repo, "--out-dir", path.join(repo, "out"), "--base-ref", "HEAD~1"], ROOT);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(readFileSync(path.join(repo, ".plan-base", "stacks", "Pulumi.dev.yaml"), "utf8")).toBe(dev);
+    const report = readFileSync(path.join(repo, "out", COMBINED_REPORT), "utf8");
+    expect(report).toContain("0 to add, 1 to change, 0 to remove, 27 unchanged");
+    expect(report).toContain("| `~` | `azure-native:machinelearningservices:OnlineDeployment` | credit-score-deployment | `sku.capacity`: 1 → 2 |");
+  });
+});
+
+interface CommandRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<CommandRun> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
