@@ -179,7 +179,7 @@ describe("Azure Pipelines", () => {
     expect(job.environment).toBe("${{ parameters.stack }}");
     const steps = job.strategy.runOnce.deploy.steps;
     const up = steps.find((s) => s.task === "Pulumi@1")!;
-    expect(up.inputs).toMatchObject({ azureSubscription: "$(azureServiceConnection)", command: "up", stack: "${{ parameters.stack }}" });
+    expect(up.inputs).toMatchObject({ azureSubscription: "$(azureServiceConnection)", loginArgs: "$(PULUMI_BACKEND_URL)", command: "up", stack: "${{ parameters.stack }}" });
     expect(up.inputs!.args).toContain("--policy-pack policies --policy-pack-config policies/config/${{ parameters.stack }}.json");
     const smoke = steps.find((s) => s.task === "AzureCLI@2")!;
     expect(smoke.inputs).toMatchObject({ azureSubscription: "$(azureServiceConnection)" });
