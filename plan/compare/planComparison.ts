@@ -4,7 +4,8 @@ import type { JsonReport } from "../report/jsonReport";
 
 /**
  * What a pull request changes in one stack: the JSON plan of the base branch against this plan.
- * Resources are matched by URN, policy results by policy, URN, message and (when reported) phase.
+ * Resources are matched by URN, policy results by policy, URN, message and phase (when both plans
+ * report phases); the same result at another enforcement level is a level change.
  */
 export interface PlanComparison {
   stack: string;
@@ -125,6 +126,9 @@ export function comparePlans(base: ComparablePlan, head: ComparablePlan | JsonRe
   }
   const removed = base.resources.filter((r) => !headUrns.has(r.urn)).map(identity);
 
+  // A plan from before phases existed has none: then the phase cannot tell results apart.
+  const byPhase = reportsPhases(base.violations) && reportsPhases(head.violations);
+  const violationKey = (v: ViolationLike): string => JSON.stringify([v.policy, v.urn, v.message, byPhase ? (v.phase ?? null) : null]);
   const baseByKey = new Map(base.violations.map((v) => [violationKey(v), v]));
   const headKeys = new Set(head.violations.map(violationKey));
   const levelChanged: LevelChange[] = [];
@@ -166,9 +170,9 @@ function identity(resource: ComparedResource): ComparedResource {
 
 type ViolationLike = Pick<ComparedViolation, "policy" | "enforcementLevel" | "message" | "urn"> & { phase?: string };
 
-/** Policy, resource, message and phase: the same result at another level is a level change. */
-function violationKey(violation: ViolationLike): string {
-  return JSON.stringify([violation.policy, violation.urn, violation.message, violation.phase ?? null]);
+/** Whether every result of a plan names its phase (vacuously, a plan without results). */
+function reportsPhases(violations: readonly ViolationLike[]): boolean {
+  return violations.every((v) => v.phase !== undefined);
 }
 
 function comparedViolation(violation: ViolationLike): ComparedViolation {

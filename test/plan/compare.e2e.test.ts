@@ -185,6 +185,11 @@ describe("comparison rules", () => {
     // a deploy-phase result is not the preview-phase one
     const phased = comparePlans(plan([{ ...result, phase: "preview" }]), plan([{ ...result, phase: "preview" }, { ...result, phase: "deploy" }]));
     expect(phased.policyResults.new).toEqual([{ ...result, phase: "deploy" }]);
+    // a base plan from before phases existed: the phase is ignored, nothing shows as new or resolved
+    const mixed = comparePlans(plan([result]), plan([{ ...result, phase: "preview" }]));
+    expect(mixed.policyResults).toEqual({ new: [], resolved: [], levelChanged: [] });
+    const raised = comparePlans(plan([{ ...result, enforcementLevel: "advisory" }]), plan([{ ...result, phase: "preview" }]));
+    expect(raised.policyResults.levelChanged).toEqual([{ ...result, phase: "preview", baseEnforcementLevel: "advisory" }]);
   });
 
   it("never shows a secret: a value that turns secret or stops being one shows [secret] on both sides", () => {
