@@ -2,10 +2,11 @@
 //                        [--compare-dir <dir> | --base-ref <git ref>] [--publish-summary]`
 //
 // The offline plan of every stack (found from the stack files) of this project and of its
-// bootstrap project, each through the checkout's own CLI, so a base-branch checkout is planned by the base branch's code and policy pack.
-// Markdown: one report per stack (leading with the change when the base plan of that stack is in
-// --compare-dir, or planned here from a checkout of --base-ref) and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any
-// stack has a mandatory violation, else 0.
+// bootstrap project, each through the checkout's own CLI, so a base-branch checkout is planned by
+// the base branch's code and policy pack. Markdown: one report per stack, leading with the change
+// when the stack's base plan is in --compare-dir (or planned here from a checkout of --base-ref),
+// and `report.md` with all of them. Exit code: 2 if any plan failed, else 1 if any stack has a
+// mandatory violation, else 0.
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
