@@ -99,6 +99,7 @@ describe("GitHub Actions workflows", () => {
       "npm run --silent plan:stacks -- --out-dir plan-output/head --compare-dir plan-output/base --publish-summary",
       'npm run --silent pr:comment -- --body-file plan-output/head/report.md --author "github-actions[bot]"',
     ]);
+    expect(pr.jobs["offline-plan"]!.needs).toBe("checks");
     // only the plan job may write comments; the head plan's step fails the check (exit 1 or 2)
     expect(pr.jobs["offline-plan"]!.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     const planStep = pr.jobs["offline-plan"]!.steps!.find((s) => s.run?.includes("--out-dir plan-output/head"))!;
