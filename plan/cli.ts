@@ -1,11 +1,13 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
+import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { runOfflinePlan } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
-import { renderJson } from "./report/jsonReport";
+import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
@@ -33,6 +35,10 @@ Options:
   --format <text|markdown|json>  report format (default: text)
   --out <file>                   write the report to <file> and print a one-line summary
   --timeout <seconds>            time limit for each run of the program (default: 300)
+  --compare <base.json>          lead with what changed against a base plan of the same stack
+                                 (\`--format json\` output, e.g. of the base branch): resources
+                                 added, removed and changed (inputs, secrets redacted), policy
+                                 results new, no longer reported, or at another level
   -h, --help                     show this help
 
 Exit codes:
@@ -49,6 +55,8 @@ export interface PlanCommand {
   format: ReportFormat;
   out?: string;
   timeoutSeconds: number;
+  /** the JSON plan to compare with */
+  compare?: string;
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
@@ -66,6 +74,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
         format: { type: "string" },
         out: { type: "string" },
         timeout: { type: "string" },
+        compare: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -76,7 +85,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
   if (values.help) return "help";
   const format = (values.format ?? "text") as ReportFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
-  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out"] as const) {
+  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out", "compare"] as const) {
     if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
   }
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_PROGRAM_TIMEOUT_SECONDS : Number(values.timeout);
@@ -91,10 +100,15 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
     ...(values["policy-pack-config"] ? { packConfigFile: path.resolve(values["policy-pack-config"]) } : {}),
     format,
     ...(values.out ? { out: path.resolve(values.out) } : {}),
+    ...(values.compare ? { compare: path.resolve(values.compare) } : {}),
   };
 }
 
-export function renderReport(model: PlanModel, format: ReportFormat): string {
+export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
+  if (comparison) {
+    if (format === "json") return renderComparisonJson(model, comparison);
+    return format === "markdown" ? renderComparisonMarkdown(model, comparison) : renderComparisonText(model, comparison);
+  }
   switch (format) {
     case "json":
       return renderJson(model);
@@ -121,6 +135,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   try {
+    // the base plan is read first: a wrong file fails fast, before the program runs
+    const base = command.compare ? readBasePlan(command.compare) : undefined;
     const model = await runOfflinePlan({
       projectDir: command.projectDir,
       stack: command.stack,
@@ -128,7 +144,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       timeoutSeconds: command.timeoutSeconds,
       ...(command.packConfigFile ? { packConfigFile: command.packConfigFile } : {}),
     });
-    const report = renderReport(model, command.format);
+    const comparison = base ? comparePlans(base, toJsonReport(model)) : undefined;
+    const report = renderReport(model, command.format, comparison);
     if (command.out) {
       mkdirSync(path.dirname(command.out), { recursive: true });
       writeFileSync(command.out, report);
@@ -140,6 +157,20 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (error) {
     io.stderr(`error: ${errorMessage(error)}\n`);
     return 2;
+  }
+}
+
+function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--compare: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseComparablePlan(text, file);
+  } catch (error) {
+    throw new UsageError(`--compare: ${(error as Error).message}`);
   }
 }
 

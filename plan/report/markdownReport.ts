@@ -171,11 +171,12 @@ function fence(language: string, body: string[]): string[] {
 }
 
 /** Text safe in a table cell: no pipes breaking columns, no raw HTML, newlines as <br>. */
-function inline(text: string): string {
+export function inline(text: string): string {
   return escapeHtml(text).replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 }
 
-function code(text: string): string {
+/** Text safe inside inline code. */
+export function code(text: string): string {
   return text.replace(/`/g, "'");
 }
 
