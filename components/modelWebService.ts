@@ -8,7 +8,7 @@ import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceC
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
-import { endpointTrafficDeployment } from "./endpointTraffic";
+import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { GUID } from "./patterns";
@@ -128,7 +128,12 @@ export class ModelWebService extends pulumi.ComponentResource {
       properties,
     };
     const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, dependsOn: onCompute });
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
+      parent: this,
+      dependsOn: onCompute,
+      // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
+      ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
+    });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
@@ -161,8 +166,6 @@ export class ModelWebService extends pulumi.ComponentResource {
       publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
       ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : {}),
       deploymentName: DEPLOYMENT_NAME,
-      // A key rotation writes the endpoint again; write traffic again after it.
-      revision: `keys ${args.keyRotation?.primary ?? 0}.${args.keyRotation?.secondary ?? 0}`,
     });
     this.traffic = new resources.Deployment(
       `${name}-traffic`,

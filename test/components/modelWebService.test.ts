@@ -191,14 +191,6 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
     ]);
   });
 
-  it("writes traffic again after a key rotation writes the endpoint again", async () => {
-    const revision = async (secondary: number) => {
-      const { resources } = await build({ keyRotation: { primary: 0, secondary } });
-      return (inputs(single(resources, T.armDeployment)).properties as { parameters: Record<string, { value: unknown }> }).parameters.revision?.value;
-    };
-    expect(await revision(1)).not.toBe(await revision(0));
-  });
-
   it("lets the endpoint's deletion take its deployment along, since a deployment with traffic cannot be deleted alone", async () => {
     const { resources } = await build();
     expect(single(resources, T.deployment).deletedWith).toBe(single(resources, T.endpoint).urn);
