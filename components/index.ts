@@ -21,6 +21,7 @@ export {
   type WorkspaceConfig,
 } from "./config";
 export { consumerPermissions } from "./endpointAccess";
+export { ExistingKubernetesCompute, type ExistingKubernetesComputeArgs, type KubernetesCompute } from "./kubernetesCompute";
 export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
 export {
   ModelWebService,
@@ -30,4 +31,6 @@ export {
   type ModelWebServiceCompute,
   type TokenAccess,
 } from "./modelWebService";
-export { platformNames, type PlatformNames } from "./naming";
+export { platformNames, type PlatformNames, type ServiceNames } from "./naming";
+export { ExistingMlWorkspace, type ExistingMlWorkspaceArgs, type ServiceWorkspace } from "./serviceWorkspace";
+export { PRIVATE_LINK_TARGETS, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";

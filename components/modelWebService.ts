@@ -4,15 +4,16 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as resources from "@pulumi/azure-native/resources";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
+import { DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
 import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
-import type { MlWorkspace } from "./mlWorkspace";
+import type { KubernetesCompute } from "./kubernetesCompute";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { GUID } from "./patterns";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
@@ -29,7 +30,8 @@ export type ModelWebServiceCompute =
     }
   | {
       readonly kind: "kubernetes";
-      readonly cluster: AksInferenceCluster;
+      /** An AksInferenceCluster this stack attaches, or an ExistingKubernetesCompute another team attached. */
+      readonly cluster: KubernetesCompute;
       /** Default "amlToken", the successor of an AKS service with token auth. */
       readonly auth?: KubernetesServiceAuth;
     };
@@ -41,7 +43,8 @@ export interface KeyRotationCounters {
 }
 
 export interface ModelWebServiceArgs {
-  readonly workspace: MlWorkspace;
+  /** An MlWorkspace this stack creates, or an ExistingMlWorkspace another team owns. */
+  readonly workspace: ServiceWorkspace;
   /** 3-32 letters, digits or hyphens; unique in the Azure region. */
   readonly endpointName: string;
   readonly compute: ModelWebServiceCompute;
@@ -127,7 +130,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       properties,
     };
-    const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
+    const onCompute = compute.kind === "kubernetes" ? [...compute.cluster.ready] : [];
     this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
       parent: this,
       dependsOn: onCompute,
@@ -257,7 +260,7 @@ export class ModelWebService extends pulumi.ComponentResource {
     if (principals.length === 0) return undefined;
     const { workspace } = args;
     const permissions = consumerPermissions(this.authMode);
-    const resourceGroupId = workspace.resourceGroup.id;
+    const resourceGroupId = workspace.resourceGroupId;
     const role = new authorization.RoleDefinition(
       `${name}-consumer-role`,
       {

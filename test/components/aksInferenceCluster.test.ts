@@ -26,7 +26,7 @@ async function build(cluster: AksClusterSource = { kind: "new" }, transport: Inf
   let kubeconfig: Promise<string> | undefined;
   const run = await runComponents(
     async () => {
-      const workspace = new MlWorkspace("platform", { environment: "staging", location: "westeurope" });
+      const workspace = new MlWorkspace("platform", { environment: "staging", location: "westeurope", network: { kind: "public" } });
       const aks = new AksInferenceCluster("inference", { workspace, cluster, transport });
       kubeconfigIsSecret = pulumi.isSecret(aks.kubeconfig);
       kubeconfig = new Promise((resolve) => aks.kubeconfig.apply(resolve));

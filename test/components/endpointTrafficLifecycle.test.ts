@@ -21,7 +21,7 @@ async function program(settings: Settings) {
   let ignoreChanges: Map<string, string[]> = new Map();
   const run = await runComponents(async () => {
     ignoreChanges = recordIgnoreChanges(await import("@pulumi/pulumi"));
-    const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope", tags: settings.tags });
+    const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope", network: { kind: "public" }, tags: settings.tags });
     const compute: ModelWebServiceCompute =
       settings.compute === "managed"
         ? { kind: "managed", auth: "key" }

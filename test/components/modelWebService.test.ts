@@ -52,7 +52,7 @@ async function build(options: BuildOptions = {}) {
   const pending: Promise<unknown>[] = [];
   const run = await runComponents(
     async () => {
-      const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope" });
+      const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope", network: { kind: "public" } });
       const compute: ModelWebServiceArgs["compute"] =
         options.compute === "kubernetes"
           ? {
