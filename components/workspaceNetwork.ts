@@ -218,11 +218,11 @@ export function createPrivateNetwork(name: string, args: PrivateNetworkArgs): Pr
       `${name}-private-endpoint-${target}-dns`,
       {
         privateDnsZoneGroupName: "default",
-        privateEndpointName: endpoint.name,
+        privateEndpointName: endpointName,
         resourceGroupName,
         privateDnsZoneConfigs: zones.map((zone) => ({ name: zone.replace(/\./g, "-"), privateDnsZoneId: zoneIds.get(zone) ?? "" })),
       },
-      opts,
+      { parent, dependsOn: [endpoint] },
     );
     return endpoint;
   });
