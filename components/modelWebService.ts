@@ -109,16 +109,17 @@ export class ModelWebService extends pulumi.ComponentResource {
     const parent = { parent: this };
     const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
 
-    let keys: pulumi.Output<EndpointKeys> | undefined;
+    // Azure generates the endpoint's first keys; these secrets are what a rotation regenerates with.
+    let configuredKeys: pulumi.Output<EndpointKeys> | undefined;
     if (auth === "key") {
       const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
       const slotKey = (slot: "primary" | "secondary") =>
         new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
-      keys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
-      this.configuredKeys = keys;
+      configuredKeys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
+      this.configuredKeys = configuredKeys;
     }
 
-    const properties = this.endpointProperties(name, args, keys);
+    const properties = this.endpointProperties(name, args);
     const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
       ...coordinates,
       endpointName: args.endpointName,
@@ -128,7 +129,11 @@ export class ModelWebService extends pulumi.ComponentResource {
       properties,
     };
     const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, dependsOn: onCompute });
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
+      parent: this,
+      dependsOn: onCompute,
+      ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
+    });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
@@ -158,8 +163,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       authMode: this.authMode,
       description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : {}),
+      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
       deploymentName: DEPLOYMENT_NAME,
       // A key rotation writes the endpoint again; write traffic again after it.
       revision: `keys ${args.keyRotation?.primary ?? 0}.${args.keyRotation?.secondary ?? 0}`,
@@ -176,7 +180,7 @@ export class ModelWebService extends pulumi.ComponentResource {
 
     this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
     const endpointId = this.endpoint.id;
-    if (keys) {
+    if (configuredKeys) {
       this.keys = pulumi.secret(
         machinelearningservices
           .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: this.endpoint.name }, parent)
@@ -214,19 +218,15 @@ export class ModelWebService extends pulumi.ComponentResource {
     });
   }
 
-  private endpointProperties(
-    name: string,
-    args: ModelWebServiceArgs,
-    keys: pulumi.Output<EndpointKeys> | undefined,
-  ): machinelearningservices.OnlineEndpointArgs["properties"] {
-    const base = {
-      authMode: this.authMode,
-      description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(keys ? { keys } : {}),
-    };
+  /**
+   * No `keys`: Azure takes them only at creation and generates them when absent, so the endpoint's
+   * inputs stay known in preview. Kubernetes endpoints get no `publicNetworkAccess`, which
+   * Microsoft's own SDK sends only for managed endpoints.
+   */
+  private endpointProperties(name: string, args: ModelWebServiceArgs): machinelearningservices.OnlineEndpointArgs["properties"] {
+    const base = { authMode: this.authMode, description: endpointDescription(args.model) };
     const { compute, workspace } = args;
-    if (compute.kind === "managed") return base;
+    if (compute.kind === "managed") return { ...base, publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS };
     const properties = { ...base, compute: compute.cluster.computeId };
     if (this.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
     // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
@@ -265,7 +265,7 @@ export class ModelWebService extends pulumi.ComponentResource {
         roleType: "CustomRole",
         scope: resourceGroupId,
         assignableScopes: [resourceGroupId],
-        permissions: [{ actions: [...permissions.actions], dataActions: [...permissions.dataActions], notActions: [], notDataActions: [] }],
+        permissions: [{ actions: [...permissions.actions], dataActions: [], notActions: [], notDataActions: [] }],
       },
       { parent: this },
     );
@@ -289,7 +289,22 @@ export class ModelWebService extends pulumi.ComponentResource {
   }
 }
 
-const ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+const MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+
+/**
+ * The azure-native SDK fills `publicNetworkAccess: "Enabled"` into every endpoint it registers;
+ * a Kubernetes endpoint must not carry it, so it is taken out again before registration.
+ */
+const withoutSdkPublicNetworkAccess: pulumi.ResourceTransformation = ({ props, opts }) => ({
+  props: {
+    ...props,
+    properties: pulumi.output(props.properties).apply((properties: Record<string, unknown>) => {
+      const { publicNetworkAccess: _sdkDefault, ...sent } = properties;
+      return sent;
+    }),
+  },
+  opts,
+});
 
 function endpointDescription(model: string): string {
   return `${model} served by aml-webservices`;
