@@ -38,6 +38,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly location: AzureRegion;
   readonly environment: string;
   readonly protected: boolean;
+  /** High business impact: computes attached to it need their own identity on its storage. */
+  readonly hbi: boolean;
   readonly tags: Readonly<Record<string, string>>;
   readonly resourceGroup: resources.ResourceGroup;
   readonly storageAccount: storage.StorageAccount;
@@ -63,6 +65,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.location = args.location;
     this.environment = args.environment;
     this.protected = args.protect ?? args.environment === "prod";
+    this.hbi = args.hbi ?? false;
     this.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
     const stateful: pulumi.CustomResourceOptions = { parent: this, protect: this.protected };
     const common = { location: args.location, tags: this.tags };

@@ -48,6 +48,11 @@ const inference = [
   "kubernetes:core/v1:Namespace inference-inference-namespace ← inference",
   "azure-native:machinelearningservices:Compute inference-compute ← inference",
 ];
+// prod's workspace is high business impact: the compute's identity gets both storage roles
+const hbiStorageAccess = [
+  "azure-native:authorization:RoleAssignment inference-compute-storage-blob-data-contributor ← inference",
+  "azure-native:authorization:RoleAssignment inference-compute-storage-account-contributor ← inference",
+];
 function service(name: string, auth: "key" | "token"): string[] {
   return [
     `${COMPONENT}:ModelWebService ${name} ← stack`,
@@ -65,7 +70,7 @@ function service(name: string, auth: "key" | "token"): string[] {
 const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
   dev: [...platform, ...aad, ...service("credit-score", "key")],
   staging: [...platform, ...aad, ...inference, ...service("credit-score", "token")],
-  prod: [...platform, ...aad, ...inference, ...service("credit-score", "token"), ...service("fraud-check", "token")],
+  prod: [...platform, ...aad, ...inference, ...hbiStorageAccess, ...service("credit-score", "token"), ...service("fraud-check", "token")],
 };
 
 describe.each(STACKS)("stack %s", (stack) => {
