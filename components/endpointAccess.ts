@@ -36,3 +36,17 @@ export function consumerRoleDescription(authMode: EndpointAuthMode): string {
       return "Read one online endpoint and call it with an Entra ID token.";
   }
 }
+
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+/** What Azure expects as a role assignment's principalType; it refuses one that does not match the principal. */
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/**
+ * A principal that may fetch an endpoint's credentials: an Entra object id, whose type is then read
+ * from Microsoft Graph, or an object id with its type, which needs no Graph permission.
+ */
+export type CredentialReader = string | { readonly objectId: string; readonly type: PrincipalType };
+
+export function readerObjectId(reader: CredentialReader): string {
+  return typeof reader === "string" ? reader : reader.objectId;
+}

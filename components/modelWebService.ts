@@ -7,7 +7,7 @@ import { RandomPassword } from "@pulumi/random/randomPassword";
 import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
-import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
+import { consumerPermissions, consumerRoleDescription, PRINCIPAL_TYPES, readerObjectId, type CredentialReader } from "./endpointAccess";
 import { endpointTrafficDeployment } from "./endpointTraffic";
 import type { MlWorkspace } from "./mlWorkspace";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
@@ -53,8 +53,11 @@ export interface ModelWebServiceArgs {
   readonly instanceType?: string;
   /** Default 1. */
   readonly instanceCount?: number;
-  /** Entra object ids that may fetch this service's credentials (or call it, for AADToken). */
-  readonly credentialReaders?: readonly string[];
+  /**
+   * Entra principals that may fetch this service's credentials (or call it, for AADToken): an object
+   * id, whose type is read from Microsoft Graph, or `{objectId, type}`, which needs no Graph read.
+   */
+  readonly credentialReaders?: readonly CredentialReader[];
   /** The web API app's service principal object id; it gets the same access as the readers. */
   readonly webApplicationPrincipalId?: pulumi.Input<string>;
   /** Key endpoints only. Default { primary: 0, secondary: 0 }. */
@@ -242,12 +245,16 @@ export class ModelWebService extends pulumi.ComponentResource {
     name: string,
     args: ModelWebServiceArgs,
   ): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
-    // Azure refuses an assignment whose principalType does not match the principal, so ask Entra ID.
-    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((id) => ({
-      key: id.toLowerCase(),
-      principalId: id,
-      principalType: azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type,
-    }));
+    // Azure refuses an assignment whose principalType does not match the principal: take the type
+    // from config, or ask Entra ID (which needs Graph read permission when a service principal deploys).
+    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((reader) => {
+      const id = readerObjectId(reader);
+      return {
+        key: id.toLowerCase(),
+        principalId: id,
+        principalType: typeof reader === "string" ? azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type : reader.type,
+      };
+    });
     if (args.webApplicationPrincipalId !== undefined) {
       principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
     }
@@ -325,7 +332,11 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
   if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
   if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
   for (const reader of args.credentialReaders ?? []) {
-    if (!GUID.test(reader)) problems.push(`credentialReaders: "${reader}" is not an Entra object id (a GUID)`);
+    const id = readerObjectId(reader);
+    if (!GUID.test(id)) problems.push(`credentialReaders: "${id}" is not an Entra object id (a GUID)`);
+    if (typeof reader !== "string" && !PRINCIPAL_TYPES.includes(reader.type)) {
+      problems.push(`credentialReaders: type "${String(reader.type)}" of "${id}" is not one of ${PRINCIPAL_TYPES.join(", ")}`);
+    }
   }
   if (args.keyRotation && auth !== "key") problems.push(`keyRotation applies only to key auth, not "${auth}"`);
   for (const slot of ["primary", "secondary"] as const) {

@@ -305,6 +305,18 @@ describe("ModelWebService: least-privilege access", () => {
     }
   });
 
+  it("takes a reader's principal type from config without asking Microsoft Graph, and asks only for plain ids", async () => {
+    const typed = { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "User" as const };
+    const { resources, fakes } = await build({ extra: { credentialReaders: [typed, READER] } });
+    const assignments = ofType(resources, T.roleAssignment).map(inputs);
+    expect(assignments.map((a) => [a.principalId, a.principalType]).sort()).toEqual([
+      [typed.objectId, "User"],
+      [READER, "Group"],
+    ]);
+    const lookups = fakes.invocations.filter((call) => call.token === "azuread:index/getDirectoryObject:getDirectoryObject");
+    expect(lookups.map((call) => (call.inputs as { objectId: string }).objectId)).toEqual([READER]);
+  });
+
   it("keeps role and assignment ids stable across runs", async () => {
     const ids = async () => {
       const { resources } = await build({ readers: [READER] });
