@@ -81,11 +81,33 @@ export interface AksInferenceClusterArgs {
 }
 
 interface ClusterCoordinates {
+  readonly subscriptionId: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
   readonly clusterId: pulumi.Output<string>;
   readonly location: pulumi.Output<string>;
+  readonly settingsFacts: { readonly resourceGroupName: string; readonly clusterName: string; readonly location: pulumi.Input<string> };
 }
+
+/** The cluster as `az k8s-extension create` reads it from ARM before it writes the extension. */
+export interface ExtensionClusterFacts {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly clusterName: string;
+  readonly location: string;
+  /** Nodes of a cluster created here; unknown for an attached cluster. */
+  readonly nodeCount?: number;
+}
+
+/**
+ * Built-in roles the compute's identity needs on the workspace storage of a high-business-impact
+ * workspace (https://learn.microsoft.com/azure/machine-learning/how-to-secure-kubernetes-inferencing-environment;
+ * ids from https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+ */
+export const HBI_COMPUTE_STORAGE_ROLES = {
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+} as const;
 
 /**
  * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
@@ -110,6 +132,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
   readonly computeId: pulumi.Output<string>;
   readonly computeName: pulumi.Output<string>;
   readonly ready: readonly pulumi.Resource[];
+  /** High-business-impact workspaces: the compute identity's roles on the workspace storage. */
+  readonly storageRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     validateArgs(name, args, opts);
@@ -154,13 +178,16 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
       );
       if (workspace.aksSubnetId) this.grantSubnetAccess(name, this.managedCluster, workspace.aksSubnetId);
       coordinates = {
+        subscriptionId: workspace.subscriptionId,
         resourceGroupName: workspace.resourceGroupName,
         clusterName: this.managedCluster.name,
+        // Known from names, so the extension's settings stay known in preview.
+        settingsFacts: { resourceGroupName: workspace.names.resourceGroup, clusterName: workspace.names.aksCluster, location: knownLocation ?? workspace.location },
         clusterId: this.managedCluster.id,
         location: this.managedCluster.location.apply((location) => location ?? knownLocation ?? workspace.location),
       };
     } else {
-      const [, , , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/").slice(1);
+      const [, , subscriptionId = "", , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/");
       const location = cluster.location
         ? pulumi.output(cluster.location)
         : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location.apply((read) => {
@@ -169,7 +196,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
             if (error) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${error}`, this, true);
             return read;
           });
-      coordinates = { resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location };
+      coordinates = { subscriptionId, resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location, settingsFacts: { resourceGroupName, clusterName, location } };
     }
     this.clusterId = coordinates.clusterId;
     this.location = coordinates.location;
@@ -207,7 +234,15 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
         autoUpgradeMinorVersion: true,
         identity: { type: "SystemAssigned" },
         scope: { cluster: { releaseNamespace: AZUREML_NAMESPACE } },
-        configurationSettings: azureMlExtensionSettings(cluster, transport, args.inferenceRouterServiceType ?? "LoadBalancer"),
+        configurationSettings: pulumi
+          .all([coordinates.subscriptionId, coordinates.settingsFacts.location])
+          .apply(([subscriptionId, location]) =>
+            azureMlExtensionSettings(
+              { subscriptionId, resourceGroupName: coordinates.settingsFacts.resourceGroupName, clusterName: coordinates.settingsFacts.clusterName, location, ...(cluster.kind === "new" ? { nodeCount: cluster.nodeCount ?? DEFAULT_NODE_COUNT } : {}) },
+              transport,
+              args.inferenceRouterServiceType ?? "LoadBalancer",
+            ),
+          ),
       },
       { parent: this, ...(tlsSecret ? { dependsOn: [tlsSecret] } : {}) },
     );
@@ -225,6 +260,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
         workspaceName: workspace.workspaceName,
         resourceGroupName: workspace.resourceGroupName,
         location: coordinates.location,
+        // A high-business-impact workspace reaches its storage through the compute's own identity.
+        ...(workspace.hbiStorageAccountId ? { identity: { type: "SystemAssigned" } } : {}),
         properties: {
           computeType: "Kubernetes",
           resourceId: coordinates.clusterId,
@@ -239,6 +276,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
     this.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
     this.computeName = this.compute.name;
     this.ready = [this.compute];
+    if (workspace.hbiStorageAccountId) this.storageRoleAssignments = this.grantStorageAccess(name, workspace.hbiStorageAccountId);
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
   }
 
@@ -255,6 +293,25 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
         scope: subnetId,
       },
       { parent: this },
+    );
+  }
+
+  private grantStorageAccess(name: string, storageAccountId: pulumi.Output<string>): authorization.RoleAssignment[] {
+    const { workspace } = this;
+    const principalId = this.compute.identity.apply((identity) => identity?.principalId ?? "");
+    return Object.entries(HBI_COMPUTE_STORAGE_ROLES).map(
+      ([role, roleId]) =>
+        new authorization.RoleAssignment(
+          `${name}-compute-${role.toLowerCase().replace(/ /g, "-")}`,
+          {
+            roleAssignmentName: workspace.subscriptionId.apply((subscription) => stableUuid("compute-storage", subscription, workspace.names.resourceGroup, workspace.names.compute, roleId)),
+            principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: pulumi.interpolate`/subscriptions/${workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
+            scope: storageAccountId,
+          },
+          { parent: this },
+        ),
     );
   }
 
@@ -277,25 +334,50 @@ function tlsSecretName(certificate: TlsCertificate): string {
   return certificate.kind === "pem" ? TLS_SECRET_NAME : certificate.secretName;
 }
 
-/** The AzureML extension's settings: inference on, router HA only with 3 or more nodes, TLS unless waived. */
+/**
+ * The AzureML extension's settings exactly as `az k8s-extension create --extension-type
+ * Microsoft.AzureML.Kubernetes` sends them to ARM for a managed (AKS) cluster: the CLI-facing names
+ * plus what the CLI adds or rewrites itself (azure-cli-extensions
+ * src/k8s-extension/azext_k8s_extension/partner_extensions/AzureMLKubernetes.py). An extension
+ * installed over ARM with only the CLI-facing names fails its health check.
+ */
 export function azureMlExtensionSettings(
-  cluster: AksClusterSource,
+  cluster: ExtensionClusterFacts,
   transport: InferenceTransport,
   routerServiceType: InferenceRouterServiceType,
 ): Record<string, string> {
+  const clusterArmId = `/subscriptions/${cluster.subscriptionId}/resourceGroups/${cluster.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${cluster.clusterName}`;
+  const location = cluster.location.toLowerCase();
   const settings: Record<string, string> = {
     enableInference: "True",
+    enableTraining: "False",
     inferenceRouterServiceType: routerServiceType,
     allowInsecureConnections: transport.kind === "insecure" ? "True" : "False",
+    cluster_name: clusterArmId,
+    clusterId: clusterArmId,
+    "prometheus.prometheusSpec.externalLabels.cluster_name": clusterArmId,
+    domain: `${location}.cloudapp.azure.com`,
+    location,
+    jobSchedulerLocation: location,
+    cluster_name_friendly: cluster.clusterName,
+    "servicebus.enabled": "false",
+    "relayserver.enabled": "false",
+    "nginxIngress.enabled": "true",
   };
-  if (cluster.kind === "new") settings.inferenceRouterHA = (cluster.nodeCount ?? DEFAULT_NODE_COUNT) >= 3 ? "True" : "False";
+  if (cluster.nodeCount !== undefined) {
+    const ha = cluster.nodeCount >= 3;
+    settings.inferenceRouterHA = ha ? "True" : "False";
+    if (!ha) settings.clusterPurpose = "DevTest";
+  }
+  if (routerServiceType === "NodePort") settings["scoringFe.serviceType.nodePort"] = "True";
   if (transport.kind === "tls") {
+    const secretName = tlsSecretName(transport.certificate);
     settings.sslCname = transport.hostname;
-    settings.sslSecret = tlsSecretName(transport.certificate);
+    settings.sslSecret = secretName;
+    settings["scoringFe.sslSecret"] = secretName;
   }
   return settings;
 }
-
 
 function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
   const problems: string[] = [];

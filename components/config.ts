@@ -11,6 +11,7 @@ import {
 } from "./authModes";
 import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
 import { isAssetReference } from "./assetReferences";
+import { PRINCIPAL_TYPES, type CredentialReader } from "./endpointAccess";
 import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
 import { AKS_CLUSTER_ID, DEFAULT_AAD_AUTHORITY, ENVIRONMENT, GUID, HOSTNAME, ML_COMPUTE_ID, ML_WORKSPACE_ID, RESOURCE_GROUP_ID, SUBNET_ID } from "./patterns";
 import { isCidr } from "./cidr";
@@ -111,7 +112,7 @@ interface ServiceConfigBase {
   readonly environment?: string;
   readonly instanceType?: string;
   readonly instanceCount: number;
-  readonly credentialReaders: readonly string[];
+  readonly credentialReaders: readonly CredentialReader[];
   readonly keyRotation: KeyRotation;
 }
 
@@ -172,6 +173,7 @@ const ALLOWED = {
   instanceType: `an instance type name such as "Standard_DS3_v2" (managed) or "defaultinstancetype" (aks)`,
   instanceCount: "a whole number from 1 to 100",
   principal: `an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name`,
+  principalType: PRINCIPAL_TYPES.map((type) => `"${type}"`).join(", "),
   rotation: "a whole number from 0 up; raise it by one to rotate that key",
   hostname: `the DNS name clients call, e.g. "scoring.contoso.com"`,
   certificateSecret: "the name of a Kubernetes secret in the azureml namespace holding cert.pem and key.pem",
@@ -229,9 +231,19 @@ const serviceSchema = strictObject({
   instanceType: z.string({ error: allowed(ALLOWED.instanceType) }).regex(/^[A-Za-z][\w-]{0,62}$/, { error: allowed(ALLOWED.instanceType) }).optional(),
   instanceCount: wholeNumber(1, 100, ALLOWED.instanceCount).default(1),
   credentialReaders: z
-    .array(z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }), {
-      error: allowed(`a list of ${ALLOWED.principal}`),
-    })
+    .array(
+      z.union(
+        [
+          z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }),
+          strictObject({
+            objectId: z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }),
+            type: z.enum(PRINCIPAL_TYPES, { error: allowed(ALLOWED.principalType) }),
+          }),
+        ],
+        { error: allowed(`${ALLOWED.principal}, or {objectId, type} with type ${ALLOWED.principalType}`) },
+      ),
+      { error: allowed(`a list of ${ALLOWED.principal}`) },
+    )
     .default([]),
   keyRotation: strictObject({
     primary: wholeNumber(0, 1_000_000, ALLOWED.rotation).default(0),

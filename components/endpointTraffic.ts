@@ -10,7 +10,8 @@ export interface EndpointTrafficArgs {
   readonly tags: pulumi.Input<Record<string, string>>;
   readonly authMode: string;
   readonly description: string;
-  readonly publicNetworkAccess: string;
+  /** managed endpoints only */
+  readonly publicNetworkAccess?: string;
   /** the Kubernetes compute's ARM id; absent for managed endpoints */
   readonly compute?: pulumi.Input<string>;
   readonly deploymentName: string;
@@ -45,7 +46,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
       tags: parameter("object"),
       authMode: parameter("string"),
       description: parameter("string"),
-      publicNetworkAccess: parameter("string"),
+      ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: parameter("string") } : {}),
       ...(args.compute !== undefined ? { compute: parameter("string") } : {}),
     },
     resources: [
@@ -59,7 +60,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
         properties: {
           authMode: "[parameters('authMode')]",
           description: "[parameters('description')]",
-          publicNetworkAccess: "[parameters('publicNetworkAccess')]",
+          ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: "[parameters('publicNetworkAccess')]" } : {}),
           ...(args.compute !== undefined ? { compute: "[parameters('compute')]" } : {}),
           traffic: { [args.deploymentName]: 100 },
         },
@@ -73,7 +74,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
     tags: { value: args.tags },
     authMode: { value: args.authMode },
     description: { value: args.description },
-    publicNetworkAccess: { value: args.publicNetworkAccess },
+    ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: { value: args.publicNetworkAccess } } : {}),
     ...(args.compute !== undefined ? { compute: { value: args.compute } } : {}),
   };
   return { template, parameters };

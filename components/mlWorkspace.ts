@@ -44,6 +44,8 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   readonly location: AzureRegion;
   readonly environment: string;
   readonly protected: boolean;
+  /** High business impact: computes attached to it need their own identity on its storage. */
+  readonly hbi: boolean;
   readonly tags: Readonly<Record<string, string>>;
   readonly resourceGroup: resources.ResourceGroup;
   readonly storageAccount: storage.StorageAccount;
@@ -66,6 +68,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   /** The private endpoints, DNS zones and network, when the network is private. */
   readonly privateNetwork?: PrivateNetwork;
   readonly aksSubnetId?: pulumi.Output<string>;
+  readonly hbiStorageAccountId?: pulumi.Output<string>;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const names = validatedNames(name, args, opts);
@@ -74,6 +77,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
     this.location = args.location;
     this.environment = args.environment;
     this.protected = args.protect ?? args.environment === "prod";
+    this.hbi = args.hbi ?? false;
     this.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
     const isPrivate = args.network.kind === "private";
     this.privateEndpoint = isPrivate;
@@ -187,6 +191,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
       this.aksSubnetId = this.privateNetwork.aksSubnetId;
     }
 
+    if (this.hbi) this.hbiStorageAccountId = this.storageAccount.id;
     this.resourceGroupName = resourceGroupName;
     this.resourceGroupId = this.resourceGroup.id;
     this.workspaceName = this.workspace.name;

@@ -7,7 +7,7 @@ import { RandomPassword } from "@pulumi/random/randomPassword";
 import { DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
-import { consumerPermissions, consumerRoleDescription } from "./endpointAccess";
+import { consumerPermissions, consumerRoleDescription, PRINCIPAL_TYPES, readerObjectId, type CredentialReader } from "./endpointAccess";
 import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
 import type { KubernetesCompute } from "./kubernetesCompute";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
@@ -56,8 +56,11 @@ export interface ModelWebServiceArgs {
   readonly instanceType?: string;
   /** Default 1. */
   readonly instanceCount?: number;
-  /** Entra object ids that may fetch this service's credentials (or call it, for AADToken). */
-  readonly credentialReaders?: readonly string[];
+  /**
+   * Entra principals that may fetch this service's credentials (or call it, for AADToken): an object
+   * id, whose type is read from Microsoft Graph, or `{objectId, type}`, which needs no Graph read.
+   */
+  readonly credentialReaders?: readonly CredentialReader[];
   /** The web API app's service principal object id; it gets the same access as the readers. */
   readonly webApplicationPrincipalId?: pulumi.Input<string>;
   /** Key endpoints only. Default { primary: 0, secondary: 0 }. */
@@ -112,16 +115,17 @@ export class ModelWebService extends pulumi.ComponentResource {
     const parent = { parent: this };
     const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
 
-    let keys: pulumi.Output<EndpointKeys> | undefined;
+    // Azure generates the endpoint's first keys; these secrets are what a rotation regenerates with.
+    let configuredKeys: pulumi.Output<EndpointKeys> | undefined;
     if (auth === "key") {
       const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
       const slotKey = (slot: "primary" | "secondary") =>
         new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
-      keys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
-      this.configuredKeys = keys;
+      configuredKeys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
+      this.configuredKeys = configuredKeys;
     }
 
-    const properties = this.endpointProperties(name, args, keys);
+    const properties = this.endpointProperties(name, args);
     const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
       ...coordinates,
       endpointName: args.endpointName,
@@ -136,6 +140,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       dependsOn: onCompute,
       // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
       ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
+      ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
     });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
@@ -166,8 +171,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       authMode: this.authMode,
       description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : {}),
+      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
       deploymentName: DEPLOYMENT_NAME,
     });
     this.traffic = new resources.Deployment(
@@ -182,7 +186,7 @@ export class ModelWebService extends pulumi.ComponentResource {
 
     this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
     const endpointId = this.endpoint.id;
-    if (keys) {
+    if (configuredKeys) {
       this.keys = pulumi.secret(
         machinelearningservices
           .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: this.endpoint.name }, parent)
@@ -220,19 +224,15 @@ export class ModelWebService extends pulumi.ComponentResource {
     });
   }
 
-  private endpointProperties(
-    name: string,
-    args: ModelWebServiceArgs,
-    keys: pulumi.Output<EndpointKeys> | undefined,
-  ): machinelearningservices.OnlineEndpointArgs["properties"] {
-    const base = {
-      authMode: this.authMode,
-      description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(keys ? { keys } : {}),
-    };
+  /**
+   * No `keys`: Azure takes them only at creation and generates them when absent, so the endpoint's
+   * inputs stay known in preview. Kubernetes endpoints get no `publicNetworkAccess`, which
+   * Microsoft's own SDK sends only for managed endpoints.
+   */
+  private endpointProperties(name: string, args: ModelWebServiceArgs): machinelearningservices.OnlineEndpointArgs["properties"] {
+    const base = { authMode: this.authMode, description: endpointDescription(args.model) };
     const { compute, workspace } = args;
-    if (compute.kind === "managed") return base;
+    if (compute.kind === "managed") return { ...base, publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS };
     const properties = { ...base, compute: compute.cluster.computeId };
     if (this.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
     // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
@@ -248,12 +248,16 @@ export class ModelWebService extends pulumi.ComponentResource {
     name: string,
     args: ModelWebServiceArgs,
   ): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
-    // Azure refuses an assignment whose principalType does not match the principal, so ask Entra ID.
-    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((id) => ({
-      key: id.toLowerCase(),
-      principalId: id,
-      principalType: azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type,
-    }));
+    // Azure refuses an assignment whose principalType does not match the principal: take the type
+    // from config, or ask Entra ID (which needs Graph read permission when a service principal deploys).
+    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((reader) => {
+      const id = readerObjectId(reader);
+      return {
+        key: id.toLowerCase(),
+        principalId: id,
+        principalType: typeof reader === "string" ? azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type : reader.type,
+      };
+    });
     if (args.webApplicationPrincipalId !== undefined) {
       principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
     }
@@ -271,7 +275,7 @@ export class ModelWebService extends pulumi.ComponentResource {
         roleType: "CustomRole",
         scope: resourceGroupId,
         assignableScopes: [resourceGroupId],
-        permissions: [{ actions: [...permissions.actions], dataActions: [...permissions.dataActions], notActions: [], notDataActions: [] }],
+        permissions: [{ actions: [...permissions.actions], dataActions: [], notActions: [], notDataActions: [] }],
       },
       { parent: this },
     );
@@ -295,7 +299,22 @@ export class ModelWebService extends pulumi.ComponentResource {
   }
 }
 
-const ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+const MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+
+/**
+ * The azure-native SDK fills `publicNetworkAccess: "Enabled"` into every endpoint it registers;
+ * a Kubernetes endpoint must not carry it, so it is taken out again before registration.
+ */
+const withoutSdkPublicNetworkAccess: pulumi.ResourceTransformation = ({ props, opts }) => ({
+  props: {
+    ...props,
+    properties: pulumi.output(props.properties).apply((properties: Record<string, unknown>) => {
+      const { publicNetworkAccess: _sdkDefault, ...sent } = properties;
+      return sent;
+    }),
+  },
+  opts,
+});
 
 function endpointDescription(model: string): string {
   return `${model} served by aml-webservices`;
@@ -316,7 +335,11 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
   if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
   if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
   for (const reader of args.credentialReaders ?? []) {
-    if (!GUID.test(reader)) problems.push(`credentialReaders: "${reader}" is not an Entra object id (a GUID)`);
+    const id = readerObjectId(reader);
+    if (!GUID.test(id)) problems.push(`credentialReaders: "${id}" is not an Entra object id (a GUID)`);
+    if (typeof reader !== "string" && !PRINCIPAL_TYPES.includes(reader.type)) {
+      problems.push(`credentialReaders: type "${String(reader.type)}" of "${id}" is not one of ${PRINCIPAL_TYPES.join(", ")}`);
+    }
   }
   if (args.keyRotation && auth !== "key") problems.push(`keyRotation applies only to key auth, not "${auth}"`);
   for (const slot of ["primary", "secondary"] as const) {

@@ -29,3 +29,6 @@ export const SUBNET_ID =
 
 /** The ARM id of a resource group. */
 export const RESOURCE_GROUP_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+$/i;
+
+/** The ARM id of a storage account. */
+export const STORAGE_ACCOUNT_ID = /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Storage\/storageAccounts\/[a-z0-9]{3,24}$/i;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import { platformNames, type ServiceNames } from "./naming";
-import { ENVIRONMENT, ML_WORKSPACE_ID } from "./patterns";
+import { ENVIRONMENT, ML_WORKSPACE_ID, STORAGE_ACCOUNT_ID } from "./patterns";
 
 /**
  * What clusters and services need of a workspace: one this stack creates (`MlWorkspace`) or one
@@ -28,6 +28,8 @@ export interface ServiceWorkspace {
   readonly privateEndpoint: boolean;
   /** The subnet new AKS clusters join, when the workspace has a private network. */
   readonly aksSubnetId?: pulumi.Output<string>;
+  /** High-business-impact workspaces only: their storage, where attached computes need roles of their own. */
+  readonly hbiStorageAccountId?: pulumi.Output<string>;
 }
 
 export interface ExistingMlWorkspaceArgs {
@@ -41,6 +43,8 @@ export interface ExistingMlWorkspaceArgs {
   readonly environment: string;
   /** Tags of what this stack adds; `environment` and `managed-by` are always set. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** For a high-business-impact workspace: the ARM id of its storage account, where a compute this stack attaches needs roles. */
+  readonly hbiStorageAccountId?: string;
 }
 
 /** A workspace another team owns, to add clusters and services to. Nothing of it is created or changed. */
@@ -56,6 +60,7 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
   readonly workspaceName: pulumi.Output<string>;
   readonly workspaceArmId: pulumi.Output<string>;
   readonly privateEndpoint: boolean;
+  readonly hbiStorageAccountId?: pulumi.Output<string>;
 
   constructor(name: string, args: ExistingMlWorkspaceArgs) {
     const problems: string[] = [];
@@ -64,6 +69,9 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
       problems.push(
         `workspaceId "${args.workspaceId}" is not the ARM id of an Azure ML workspace (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<name>)`,
       );
+    }
+    if (args.hbiStorageAccountId !== undefined && !STORAGE_ACCOUNT_ID.test(args.hbiStorageAccountId)) {
+      problems.push(`hbiStorageAccountId "${args.hbiStorageAccountId}" is not the ARM id of a storage account (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>)`);
     }
     if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);
     if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
@@ -80,5 +88,6 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
     this.workspaceName = pulumi.output(workspace);
     this.workspaceArmId = pulumi.output(args.workspaceId);
     this.privateEndpoint = args.privateEndpoint;
+    if (args.hbiStorageAccountId !== undefined) this.hbiStorageAccountId = pulumi.output(args.hbiStorageAccountId);
   }
 }

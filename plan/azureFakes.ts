@@ -211,6 +211,11 @@ export class AzureFakes implements Mocks {
           discoveryUrl: `https://${text(inputs.location) ?? "westeurope"}.api.azureml.ms/discovery`,
           identity: { ...record(inputs.identity), principalId: fakeUuid(`principal/${id}`), tenantId: this.tenantId },
         };
+      case "azure-native:machinelearningservices:Compute":
+        // Azure gives a compute asked for a system-assigned identity its principal.
+        return inputs.identity
+          ? { name: armName, identity: { ...record(inputs.identity), principalId: fakeUuid(`principal/${id}`), tenantId: this.tenantId } }
+          : { name: armName };
       case "azure-native:containerservice:ManagedCluster":
         return {
           name: armName,

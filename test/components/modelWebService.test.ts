@@ -116,8 +116,12 @@ describe("ModelWebService: compute × auth", () => {
     for (const endpoint of ofType(resources, T.endpoint)) {
       const properties = inputs(endpoint).properties as Record<string, unknown>;
       expect(properties.authMode).toBe(authMode);
-      expect(properties.keys !== undefined).toBe(authMode === "Key");
+      // Azure generates the first keys; `keys` is taken only at creation, so none are sent
+      expect(properties.keys).toBeUndefined();
       expect(properties.compute !== undefined).toBe(compute === "kubernetes");
+      // Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/azure/ai/ml/entities/_endpoint/online_endpoint.py:
+      // only ManagedOnlineEndpoint has public_network_access
+      expect(properties.publicNetworkAccess).toBe(compute === "managed" ? "Enabled" : undefined);
     }
   });
 
@@ -210,13 +214,21 @@ describe("ModelWebService: credentials", () => {
     expect(fakes.invocations.map((call) => call.token)).toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
   });
 
-  it("sends both initial keys from the slot secrets, inside properties that Pulumi keeps secret", async () => {
-    const { resources } = await build();
-    const endpoint = single(resources, T.endpoint);
-    expect(isSecretEnvelope(endpoint.inputs.properties)).toBe(true);
-    const keys = (inputs(endpoint).properties as { keys: { primaryKey: string; secondaryKey: string } }).keys;
-    expect(keys.primaryKey).toBe(outputs(single(resources, T.password, "scoring-primary-key")).result);
-    expect(keys.secondaryKey).toBe(outputs(single(resources, T.password, "scoring-secondary-key")).result);
+  it("sends no initial keys, so the endpoint's settings are known in preview and Azure generates the keys", async () => {
+    for (const compute of ["managed", "kubernetes"] as const) {
+      const { resources } = await build({ compute, auth: "key", preview: true });
+      const properties = single(resources, T.endpoint).inputs.properties;
+      expect(isSecretEnvelope(properties)).toBe(false);
+      expect(properties).toMatchObject({ authMode: "Key" });
+      expect(properties).not.toHaveProperty("keys");
+    }
+  });
+
+  it("keeps the configured slot secrets as the values a rotation regenerates with", async () => {
+    const { resources, observed } = await build();
+    expect(observed.configuredKeysIsSecret).toBe(true);
+    expect(outputs(single(resources, T.password, "scoring-primary-key")).result).toBeTruthy();
+    expect(outputs(single(resources, T.password, "scoring-secondary-key")).result).toBeTruthy();
   });
 
   it("exposes no token for a token endpoint, only what a client needs to fetch one", async () => {
@@ -252,11 +264,16 @@ describe("ModelWebService: credentials", () => {
 });
 
 describe("ModelWebService: least-privilege access", () => {
-  it.each([
-    ["key", [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], []],
-    ["amlToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], []],
-    ["aadToken", [`${ENDPOINTS}/read`], [`${ENDPOINTS}/score/action`]],
-  ] as const)("a %s endpoint's custom role holds exactly what a consumer needs", async (auth, actions, dataActions) => {
+  const PERMISSION_LIST = "MicrosoftDocs/azure-docs articles/role-based-access-control/permissions/ai-machine-learning.md (Microsoft.MachineLearningServices: actions only, no data-action table)";
+  const ONLINE_AUTH = "https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth (Authorization for data plane operations)";
+  // auth | actions the consumer role holds | data actions | source
+  const CONSUMER_ROLES = [
+    ["key", [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+    ["amlToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+    ["aadToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/score/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+  ] as const;
+
+  it.each(CONSUMER_ROLES)("a %s endpoint's custom role holds exactly what a consumer needs, as control-plane actions", async (auth, actions, dataActions, _source) => {
     const { resources } = await build({ auth, readers: [READER] });
     const role = inputs(single(resources, T.roleDefinition));
     expect(role.permissions).toEqual([{ actions, dataActions, notActions: [], notDataActions: [] }]);
@@ -278,6 +295,18 @@ describe("ModelWebService: least-privilege access", () => {
       expect(assignment.scope).toBe(endpoint.id);
       expect(assignment.roleDefinitionId).toBe(role.id);
     }
+  });
+
+  it("takes a reader's principal type from config without asking Microsoft Graph, and asks only for plain ids", async () => {
+    const typed = { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "User" as const };
+    const { resources, fakes } = await build({ extra: { credentialReaders: [typed, READER] } });
+    const assignments = ofType(resources, T.roleAssignment).map(inputs);
+    expect(assignments.map((a) => [a.principalId, a.principalType]).sort()).toEqual([
+      [typed.objectId, "User"],
+      [READER, "Group"],
+    ]);
+    const lookups = fakes.invocations.filter((call) => call.token === "azuread:index/getDirectoryObject:getDirectoryObject");
+    expect(lookups.map((call) => (call.inputs as { objectId: string }).objectId)).toEqual([READER]);
   });
 
   it("keeps role and assignment ids stable across runs", async () => {

@@ -111,6 +111,11 @@ describe("stack configuration defaults", () => {
     expect(parseStackConfig({ ...valid, location: "West Europe" }).location).toBe("westeurope");
   });
 
+  it("takes credential readers as object ids, or with their principal type", () => {
+    const readers = ["6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11", { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "ServicePrincipal" }];
+    expect(parseStackConfig({ ...valid, services: [{ ...valid.services[0], credentialReaders: readers }] }).services[0]?.credentialReaders).toEqual(readers);
+  });
+
   it("names endpoints after service and environment, unique per region", () => {
     expect(parseStackConfig(valid).services[0]?.endpointName).toBe("credit-score-dev");
   });
@@ -197,6 +202,13 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     raw: { ...valid, services: [{ ...service, credentialReaders: ["alice@contoso.com"] }] },
     problems: [
       `services[0].credentialReaders[0]: "alice@contoso.com" is not allowed (an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name)`,
+    ],
+  },
+  {
+    name: "credential reader with a type Azure does not know",
+    raw: { ...valid, services: [{ ...service, credentialReaders: [{ objectId: "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11", type: "Robot" }] }] },
+    problems: [
+      `services[0].credentialReaders[0]: {"objectId":"6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11","type":"Robot"} is not allowed (an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name, or {objectId, type} with type "User", "Group", "ServicePrincipal")`,
     ],
   },
   {
