@@ -75,8 +75,12 @@ describe("traffic never drops: create → tag change → key rotation → refres
     // the change reached Azure, through the template
     expect(stack.azure.get(ENDPOINT_ID)?.tags).toMatchObject({ team: "risk" });
 
-    const rotated = compute === "managed" ? { ...retag, keyRotation: { primary: 1, secondary: 0 } } : retag;
-    expectFullTrafficThroughout(stack, await up(stack, "key rotation", rotated));
+    // A rotation: raise the counter, `up`, then regenerate the key with the new secret (README "Rotating keys").
+    const rotated = compute === "managed" ? { ...retag, keyRotation: { primary: 0, secondary: 1 } } : retag;
+    const rotation = await up(stack, "key rotation", rotated);
+    if (compute === "managed") stack.azure.regenerateKeys(ENDPOINT_ID, "Secondary", "new-secondary-secret", "operator");
+    expectFullTrafficThroughout(stack, rotation);
+    if (compute === "managed") expect(stack.azure.get(ENDPOINT_ID)?.keys).toMatchObject({ secondaryKey: "new-secondary-secret" });
 
     expectFullTrafficThroughout(stack, stack.refresh("refresh"));
     expectFullTrafficThroughout(stack, await up(stack, "up after refresh", rotated));

@@ -10,12 +10,13 @@
  * | `keys` are taken only when the endpoint is created and never returned | azure-rest-api-specs `EndpointAuthKeys`: "EndpointAuthKeys to set initially on an Endpoint. This property will always be returned as null" |
  * | a deployment needs its endpoint | the deployment's ARM id is a child of the endpoint's |
  * | a deployment that has traffic cannot be deleted | azure-ai-docs `how-to-safely-rollout-online-endpoints.md` (move traffic away, then delete) |
+ * | `regenerateKeys` is a POST action on the endpoint with `{keyType, keyValue?}` that changes one key and nothing else | azure-rest-api-specs `OnlineEndpoints_RegenerateKeys` (`RegenerateEndpointKeysRequest`) |
  */
 
 type Body = Record<string, unknown>;
 
 export interface ArmWrite {
-  readonly method: "PUT" | "DELETE";
+  readonly method: "PUT" | "DELETE" | "POST";
   readonly id: string;
   /** what wrote it: a Pulumi resource, or an ARM template deployment on its behalf */
   readonly by: string;
@@ -77,6 +78,16 @@ export class AzureState {
       if (other === key || other.startsWith(`${key}/`)) this.resources.delete(other);
     }
     this.record({ method: "DELETE", id, by });
+  }
+
+  /** POST .../onlineEndpoints/{name}/regenerateKeys: one key changes, the endpoint's body does not. */
+  regenerateKeys(endpointId: string, keyType: "Primary" | "Secondary", keyValue: string, by: string): void {
+    const key = endpointId.toLowerCase();
+    const endpoint = this.resources.get(key);
+    if (!endpoint || !ENDPOINTS.test(endpointId)) throw new Error(`NotFound: endpoint '${endpointId}' does not exist`);
+    const keys = isRecord(endpoint.keys) ? endpoint.keys : {};
+    this.resources.set(key, { ...endpoint, keys: { ...keys, [keyType === "Primary" ? "primaryKey" : "secondaryKey"]: keyValue } });
+    this.record({ method: "POST", id: `${endpointId}/regenerateKeys`, by });
   }
 
   private record(write: ArmWrite): void {
