@@ -13,6 +13,7 @@ const platform: ServiceWorkspace =
         location: config.location,
         privateEndpoint: config.workspace.privateEndpoint,
         environment: config.environment,
+        ...(config.workspace.hbiStorageAccountId !== undefined ? { hbiStorageAccountId: config.workspace.hbiStorageAccountId } : {}),
       })
     : new MlWorkspace("platform", {
         environment: config.environment,

@@ -13,7 +13,18 @@ import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
 import { isAssetReference } from "./assetReferences";
 import { PRINCIPAL_TYPES, type CredentialReader } from "./endpointAccess";
 import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
-import { AKS_CLUSTER_ID, DEFAULT_AAD_AUTHORITY, ENVIRONMENT, GUID, HOSTNAME, ML_COMPUTE_ID, ML_WORKSPACE_ID, RESOURCE_GROUP_ID, SUBNET_ID } from "./patterns";
+import {
+  AKS_CLUSTER_ID,
+  DEFAULT_AAD_AUTHORITY,
+  ENVIRONMENT,
+  GUID,
+  HOSTNAME,
+  ML_COMPUTE_ID,
+  ML_WORKSPACE_ID,
+  RESOURCE_GROUP_ID,
+  STORAGE_ACCOUNT_ID,
+  SUBNET_ID,
+} from "./patterns";
 import { isCidr } from "./cidr";
 import { privateNetworkProblems, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";
 
@@ -50,6 +61,8 @@ export interface ExistingWorkspaceConfig {
   readonly workspaceId: string;
   /** whether the workspace has a private endpoint: then clusters must be in its region */
   readonly privateEndpoint: boolean;
+  /** a high-business-impact workspace's storage account, where a compute this stack attaches needs roles */
+  readonly hbiStorageAccountId?: string;
 }
 
 export type WorkspaceConfig = NewWorkspaceConfig | ExistingWorkspaceConfig;
@@ -164,6 +177,7 @@ const ALLOWED = {
   cidr: `an IPv4 CIDR block such as "10.40.0.0/16"`,
   subnetId: "the ARM id of a subnet: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet>",
   resourceGroupId: "the ARM id of a resource group: /subscriptions/<id>/resourceGroups/<group>",
+  storageAccountId: "the ARM id of a storage account: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>",
   managedOutbound: `"AllowInternetOutbound" or "AllowOnlyApprovedOutbound"`,
   serviceName: "3-32 letters, digits or hyphens, starting with a letter",
   compute: SERVICE_COMPUTES.map((compute) => `"${compute}"`).join(" or "),
@@ -279,6 +293,7 @@ const stackSchema = strictObject({
     }).optional(),
     existingWorkspaceId: armId(ML_WORKSPACE_ID, ALLOWED.workspaceId),
     privateEndpoint: bool().optional(),
+    hbiStorageAccountId: armId(STORAGE_ACCOUNT_ID, ALLOWED.storageAccountId),
   }).default({ publicNetworkAccess: "Disabled", hbi: false, nameSuffix: "" }),
   aksCluster: strictObject({
     location: region.optional(),
@@ -521,6 +536,9 @@ function workspaceProblems(workspace: RawObject | undefined): string[] {
   if (workspace.privateEndpoint !== undefined) {
     problems.push(`workspace.privateEndpoint applies only with workspace.existingWorkspaceId (a workspace this stack creates has one exactly when publicNetworkAccess is "Disabled")`);
   }
+  if (workspace.hbiStorageAccountId !== undefined) {
+    problems.push(`workspace.hbiStorageAccountId applies only with workspace.existingWorkspaceId (for a workspace this stack creates, set workspace.hbi)`);
+  }
   const privateNetwork = asObject(workspace.privateNetwork);
   if (!privateNetwork) return problems;
   if (workspace.publicNetworkAccess === "Enabled") {
@@ -570,7 +588,12 @@ function resolveNetwork(privateNetwork: RawObject | undefined): WorkspaceNetwork
 function resolveWorkspace(parsed: ParsedStack): WorkspaceConfig {
   const { workspace } = parsed;
   if (workspace.existingWorkspaceId !== undefined) {
-    return { kind: "existing", workspaceId: workspace.existingWorkspaceId, privateEndpoint: workspace.privateEndpoint ?? true };
+    return {
+      kind: "existing",
+      workspaceId: workspace.existingWorkspaceId,
+      privateEndpoint: workspace.privateEndpoint ?? true,
+      ...(workspace.hbiStorageAccountId !== undefined ? { hbiStorageAccountId: workspace.hbiStorageAccountId } : {}),
+    };
   }
   return {
     kind: "new",

@@ -58,6 +58,18 @@ describe("services on a workspace and compute another team owns", () => {
     expect(inputs(single(resources, T.endpoint)).properties).toMatchObject({ compute: `${WORKSPACE_ID}/computes/k8s-team` });
   });
 
+  it("gives a compute it attaches to an existing high-business-impact workspace its roles on that workspace's storage", async () => {
+    const storage = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-ml-platform/providers/Microsoft.Storage/storageAccounts/stmlshared`;
+    const { resources, errors } = await runComponents(() => {
+      const workspace = new ExistingMlWorkspace("platform", { workspaceId: WORKSPACE_ID, location: "westeurope", privateEndpoint: false, environment: "team", hbiStorageAccountId: storage });
+      new AksInferenceCluster("inference", { workspace, cluster: { kind: "new" }, transport: { kind: "insecure" } });
+    });
+    expect(errors).toEqual([]);
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map(inputs);
+    expect(grants.map((grant) => grant.scope)).toEqual([storage, storage]);
+    expect(inputs(single(resources, T.compute)).identity).toMatchObject({ type: "SystemAssigned" });
+  });
+
   it("refuses a compute of another workspace, before registering the service", async () => {
     const { resources, errors } = await build({ computeId: FOREIGN_COMPUTE_ID });
     expect(ofType(resources, T.endpoint)).toEqual([]);

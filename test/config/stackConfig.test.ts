@@ -338,6 +338,11 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "storage of a high-business-impact workspace without an existing workspace",
+    raw: { ...valid, workspace: { hbiStorageAccountId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stshared` } },
+    problems: [`workspace.hbiStorageAccountId applies only with workspace.existingWorkspaceId (for a workspace this stack creates, set workspace.hbi)`],
+  },
+  {
     name: "existing workspace with settings of a new one",
     raw: { ...valid, workspace: { existingWorkspaceId: OTHER_WORKSPACE, hbi: true } },
     problems: [
