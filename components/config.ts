@@ -26,7 +26,7 @@ import {
   SUBNET_ID,
 } from "./patterns";
 import { isCidr } from "./cidr";
-import { privateNetworkProblems, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";
+import { hubZonesNeedHubSubnets, privateNetworkProblems, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";
 
 /** The stack configuration namespace: keys are `aml-webservices:<key>`. */
 export const CONFIG_NAMESPACE = "aml-webservices";
@@ -545,7 +545,11 @@ function workspaceProblems(workspace: RawObject | undefined): string[] {
     problems.push(`workspace.privateNetwork is set but workspace.publicNetworkAccess is "Enabled" (a private network comes with public access disabled: remove privateNetwork, or set publicNetworkAccess: "Disabled")`);
   }
   const subnets = asObject(privateNetwork.subnets);
-  if (!subnets) return problems;
+  if (!subnets) {
+    // The default is a new network.
+    if (privateNetwork.privateDnsZonesResourceGroupId !== undefined) problems.push(hubZonesNeedHubSubnets("workspace.privateNetwork"));
+    return problems;
+  }
   const given = (keys: readonly string[]) => keys.filter((key) => subnets[key] !== undefined);
   const fresh = given(NEW_NETWORK_KEYS);
   const existing = given(EXISTING_SUBNET_KEYS);
@@ -562,7 +566,8 @@ function workspaceProblems(workspace: RawObject | undefined): string[] {
     const network = resolveNetwork(privateNetwork);
     // Malformed values are already reported by the schema.
     const wellFormed = fresh.every((key) => isCidr(String(subnets[key]))) && existing.every((key) => SUBNET_ID.test(String(subnets[key])));
-    if (wellFormed && network.kind === "private") problems.push(...privateNetworkProblems(network, "workspace.privateNetwork").filter((problem) => !problem.includes("privateDnsZonesResourceGroupId")));
+    const malformedZones = (problem: string) => problem.includes("privateDnsZonesResourceGroupId") && problem.includes("is not the ARM id");
+    if (wellFormed && network.kind === "private") problems.push(...privateNetworkProblems(network, "workspace.privateNetwork").filter((problem) => !malformedZones(problem)));
   }
   return problems;
 }

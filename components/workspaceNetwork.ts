@@ -61,6 +61,14 @@ export const PRIVATE_LINK_TARGETS: Readonly<Record<PrivateLinkTarget, { readonly
   registry: { groupId: "registry", zones: ["privatelink.azurecr.io"] },
 };
 
+/** A hub's zones resolve only in the hub's networks, which a network this stack creates is not linked to. */
+export function hubZonesNeedHubSubnets(field: string): string {
+  return (
+    `${field}.privateDnsZonesResourceGroupId names a hub's DNS zones, but the subnets are in a new network that those zones are not linked to ` +
+    `(give the hub's subnets, privateEndpointSubnetId and aksSubnetId, or remove privateDnsZonesResourceGroupId to create zones for the new network)`
+  );
+}
+
 /** Problems with a private network's settings, each naming the field and the fix. */
 export function privateNetworkProblems(networkArgs: WorkspaceNetwork, field = "network"): string[] {
   if (networkArgs.kind === "public") return [];
@@ -90,6 +98,9 @@ export function privateNetworkProblems(networkArgs: WorkspaceNetwork, field = "n
   const zones = networkArgs.privateDnsZonesResourceGroupId;
   if (zones !== undefined && !RESOURCE_GROUP_ID.test(zones)) {
     problems.push(`${field}.privateDnsZonesResourceGroupId "${zones}" is not the ARM id of a resource group (/subscriptions/<id>/resourceGroups/<group>)`);
+  }
+  if (zones !== undefined && subnets.kind === "new") {
+    problems.push(hubZonesNeedHubSubnets(field));
   }
   return problems;
 }

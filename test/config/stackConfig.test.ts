@@ -327,6 +327,13 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "a hub's DNS zones for a new network, which they do not resolve in",
+    raw: { ...valid, workspace: { privateNetwork: { privateDnsZonesResourceGroupId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub-dns` } } },
+    problems: [
+      `workspace.privateNetwork.privateDnsZonesResourceGroupId names a hub's DNS zones, but the subnets are in a new network that those zones are not linked to (give the hub's subnets, privateEndpointSubnetId and aksSubnetId, or remove privateDnsZonesResourceGroupId to create zones for the new network)`,
+    ],
+  },
+  {
     name: "private network with malformed values",
     raw: {
       ...valid,
