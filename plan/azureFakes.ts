@@ -169,6 +169,18 @@ export class AzureFakes implements Mocks {
           `${text(inputs.clusterResourceName) ?? "managedClusters"}/${text(inputs.clusterName)}` +
           `/providers/Microsoft.KubernetesConfiguration/extensions/${named("extensionName")}`
         );
+      case "azure-native:network:VirtualNetwork":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/virtualNetworks/${named("virtualNetworkName")}`;
+      case "azure-native:network:Subnet":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/virtualNetworks/${text(inputs.virtualNetworkName)}/subnets/${named("subnetName")}`;
+      case "azure-native:network:PrivateEndpoint":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateEndpoints/${named("privateEndpointName")}`;
+      case "azure-native:network:PrivateDnsZoneGroup":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateEndpoints/${text(inputs.privateEndpointName)}/privateDnsZoneGroups/${named("privateDnsZoneGroupName")}`;
+      case "azure-native:privatedns:PrivateZone":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateDnsZones/${named("privateZoneName")}`;
+      case "azure-native:privatedns:VirtualNetworkLink":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateDnsZones/${text(inputs.privateZoneName)}/virtualNetworkLinks/${named("virtualNetworkLinkName")}`;
       case "azure-native:authorization:RoleDefinition":
         return `${text(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${text(inputs.roleDefinitionId) ?? fakeUuid(name)}`;
       case "azure-native:authorization:RoleAssignment":

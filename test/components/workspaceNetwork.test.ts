@@ -135,6 +135,7 @@ describe("AksInferenceCluster in a private workspace", () => {
     const { resources, errors } = await build(NEW_NETWORK, { kind: "new" });
     expect(errors).toEqual([]);
     const subnet = single(resources, T.subnet, "platform-aks-subnet");
+    expect(subnet.id).toBe(`/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-aml-prod-weu/providers/Microsoft.Network/virtualNetworks/vnet-aml-prod-weu/subnets/snet-aks`);
     const cluster = single(resources, T.cluster);
     expect(inputs(cluster)).toMatchObject({
       agentPoolProfiles: [{ vnetSubnetID: subnet.id }],
