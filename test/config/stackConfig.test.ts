@@ -78,6 +78,29 @@ describe("stack configuration defaults", () => {
     expect(parseStackConfig({ ...valid, services: [{ ...valid.services[0], credentialReaders: readers }] }).services[0]?.credentialReaders).toEqual(readers);
   });
 
+  it("gives an aks service an instance type of its own with Microsoft's MLflow minimum, and a custom model with code any size", () => {
+    const config = parseStackConfig({
+      ...valid,
+      aksCluster: aks,
+      services: [
+        { name: "mlflow-one", compute: "aks", model: "m:1" },
+        {
+          name: "custom-one",
+          compute: "aks",
+          model: "m:1",
+          modelFormat: "custom",
+          environment: "sklearn:1",
+          code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" },
+          resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } },
+        },
+      ],
+    });
+    expect(config.services.map((s) => [s.modelFormat, s.compute === "aks" ? s.resources : undefined])).toEqual([
+      ["mlflow", { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }],
+      ["custom", { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } }],
+    ]);
+  });
+
   it("names endpoints after service and environment, unique per region", () => {
     expect(parseStackConfig(valid).services[0]?.endpointName).toBe("credit-score-dev");
   });
@@ -174,6 +197,47 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "custom model without code",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom" }] },
+    problems: [
+      `services[0].modelFormat is "custom" but services[0].code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`,
+    ],
+  },
+  {
+    name: "code without environment",
+    raw: { ...valid, services: [{ ...service, code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } }] },
+    problems: [`services[0].code is set without services[0].environment (a scoring script runs in an environment: give environment "<name>:<version>")`],
+  },
+  {
+    name: "scoring script that is not in the code directory",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom", environment: "sklearn:1", code: { directory: "test/fixtures/scoring-code", scoringScript: "../score.py" } }] },
+    problems: [`services[0].code.scoringScript "../score.py" must be a path inside code.directory, such as "score.py"`],
+  },
+  {
+    name: "Kubernetes resources on a managed service",
+    raw: { ...valid, services: [{ ...service, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].resources applies only to compute "aks" (managed services size by instanceType)`],
+  },
+  {
+    name: "named instance type and resources together",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "big", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].instanceType and services[0].resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`],
+  },
+  {
+    name: "MLflow model on the default instance type",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "defaultinstancetype" }] },
+    problems: [
+      `services[0].instanceType "defaultinstancetype" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); remove instanceType to get an instance type of the service's own, sized by services[0].resources`,
+    ],
+  },
+  {
+    name: "MLflow model with too little requested",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } } }] },
+    problems: [
+      `services[0].resources.requests 500m CPU / 2Gi is below Microsoft's minimum for an MLflow model, 2 CPU and 4 GB requested (the deployment would fail; request at least cpu "2" and memory "4Gi", or give a scoring script with modelFormat "custom")`,
+    ],
+  },
+  {
     name: "model that is not a reference",
     raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
     problems: [
@@ -252,7 +316,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "unknown key inside a service",
     raw: { ...valid, services: [{ ...service, replicas: 2 }] },
     problems: [
-      `services[0].replicas is not a known setting (known: name, compute, auth, model, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+      `services[0].replicas is not a known setting (known: name, compute, auth, model, modelFormat, code, resources, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
     ],
   },
 ];
