@@ -20,7 +20,9 @@ export {
   type StackConfig,
   type WorkspaceConfig,
 } from "./config";
-export { consumerPermissions } from "./endpointAccess";
+export { consumerPermissions, type CredentialReader, type PrincipalType } from "./endpointAccess";
+export type { ScoringCode } from "./codeAsset";
+export type { KubernetesResources } from "./kubernetesResources";
 export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
 export {
   ModelWebService,
@@ -28,6 +30,7 @@ export {
   type KeyRotationCounters,
   type ModelWebServiceArgs,
   type ModelWebServiceCompute,
+  type ModelFormat,
   type TokenAccess,
 } from "./modelWebService";
 export { platformNames, type PlatformNames } from "./naming";
