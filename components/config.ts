@@ -9,8 +9,11 @@ import {
   type KubernetesServiceAuth,
   type ServiceAuth,
 } from "./authModes";
-import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
 import { isAssetReference } from "./assetReferences";
+import { scoringCodeProblem, type ScoringCode } from "./codeAsset";
+import { DEFAULT_KUBERNETES_RESOURCES, kubernetesResourcesProblems, type KubernetesResources } from "./kubernetesResources";
+import { MODEL_FORMATS, type ModelFormat } from "./modelWebService";
 import { PRINCIPAL_TYPES, type CredentialReader } from "./endpointAccess";
 import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
 import {
@@ -122,6 +125,8 @@ interface ServiceConfigBase {
   readonly name: string;
   readonly endpointName: string;
   readonly model: string;
+  readonly modelFormat: ModelFormat;
+  readonly code?: ScoringCode;
   readonly environment?: string;
   readonly instanceType?: string;
   readonly instanceCount: number;
@@ -137,6 +142,8 @@ export interface ManagedServiceConfig extends ServiceConfigBase {
 export interface AksServiceConfig extends ServiceConfigBase {
   readonly compute: "aks";
   readonly auth: KubernetesServiceAuth;
+  /** requests and limits of the service's own instance type; absent when instanceType names one on the cluster */
+  readonly resources?: KubernetesResources;
 }
 
 export type ServiceConfig = ManagedServiceConfig | AksServiceConfig;
@@ -188,6 +195,12 @@ const ALLOWED = {
   instanceCount: "a whole number from 1 to 100",
   principal: `an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name`,
   principalType: PRINCIPAL_TYPES.map((type) => `"${type}"`).join(", "),
+  modelFormat: MODEL_FORMATS.map((format) => `"${format}"`).join(" or "),
+  codeDirectory: "a directory holding the scoring script, relative to the project",
+  scoringScript: `the script's path inside code.directory, e.g. "score.py"`,
+  cpu: `a CPU quantity as a string, e.g. "2" or "1500m"`,
+  memory: `a memory quantity as a string, e.g. "4Gi"`,
+  gpu: "a whole number of NVIDIA GPUs from 0 to 16",
   rotation: "a whole number from 0 up; raise it by one to rotate that key",
   hostname: `the DNS name clients call, e.g. "scoring.contoso.com"`,
   certificateSecret: "the name of a Kubernetes secret in the azureml namespace holding cert.pem and key.pem",
@@ -222,6 +235,8 @@ const wholeNumber = (min: number, max: number, description: string) =>
     .min(min, { error: allowed(description) })
     .max(max, { error: allowed(description) });
 
+const quantity = (description: string) => z.string({ error: allowed(description) }).min(1, { error: allowed(description) });
+
 const region = z
   .string({ error: allowed(ALLOWED.location) })
   .transform(normalizeRegion)
@@ -236,11 +251,22 @@ const region = z
 const cidr = () => z.string({ error: allowed(ALLOWED.cidr) }).refine(isCidr, { error: allowed(ALLOWED.cidr) }).optional();
 const armId = (pattern: RegExp, description: string) => z.string({ error: allowed(description) }).regex(pattern, { error: allowed(description) }).optional();
 
+const kubernetesResourcesSchema = strictObject({
+  requests: strictObject({ cpu: quantity(ALLOWED.cpu), memory: quantity(ALLOWED.memory) }),
+  limits: strictObject({ cpu: quantity(ALLOWED.cpu), memory: quantity(ALLOWED.memory), nvidiaGpu: wholeNumber(0, 16, ALLOWED.gpu).optional() }),
+});
+
 const serviceSchema = strictObject({
   name: z.string({ error: allowed(ALLOWED.serviceName) }).regex(SERVICE_NAME, { error: allowed(ALLOWED.serviceName) }),
   compute: z.enum(SERVICE_COMPUTES as [ServiceConfig["compute"], ...ServiceConfig["compute"][]], { error: allowed(`one of ${ALLOWED.compute}`) }),
   auth: z.enum(SERVICE_AUTHS as [ServiceAuth, ...ServiceAuth[]], { error: allowed(`one of ${ALLOWED.auth}`) }).optional(),
   model: z.string({ error: allowed(ALLOWED.model) }).refine(isAssetReference, { error: allowed(ALLOWED.model) }),
+  modelFormat: z.enum(MODEL_FORMATS as [ModelFormat, ...ModelFormat[]], { error: allowed(ALLOWED.modelFormat) }).default("mlflow"),
+  code: strictObject({
+    directory: z.string({ error: allowed(ALLOWED.codeDirectory) }).min(1, { error: allowed(ALLOWED.codeDirectory) }),
+    scoringScript: z.string({ error: allowed(ALLOWED.scoringScript) }).min(1, { error: allowed(ALLOWED.scoringScript) }),
+  }).optional(),
+  resources: kubernetesResourcesSchema.optional(),
   environment: z.string({ error: allowed(ALLOWED.environmentAsset) }).refine(isAssetReference, { error: allowed(ALLOWED.environmentAsset) }).optional(),
   instanceType: z.string({ error: allowed(ALLOWED.instanceType) }).regex(/^[A-Za-z][\w-]{0,62}$/, { error: allowed(ALLOWED.instanceType) }).optional(),
   instanceCount: wholeNumber(1, 100, ALLOWED.instanceCount).default(1),
@@ -404,6 +430,13 @@ function crossFieldProblems(raw: unknown): string[] {
 
   problems.push(...workspaceProblems(workspace));
   const existingWorkspaceId = typeof workspace?.existingWorkspaceId === "string" && ML_WORKSPACE_ID.test(workspace.existingWorkspaceId) ? workspace.existingWorkspaceId : undefined;
+  if (existingWorkspaceId) {
+    services.forEach((service, index) => {
+      if (service?.code !== undefined) {
+        problems.push(`services[${index}].code needs a workspace this stack creates (code is uploaded to the workspace's default datastore, which workspace.existingWorkspaceId does not name)`);
+      }
+    });
+  }
   if (aksCluster?.existingComputeId !== undefined) {
     for (const key of ["nodeCount", "vmSize", "existingClusterId", "tls", "allowInsecureConnections"] as const) {
       if (aksCluster[key] !== undefined) {
@@ -423,6 +456,16 @@ function crossFieldProblems(raw: unknown): string[] {
           `(an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
       );
     }
+    services.forEach((service, index) => {
+      if (service?.compute !== "aks") return;
+      // Instance types are custom resources on the cluster, which only its owner reaches.
+      if (service.instanceType === undefined) {
+        problems.push(`services[${index}].instanceType is required with aksCluster.existingComputeId (name an instance type the compute's owner created on the cluster)`);
+      }
+      if (service.resources !== undefined) {
+        problems.push(`services[${index}].resources does not apply with aksCluster.existingComputeId (the service cannot create an instance type on a cluster another team owns; name one with instanceType)`);
+      }
+    });
   }
 
   if (aksCluster && aksCluster.existingComputeId === undefined) {
@@ -470,6 +513,7 @@ function crossFieldProblems(raw: unknown): string[] {
       const reason = unsupportedAuthReason(service.compute, auth as ServiceAuth);
       if (reason) problems.push(`${at}.auth: ${reason}`);
     }
+    problems.push(...workloadProblems(service, at));
     if (service.keyRotation !== undefined && auth !== undefined && auth !== "key") {
       problems.push(`${at}.keyRotation is set but auth is "${String(auth)}" (keys exist only with auth "key"; remove keyRotation)`);
     }
@@ -572,6 +616,37 @@ function workspaceProblems(workspace: RawObject | undefined): string[] {
   return problems;
 }
 
+/** Code, environment and instance type rules, read leniently like the other cross-field rules. */
+function workloadProblems(service: RawObject, at: string): string[] {
+  const problems: string[] = [];
+  const format = service.modelFormat ?? "mlflow";
+  const code = asObject(service.code);
+  if (format === "custom" && !code) {
+    problems.push(`${at}.modelFormat is "custom" but ${at}.code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`);
+  }
+  if (code && service.environment === undefined) problems.push(`${at}.code is set without ${at}.environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
+  if (code && typeof code.directory === "string" && typeof code.scoringScript === "string" && code.directory && code.scoringScript) {
+    const problem = scoringCodeProblem({ directory: code.directory, scoringScript: code.scoringScript });
+    if (problem) problems.push(`${at}.${problem}`);
+  }
+  const servedWithoutCode = format === "mlflow" && !code;
+  const resources = asObject(service.resources);
+  if (service.compute === "managed" && resources) problems.push(`${at}.resources applies only to compute "aks" (managed services size by instanceType)`);
+  if (service.compute !== "aks") return problems;
+  if (service.instanceType !== undefined && resources) {
+    problems.push(`${at}.instanceType and ${at}.resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
+  } else if (service.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+    problems.push(
+      `${at}.instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
+        `remove instanceType to get an instance type of the service's own, sized by ${at}.resources`,
+    );
+  } else if (service.instanceType === undefined) {
+    const parsed = kubernetesResourcesSchema.safeParse(service.resources ?? DEFAULT_KUBERNETES_RESOURCES);
+    if (parsed.success) problems.push(...kubernetesResourcesProblems(parsed.data, servedWithoutCode, `${at}.resources`));
+  }
+  return problems;
+}
+
 function resolveNetwork(privateNetwork: RawObject | undefined): WorkspaceNetwork {
   const subnets = asObject(privateNetwork?.subnets);
   const text = (value: unknown) => String(value ?? "");
@@ -639,6 +714,8 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
       name: service.name,
       endpointName: endpointName(service.name, parsed.environment),
       model: service.model,
+      modelFormat: service.modelFormat,
+      ...(service.code !== undefined ? { code: service.code } : {}),
       ...(service.environment !== undefined ? { environment: service.environment } : {}),
       ...(service.instanceType !== undefined ? { instanceType: service.instanceType } : {}),
       instanceCount: service.instanceCount,
@@ -646,7 +723,8 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
       keyRotation: service.keyRotation,
     };
     if (service.compute === "aks") {
-      return { ...common, compute: "aks", auth: (service.auth ?? DEFAULT_AUTH.aks) as KubernetesServiceAuth };
+      const resources = service.instanceType === undefined ? kubernetesResources(service.resources) : undefined;
+      return { ...common, compute: "aks", auth: (service.auth ?? DEFAULT_AUTH.aks) as KubernetesServiceAuth, ...(resources ? { resources } : {}) };
     }
     return { ...common, compute: "managed", auth: service.auth ?? DEFAULT_AUTH.managed };
   });
@@ -658,6 +736,12 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
     ...(aksCluster ? { aksCluster } : {}),
     services,
   };
+}
+
+function kubernetesResources(raw: z.output<typeof kubernetesResourcesSchema> | undefined): KubernetesResources {
+  if (!raw) return DEFAULT_KUBERNETES_RESOURCES;
+  const { nvidiaGpu, ...limits } = raw.limits;
+  return { requests: raw.requests, limits: { ...limits, ...(nvidiaGpu !== undefined ? { nvidiaGpu } : {}) } };
 }
 
 function tlsConfig(tls: { hostname: string; certificate?: string | undefined; privateKey?: string | undefined; certificateSecret?: string | undefined }): InferenceTlsConfig {

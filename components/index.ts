@@ -20,7 +20,9 @@ export {
   type StackConfig,
   type WorkspaceConfig,
 } from "./config";
-export { consumerPermissions } from "./endpointAccess";
+export { consumerPermissions, type CredentialReader, type PrincipalType } from "./endpointAccess";
+export type { ScoringCode } from "./codeAsset";
+export type { KubernetesResources } from "./kubernetesResources";
 export { ExistingKubernetesCompute, type ExistingKubernetesComputeArgs, type KubernetesCompute } from "./kubernetesCompute";
 export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
 export {
@@ -29,6 +31,7 @@ export {
   type KeyRotationCounters,
   type ModelWebServiceArgs,
   type ModelWebServiceCompute,
+  type ModelFormat,
   type TokenAccess,
 } from "./modelWebService";
 export { platformNames, type PlatformNames, type ServiceNames } from "./naming";

@@ -10,7 +10,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import { platformNames, platformNamingProblems, type PlatformNames } from "./naming";
 import { ENVIRONMENT } from "./patterns";
-import type { ServiceWorkspace } from "./serviceWorkspace";
+import type { ServiceWorkspace, WorkspaceBlobStore } from "./serviceWorkspace";
 import { TYPE_PREFIX } from "./typeTokens";
 import { createPrivateNetwork, privateNetworkProblems, type PrivateNetwork, type WorkspaceNetwork } from "./workspaceNetwork";
 
@@ -69,6 +69,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   readonly privateNetwork?: PrivateNetwork;
   readonly aksSubnetId?: pulumi.Output<string>;
   readonly hbiStorageAccountId?: pulumi.Output<string>;
+  readonly codeStore: WorkspaceBlobStore;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const names = validatedNames(name, args, opts);
@@ -192,6 +193,12 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
     }
 
     if (this.hbi) this.hbiStorageAccountId = this.storageAccount.id;
+    this.codeStore = {
+      storageAccountId: this.storageAccount.id,
+      storageAccountName: names.storageAccount,
+      // Where Azure ML's own SDK uploads code: the default datastore's container.
+      container: pulumi.interpolate`azureml-blobstore-${this.workspace.workspaceId}`,
+    };
     this.resourceGroupName = resourceGroupName;
     this.resourceGroupId = this.resourceGroup.id;
     this.workspaceName = this.workspace.name;

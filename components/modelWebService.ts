@@ -3,9 +3,12 @@ import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as resources from "@pulumi/azure-native/resources";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
+import { AksInferenceCluster, DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
+import { registerCodeAsset, scoringCodeProblem, type ScoringCode } from "./codeAsset";
+import { DEFAULT_KUBERNETES_RESOURCES, kubernetesResourcesProblems, type KubernetesResources } from "./kubernetesResources";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription, PRINCIPAL_TYPES, readerObjectId, type CredentialReader } from "./endpointAccess";
 import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
@@ -18,6 +21,14 @@ import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export const DEFAULT_MANAGED_INSTANCE_TYPE = "Standard_DS3_v2";
+export const INSTANCE_TYPE_API_VERSION = "amlarc.azureml.com/v1alpha1";
+
+/**
+ * "mlflow": an MLflow model, which Azure ML serves without code. "custom": any other model, which
+ * Azure ML serves only through a scoring script (`code`) and an environment.
+ */
+export type ModelFormat = "mlflow" | "custom";
+export const MODEL_FORMATS: readonly ModelFormat[] = ["mlflow", "custom"];
 /** The audience of Entra ID tokens for AADToken endpoints. */
 export const AAD_TOKEN_AUDIENCE = "https://ml.azure.com";
 
@@ -50,10 +61,22 @@ export interface ModelWebServiceArgs {
   readonly compute: ModelWebServiceCompute;
   /** "<name>:<version>" in the workspace, an azureml:// asset id, or an ARM id. */
   readonly model: string;
-  /** Same forms as model; omit for MLflow models. */
+  /** Default "mlflow". A "custom" model needs `code` and `environment`. */
+  readonly modelFormat?: ModelFormat;
+  /** The scoring script and its directory, uploaded as a code asset; needs `environment`. */
+  readonly code?: ScoringCode;
+  /** Same forms as model; required with `code`, optional for MLflow models without code. */
   readonly environment?: string;
-  /** Default "Standard_DS3_v2" (managed) or "defaultinstancetype" (kubernetes). */
+  /**
+   * Managed: a VM size, default "Standard_DS3_v2". Kubernetes: the name of an instance type that
+   * already exists on the cluster; omit it to get one of the service's own, sized by `kubernetesResources`.
+   */
   readonly instanceType?: string;
+  /**
+   * Kubernetes only: requests and limits of the service's own instance type. Default 2 CPU and 4Gi
+   * requested and limited, Microsoft's minimum for MLflow models.
+   */
+  readonly kubernetesResources?: KubernetesResources;
   /** Default 1. */
   readonly instanceCount?: number;
   /**
@@ -91,6 +114,10 @@ export class ModelWebService extends pulumi.ComponentResource {
   readonly authMode: EndpointAuthMode;
   readonly endpoint: machinelearningservices.OnlineEndpoint;
   readonly deployment: machinelearningservices.OnlineDeployment;
+  /** Kubernetes services without a named instance type: the `InstanceType` resource on the cluster. */
+  readonly instanceType?: CustomResource;
+  /** Services with a scoring script: its code version in the workspace. */
+  readonly codeVersion?: machinelearningservices.CodeVersion;
   /** An ARM deployment that sets the endpoint's traffic once the deployment exists; see README "Traffic". */
   readonly traffic: resources.Deployment;
   readonly scoringUri: pulumi.Output<string>;
@@ -145,7 +172,20 @@ export class ModelWebService extends pulumi.ComponentResource {
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
-    const common = { model, ...(environmentId ? { environmentId } : {}), scaleSettings: { scaleType: "Default" as const }, appInsightsEnabled: true };
+    if (args.code && workspace.codeStore) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStore, this).codeVersion;
+    const codeConfiguration = args.code && this.codeVersion ? { codeConfiguration: { codeId: this.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
+    const common = {
+      model,
+      ...(environmentId ? { environmentId } : {}),
+      ...codeConfiguration,
+      scaleSettings: { scaleType: "Default" as const },
+      appInsightsEnabled: true,
+    };
+    let kubernetesInstanceType = args.instanceType;
+    if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined && compute.cluster instanceof AksInferenceCluster) {
+      this.instanceType = this.createInstanceType(name, args.endpointName, compute.cluster, args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES);
+      kubernetesInstanceType = args.endpointName.toLowerCase();
+    }
     this.deployment = new machinelearningservices.OnlineDeployment(
       `${name}-deployment`,
       {
@@ -158,10 +198,10 @@ export class ModelWebService extends pulumi.ComponentResource {
         properties:
           compute.kind === "managed"
             ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
-            : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
+            : { endpointComputeType: "Kubernetes", instanceType: kubernetesInstanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
       },
       // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
-      { parent: this, deletedWith: this.endpoint },
+      { parent: this, deletedWith: this.endpoint, ...(this.instanceType ? { dependsOn: [this.instanceType] } : {}) },
     );
 
     const traffic = endpointTrafficDeployment({
@@ -242,6 +282,22 @@ export class ModelWebService extends pulumi.ComponentResource {
       if (error) throw new pulumi.ResourceError(error, this, true);
       return properties;
     });
+  }
+
+  /** An instance type of the service's own on its cluster, through the cluster's Kubernetes provider. */
+  private createInstanceType(name: string, endpointName: string, cluster: AksInferenceCluster, sizing: KubernetesResources): CustomResource {
+    const { nvidiaGpu, ...limits } = sizing.limits;
+    return new CustomResource(
+      `${name}-instance-type`,
+      {
+        apiVersion: INSTANCE_TYPE_API_VERSION,
+        kind: "InstanceType",
+        metadata: { name: endpointName.toLowerCase(), labels: { "app.kubernetes.io/managed-by": "aml-webservices" } },
+        spec: { resources: { requests: { ...sizing.requests }, limits: { ...limits, ...(nvidiaGpu !== undefined ? { "nvidia.com/gpu": nvidiaGpu } : {}) } } },
+      },
+      // The extension installs the InstanceType definition.
+      { parent: this, provider: cluster.kubernetesProvider, dependsOn: [cluster.extension] },
+    );
   }
 
   private grantConsumerAccess(
@@ -333,6 +389,7 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
   if (endpointProblem) problems.push(endpointProblem);
   if (!isAssetReference(args.model)) problems.push(`model "${args.model}" is not a model reference ("<name>:<version>", azureml://..., or an ARM id)`);
   if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
+  problems.push(...workloadProblems(args));
   if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
   for (const reader of args.credentialReaders ?? []) {
     const id = readerObjectId(reader);
@@ -354,4 +411,45 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
     if (error) throw new pulumi.ResourceError(error, opts?.parent, true);
   }
   return auth;
+}
+
+/** What the model needs to be served: code and environment for custom models, an instance type that fits on Kubernetes. */
+function workloadProblems(args: ModelWebServiceArgs): string[] {
+  const problems: string[] = [];
+  const format = args.modelFormat ?? "mlflow";
+  if (!MODEL_FORMATS.includes(format)) problems.push(`modelFormat "${String(format)}" is not one of ${MODEL_FORMATS.map((f) => `"${f}"`).join(", ")}`);
+  if (format === "custom" && !args.code) {
+    problems.push(`modelFormat is "custom" but no code is given (Azure ML serves a model that is not MLflow only through a scoring script: give code { directory, scoringScript } and environment)`);
+  }
+  if (args.code && args.environment === undefined) problems.push(`code is given without environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
+  if (args.code) {
+    const problem = scoringCodeProblem(args.code);
+    if (problem) problems.push(problem);
+    if (!args.workspace.codeStore) {
+      problems.push(`code needs the workspace's default blob datastore, which this existing workspace does not name (give ExistingMlWorkspace its codeStore)`);
+    }
+  }
+  const { compute } = args;
+  const servedWithoutCode = format === "mlflow" && !args.code;
+  if (compute.kind === "managed" && args.kubernetesResources) problems.push(`kubernetesResources applies only to compute kind "kubernetes" (managed endpoints size by instanceType)`);
+  if (compute.kind === "kubernetes" && !(compute.cluster instanceof AksInferenceCluster)) {
+    // Instance types are custom resources on the cluster, which only its owner can reach.
+    if (args.instanceType === undefined) problems.push(`instanceType is required on an existing Kubernetes compute (name an instance type its owner created on the cluster)`);
+    if (args.kubernetesResources) problems.push(`kubernetesResources needs a cluster this stack attaches; on an existing compute, name one of its instance types with instanceType`);
+    if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+      problems.push(`instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); name a larger instance type of the cluster`);
+    }
+  } else if (compute.kind === "kubernetes") {
+    if (args.instanceType !== undefined && args.kubernetesResources) {
+      problems.push(`instanceType "${args.instanceType}" and kubernetesResources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
+    } else if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+      problems.push(
+        `instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
+          `remove instanceType to get an instance type of the service's own, sized by kubernetesResources`,
+      );
+    } else if (args.instanceType === undefined) {
+      problems.push(...kubernetesResourcesProblems(args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES, servedWithoutCode, "kubernetesResources"));
+    }
+  }
+  return problems;
 }

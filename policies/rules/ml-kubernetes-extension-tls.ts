@@ -26,8 +26,9 @@ export const mlKubernetesExtensionTls: ResourceValidationPolicy = {
   severity: "high",
   remediationSteps:
     'Set configurationSettings.allowInsecureConnections to "False" (the default) and configure TLS for the inference ' +
-    "router: sslCname with sslSecret (a Kubernetes secret holding cert.pem and key.pem), or sslCertPemFile and " +
-    "sslKeyPemFile in configurationProtectedSettings.",
+    "router as ARM expects it (the CLI's sslSecret and sslCertPemFile/sslKeyPemFile are rewritten by the CLI and do " +
+    "nothing over ARM): sslCname with scoringFe.sslSecret (a Kubernetes secret holding cert.pem and key.pem), or " +
+    "scoringFe.sslCert and scoringFe.sslKey (base64 PEM) in configurationProtectedSettings.",
   url: LEARN.kubernetesEndpointTls,
   tags: ["azure", "machine-learning", "kubernetes", "tls"],
   validateResource: validateKinds(["clusterExtension"], (props, args, reportViolation) => {
@@ -41,8 +42,8 @@ export const mlKubernetesExtensionTls: ResourceValidationPolicy = {
       if (insecure !== undefined) {
         reportViolation(
           `AzureML extension sets ${settingsMap}.allowInsecureConnections to ${JSON.stringify(insecure)}, so scoring requests and their keys ` +
-            `or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ` +
-            `or sslCertPemFile and sslKeyPemFile)`,
+            `or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ` +
+            `or scoringFe.sslCert and scoringFe.sslKey)`,
         );
       }
     }

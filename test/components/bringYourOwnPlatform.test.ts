@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster";
 import { ExistingKubernetesCompute } from "../../components/kubernetesCompute";
@@ -37,7 +38,14 @@ async function build(scenario: Scenario = {}) {
     const cluster = scenario.newCluster
       ? new AksInferenceCluster("inference", { workspace, cluster: { kind: "new" }, transport: { kind: "insecure" } })
       : new ExistingKubernetesCompute("inference", { workspace, computeId: scenario.computeId ?? COMPUTE_ID, location: scenario.clusterLocation ?? "westeurope" });
-    new ModelWebService("scoring", { workspace, endpointName: "scoring-team", compute: { kind: "kubernetes", cluster, auth: "key" }, model: "credit-risk:3" });
+    new ModelWebService("scoring", {
+      workspace,
+      endpointName: "scoring-team",
+      compute: { kind: "kubernetes", cluster, auth: "key" },
+      model: "credit-risk:3",
+      // the owner's instance type on a cluster another team owns; a cluster this stack attaches gets one of the service's own
+      ...(scenario.newCluster ? {} : { instanceType: "mlflow-large" }),
+    });
   });
 }
 
@@ -48,7 +56,11 @@ describe("services on a workspace and compute another team owns", () => {
     expect(programResources(resources).filter((r) => !r.parent?.includes("ModelWebService") && !r.type.endsWith(":ModelWebService"))).toEqual([]);
     const endpoint = inputs(single(resources, T.endpoint));
     expect(endpoint).toMatchObject({ resourceGroupName: "rg-ml-platform", workspaceName: "mlw-shared", location: "westeurope", properties: { compute: COMPUTE_ID } });
-    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ model: `${WORKSPACE_ID}/models/credit-risk/versions/3`, endpointComputeType: "Kubernetes" });
+    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({
+      model: `${WORKSPACE_ID}/models/credit-risk/versions/3`,
+      endpointComputeType: "Kubernetes",
+      instanceType: "mlflow-large",
+    });
   });
 
   it("attaches a cluster this stack creates to the existing workspace", async () => {
@@ -87,6 +99,25 @@ describe("services on a workspace and compute another team owns", () => {
     ]);
   });
 
+  it("needs an instance type of the owner's on an existing compute, and a code store for code on an existing workspace", async () => {
+    const { resources, errors } = await runComponents(() => {
+      const workspace = new ExistingMlWorkspace("platform", { workspaceId: WORKSPACE_ID, location: "westeurope", privateEndpoint: false, environment: "team" });
+      const cluster = new ExistingKubernetesCompute("inference", { workspace, computeId: COMPUTE_ID, location: "westeurope" });
+      new ModelWebService("scoring", {
+        workspace,
+        endpointName: "scoring-team",
+        compute: { kind: "kubernetes", cluster, auth: "key" },
+        model: "credit-risk:3",
+        environment: "sklearn-env:1",
+        code: { directory: path.resolve(__dirname, "../fixtures/scoring-code"), scoringScript: "score.py" },
+      });
+    });
+    expect(ofType(resources, T.endpoint)).toEqual([]);
+    const message = errors.map((error) => error.message).join("\n");
+    expect(message).toContain(`instanceType is required on an existing Kubernetes compute (name an instance type its owner created on the cluster)`);
+    expect(message).toContain(`code needs the workspace's default blob datastore, which this existing workspace does not name (give ExistingMlWorkspace its codeStore)`);
+  });
+
   it("refuses a malformed workspace id", () => {
     expect(() => new ExistingMlWorkspace("platform", { workspaceId: "mlw-shared", location: "westeurope", privateEndpoint: false, environment: "team" })).toThrow(
       /workspaceId "mlw-shared" is not the ARM id of an Azure ML workspace/,
@@ -100,6 +131,7 @@ describe("a stack that names an existing workspace and compute", () => {
       override: {
         workspace: { existingWorkspaceId: WORKSPACE_ID, privateEndpoint: true },
         aksCluster: { existingComputeId: COMPUTE_ID, location: "westeurope" },
+        services: [{ name: "credit-score", compute: "aks", auth: "amlToken", model: "credit-risk:1", instanceType: "mlflow-large" }],
       },
       remove: ["aad"],
     });

@@ -97,7 +97,7 @@ describe("stack configuration defaults", () => {
       ...valid,
       workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
       aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
-      services: [{ name: "aks-one", compute: "aks", model: "m:1" }],
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
     });
     expect(config.workspace).toEqual({ kind: "existing", workspaceId: OTHER_WORKSPACE, privateEndpoint: true });
     expect(config.aksCluster).toEqual({ kind: "existingCompute", computeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope", allowCrossRegion: false });
@@ -114,6 +114,29 @@ describe("stack configuration defaults", () => {
   it("takes credential readers as object ids, or with their principal type", () => {
     const readers = ["6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11", { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "ServicePrincipal" }];
     expect(parseStackConfig({ ...valid, services: [{ ...valid.services[0], credentialReaders: readers }] }).services[0]?.credentialReaders).toEqual(readers);
+  });
+
+  it("gives an aks service an instance type of its own with Microsoft's MLflow minimum, and a custom model with code any size", () => {
+    const config = parseStackConfig({
+      ...valid,
+      aksCluster: aks,
+      services: [
+        { name: "mlflow-one", compute: "aks", model: "m:1" },
+        {
+          name: "custom-one",
+          compute: "aks",
+          model: "m:1",
+          modelFormat: "custom",
+          environment: "sklearn:1",
+          code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" },
+          resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } },
+        },
+      ],
+    });
+    expect(config.services.map((s) => [s.modelFormat, s.compute === "aks" ? s.resources : undefined])).toEqual([
+      ["mlflow", { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }],
+      ["custom", { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } }],
+    ]);
   });
 
   it("names endpoints after service and environment, unique per region", () => {
@@ -212,6 +235,47 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "custom model without code",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom" }] },
+    problems: [
+      `services[0].modelFormat is "custom" but services[0].code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`,
+    ],
+  },
+  {
+    name: "code without environment",
+    raw: { ...valid, services: [{ ...service, code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } }] },
+    problems: [`services[0].code is set without services[0].environment (a scoring script runs in an environment: give environment "<name>:<version>")`],
+  },
+  {
+    name: "scoring script that is not in the code directory",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom", environment: "sklearn:1", code: { directory: "test/fixtures/scoring-code", scoringScript: "../score.py" } }] },
+    problems: [`services[0].code.scoringScript "../score.py" must be a path inside code.directory, such as "score.py"`],
+  },
+  {
+    name: "Kubernetes resources on a managed service",
+    raw: { ...valid, services: [{ ...service, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].resources applies only to compute "aks" (managed services size by instanceType)`],
+  },
+  {
+    name: "named instance type and resources together",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "big", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].instanceType and services[0].resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`],
+  },
+  {
+    name: "MLflow model on the default instance type",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "defaultinstancetype" }] },
+    problems: [
+      `services[0].instanceType "defaultinstancetype" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); remove instanceType to get an instance type of the service's own, sized by services[0].resources`,
+    ],
+  },
+  {
+    name: "MLflow model with too little requested",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } } }] },
+    problems: [
+      `services[0].resources.requests 500m CPU / 2Gi is below Microsoft's minimum for an MLflow model, 2 CPU and 4 GB requested (the deployment would fail; request at least cpu "2" and memory "4Gi", or give a scoring script with modelFormat "custom")`,
+    ],
+  },
+  {
     name: "model that is not a reference",
     raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
     problems: [
@@ -291,7 +355,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "unknown key inside a service",
     raw: { ...valid, services: [{ ...service, replicas: 2 }] },
     problems: [
-      `services[0].replicas is not a known setting (known: name, compute, auth, model, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+      `services[0].replicas is not a known setting (known: name, compute, auth, model, modelFormat, code, resources, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
     ],
   },
   {
@@ -363,12 +427,14 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
       ...valid,
       workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: false },
       aksCluster: { ...aks, existingComputeId: `${FOREIGN_WORKSPACE}/computes/k8s-shared` },
-      services: [{ name: "aks-one", compute: "aks", model: "m:1" }],
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }],
     },
     problems: [
       `aksCluster.tls does not apply to an existing compute, whose cluster and AzureML extension its owner manages (remove it, or remove aksCluster.existingComputeId)`,
       `aksCluster.location is required with aksCluster.existingComputeId (the region of the compute's cluster)`,
       `aksCluster.existingComputeId belongs to workspace "rg-other/mlw-other", but the services' workspace is "rg-ml-platform/mlw-shared" (an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
+      `services[0].instanceType is required with aksCluster.existingComputeId (name an instance type the compute's owner created on the cluster)`,
+      `services[0].resources does not apply with aksCluster.existingComputeId (the service cannot create an instance type on a cluster another team owns; name one with instanceType)`,
     ],
   },
 ];

@@ -36,8 +36,8 @@ describe("ml-kubernetes-extension-tls", () => {
     const run = await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props });
     expect(run.violations.map((v) => v.message)).toEqual([
       'AzureML extension sets configurationSettings.allowInsecureConnections to "True", so scoring requests and their keys ' +
-        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ' +
-        "or sslCertPemFile and sslKeyPemFile)",
+        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ' +
+        "or scoringFe.sslCert and scoringFe.sslKey)",
     ]);
   });
 
@@ -46,8 +46,8 @@ describe("ml-kubernetes-extension-tls", () => {
     const run = await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props });
     expect(run.violations.map((v) => v.message)).toEqual([
       'AzureML extension sets configurationProtectedSettings.allowInsecureConnections to "true", so scoring requests and their keys ' +
-        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ' +
-        "or sslCertPemFile and sslKeyPemFile)",
+        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ' +
+        "or scoringFe.sslCert and scoringFe.sslKey)",
     ]);
   });
 

@@ -67,9 +67,10 @@ const hbiStorageAccess = [
   "azure-native:authorization:RoleAssignment inference-compute-storage-blob-data-contributor ← inference",
   "azure-native:authorization:RoleAssignment inference-compute-storage-account-contributor ← inference",
 ];
-function service(name: string, auth: "key" | "token"): string[] {
+function service(name: string, auth: "key" | "token", compute: "managed" | "aks" = "managed"): string[] {
   return [
     `${COMPONENT}:ModelWebService ${name} ← stack`,
+    ...(compute === "aks" ? [`kubernetes:amlarc.azureml.com/v1alpha1:InstanceType ${name}-instance-type ← ${name}`] : []),
     `azure-native:machinelearningservices:OnlineEndpoint ${name}-endpoint ← ${name}`,
     `azure-native:machinelearningservices:OnlineDeployment ${name}-deployment ← ${name}`,
     `azure-native:resources:Deployment ${name}-traffic ← ${name}`,
@@ -83,7 +84,7 @@ function service(name: string, auth: "key" | "token"): string[] {
 
 const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
   dev: [...platform, ...aad, ...service("credit-score", "key")],
-  staging: [...platform, ...aad, ...inference, ...service("credit-score", "token")],
+  staging: [...platform, ...aad, ...inference, ...service("credit-score", "token", "aks")],
   prod: [
     ...platform,
     ...privateNetwork,
@@ -91,7 +92,7 @@ const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
     ...inference,
     "azure-native:authorization:RoleAssignment inference-subnet-network-contributor ← inference",
     ...hbiStorageAccess,
-    ...service("credit-score", "token"),
+    ...service("credit-score", "token", "aks"),
     ...service("fraud-check", "token"),
   ],
 };
