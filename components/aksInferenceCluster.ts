@@ -6,10 +6,13 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { Namespace, Secret } from "@pulumi/kubernetes/core/v1";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
-import type { MlWorkspace } from "./mlWorkspace";
+import type { KubernetesCompute } from "./kubernetesCompute";
 import { AKS_CLUSTER_ID, HOSTNAME } from "./patterns";
+import { privateWorkspaceRegionError } from "./sameRegionCheck";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
+import { AKS_DNS_SERVICE_IP, AKS_SERVICE_CIDR } from "./workspaceNetwork";
 
 export const DEFAULT_NODE_COUNT = 3;
 export const DEFAULT_VM_SIZE = "Standard_D4s_v5";
@@ -64,8 +67,11 @@ export const TLS_SECRET_NAME = "azureml-inference-tls";
 
 export type InferenceRouterServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
 
+/** Built-in Network Contributor (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking#network-contributor). */
+export const NETWORK_CONTRIBUTOR_ROLE_ID = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
 export interface AksInferenceClusterArgs {
-  readonly workspace: MlWorkspace;
+  readonly workspace: ServiceWorkspace;
   readonly cluster: AksClusterSource;
   readonly transport: InferenceTransport;
   /** Let token-auth services use a cluster outside the workspace's region, with a warning. Default false. */
@@ -107,8 +113,9 @@ export const HBI_COMPUTE_STORAGE_ROLES = {
  * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
  * on, an inference namespace, and the workspace compute that points at both.
  */
-export class AksInferenceCluster extends pulumi.ComponentResource {
-  readonly workspace: MlWorkspace;
+export class AksInferenceCluster extends pulumi.ComponentResource implements KubernetesCompute {
+  readonly kind = "created" as const;
+  readonly workspace: ServiceWorkspace;
   readonly managedCluster?: containerservice.ManagedCluster;
   readonly clusterId: pulumi.Output<string>;
   /** The cluster's region as an output; see `knownLocation` for the value known at construction. */
@@ -124,6 +131,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   /** The compute's ARM id, built from names so that it stays known during preview; depend on `compute` too. */
   readonly computeId: pulumi.Output<string>;
   readonly computeName: pulumi.Output<string>;
+  readonly ready: readonly pulumi.Resource[];
   /** High-business-impact workspaces: the compute identity's roles on the workspace storage. */
   readonly storageRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
@@ -147,7 +155,20 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
           location: knownLocation,
           dnsPrefix: workspace.names.aksCluster,
           identity: { type: "SystemAssigned" },
-          agentPoolProfiles: [{ name: "system", mode: "System", count: nodeCount, vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE, osType: "Linux" }],
+          agentPoolProfiles: [
+            {
+              name: "system",
+              mode: "System",
+              count: nodeCount,
+              vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE,
+              osType: "Linux",
+              // In a private workspace's network, where the workspace's private endpoints resolve.
+              ...(workspace.aksSubnetId ? { vnetSubnetID: workspace.aksSubnetId } : {}),
+            },
+          ],
+          ...(workspace.aksSubnetId
+            ? { networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", serviceCidr: AKS_SERVICE_CIDR, dnsServiceIP: AKS_DNS_SERVICE_IP } }
+            : {}),
           enableRBAC: true,
           // The AzureML extension authenticates with local accounts.
           disableLocalAccounts: false,
@@ -155,6 +176,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      if (workspace.aksSubnetId) this.grantSubnetAccess(name, this.managedCluster, workspace.aksSubnetId);
       coordinates = {
         subscriptionId: workspace.subscriptionId,
         resourceGroupName: workspace.resourceGroupName,
@@ -168,7 +190,12 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       const [, , subscriptionId = "", , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/");
       const location = cluster.location
         ? pulumi.output(cluster.location)
-        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location;
+        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location.apply((read) => {
+            // Known only once Azure answers: check it before the compute is attached.
+            const error = workspace.privateEndpoint ? privateWorkspaceRegionError(workspace.location, read) : undefined;
+            if (error) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${error}`, this, true);
+            return read;
+          });
       coordinates = { subscriptionId, resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location, settingsFacts: { resourceGroupName, clusterName, location } };
     }
     this.clusterId = coordinates.clusterId;
@@ -234,7 +261,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         resourceGroupName: workspace.resourceGroupName,
         location: coordinates.location,
         // A high-business-impact workspace reaches its storage through the compute's own identity.
-        ...(workspace.hbi ? { identity: { type: "SystemAssigned" } } : {}),
+        ...(workspace.hbiStorageAccountId ? { identity: { type: "SystemAssigned" } } : {}),
         properties: {
           computeType: "Kubernetes",
           resourceId: coordinates.clusterId,
@@ -248,11 +275,28 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     );
     this.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
     this.computeName = this.compute.name;
-    if (workspace.hbi) this.storageRoleAssignments = this.grantStorageAccess(name);
+    this.ready = [this.compute];
+    if (workspace.hbiStorageAccountId) this.storageRoleAssignments = this.grantStorageAccess(name, workspace.hbiStorageAccountId);
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
   }
 
-  private grantStorageAccess(name: string): authorization.RoleAssignment[] {
+  /** An AKS cluster with a system-assigned identity manages load balancers in its subnet only with Network Contributor there. */
+  private grantSubnetAccess(name: string, managedCluster: containerservice.ManagedCluster, subnetId: pulumi.Output<string>): void {
+    const principalId = managedCluster.identity.apply((identity) => identity?.principalId ?? "");
+    new authorization.RoleAssignment(
+      `${name}-subnet-network-contributor`,
+      {
+        roleAssignmentName: pulumi.all([subnetId, this.workspace.names.aksCluster]).apply(([scope, cluster]) => stableUuid("aks-subnet-network-contributor", scope, cluster)),
+        principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: pulumi.interpolate`/subscriptions/${this.workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
+        scope: subnetId,
+      },
+      { parent: this },
+    );
+  }
+
+  private grantStorageAccess(name: string, storageAccountId: pulumi.Output<string>): authorization.RoleAssignment[] {
     const { workspace } = this;
     const principalId = this.compute.identity.apply((identity) => identity?.principalId ?? "");
     return Object.entries(HBI_COMPUTE_STORAGE_ROLES).map(
@@ -264,7 +308,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
             principalId,
             principalType: "ServicePrincipal",
             roleDefinitionId: pulumi.interpolate`/subscriptions/${workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
-            scope: workspace.storageAccount.id,
+            scope: storageAccountId,
           },
           { parent: this },
         ),
@@ -350,6 +394,11 @@ function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.
   }
   if (transport.kind === "tls" && transport.certificate.kind === "existingSecret" && cluster.kind === "new") {
     problems.push(`transport.certificate names an existing secret, but the cluster is new; give the certificate as { kind: "pem", certificatePem, privateKeyPem }`);
+  }
+  const location = cluster.kind === "new" ? (cluster.location ?? args.workspace.location) : cluster.location;
+  if (args.workspace.privateEndpoint && location !== undefined && isAzureRegion(location)) {
+    const error = privateWorkspaceRegionError(args.workspace.location, location);
+    if (error) problems.push(error);
   }
   if (problems.length > 0) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${problems.join("; ")}`, opts?.parent, true);
 }

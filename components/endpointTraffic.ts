@@ -15,16 +15,24 @@ export interface EndpointTrafficArgs {
   /** the Kubernetes compute's ARM id; absent for managed endpoints */
   readonly compute?: pulumi.Input<string>;
   readonly deploymentName: string;
-  /** changes whenever the endpoint is written again, so that traffic is written again after it */
-  readonly revision: pulumi.Input<string>;
 }
 
 type Parameters = Record<string, { value: pulumi.Input<unknown> }>;
 
 /**
+ * Endpoint inputs that only the traffic template writes after creation. Azure takes a PUT of the
+ * whole endpoint, and a PUT without `traffic` sets traffic to 0: if Pulumi wrote the endpoint again
+ * (a tag, a description, a refreshed input), traffic would drop until the template ran again, or for
+ * good after `pulumi refresh`. So the endpoint resource writes these only when it is created, and the
+ * template, which always carries the traffic, is their single writer from then on.
+ */
+export const ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC = ["tags", "identity", "properties"] as const;
+
+/**
  * An ARM template that PUTs the endpoint again with all traffic on its deployment, as Azure's own
- * templates do: the endpoint cannot name a deployment before that deployment exists. Keys are
- * left out because Azure applies them only when the endpoint is created.
+ * templates do: the endpoint cannot name a deployment before that deployment exists. It carries every
+ * endpoint setting, so that every later write of the endpoint keeps traffic at 100%. Keys are left
+ * out because Azure applies them only when the endpoint is created.
  */
 export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template: Record<string, unknown>; parameters: Parameters } {
   const parameter = (type: string) => ({ type });
@@ -39,7 +47,6 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
       authMode: parameter("string"),
       description: parameter("string"),
       ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: parameter("string") } : {}),
-      revision: parameter("string"),
       ...(args.compute !== undefined ? { compute: parameter("string") } : {}),
     },
     resources: [
@@ -68,7 +75,6 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
     authMode: { value: args.authMode },
     description: { value: args.description },
     ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: { value: args.publicNetworkAccess } } : {}),
-    revision: { value: args.revision },
     ...(args.compute !== undefined ? { compute: { value: args.compute } } : {}),
   };
   return { template, parameters };

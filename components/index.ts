@@ -23,6 +23,7 @@ export {
 export { consumerPermissions, type CredentialReader, type PrincipalType } from "./endpointAccess";
 export type { ScoringCode } from "./codeAsset";
 export type { KubernetesResources } from "./kubernetesResources";
+export { ExistingKubernetesCompute, type ExistingKubernetesComputeArgs, type KubernetesCompute } from "./kubernetesCompute";
 export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
 export {
   ModelWebService,
@@ -33,4 +34,6 @@ export {
   type ModelFormat,
   type TokenAccess,
 } from "./modelWebService";
-export { platformNames, type PlatformNames } from "./naming";
+export { platformNames, type PlatformNames, type ServiceNames } from "./naming";
+export { ExistingMlWorkspace, type ExistingMlWorkspaceArgs, type ServiceWorkspace } from "./serviceWorkspace";
+export { PRIVATE_LINK_TARGETS, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";

@@ -5,17 +5,18 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as resources from "@pulumi/azure-native/resources";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
+import { AksInferenceCluster, DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
 import { registerCodeAsset, scoringCodeProblem, type ScoringCode } from "./codeAsset";
 import { DEFAULT_KUBERNETES_RESOURCES, kubernetesResourcesProblems, type KubernetesResources } from "./kubernetesResources";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
 import { consumerPermissions, consumerRoleDescription, PRINCIPAL_TYPES, readerObjectId, type CredentialReader } from "./endpointAccess";
-import { endpointTrafficDeployment } from "./endpointTraffic";
-import type { MlWorkspace } from "./mlWorkspace";
+import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
+import type { KubernetesCompute } from "./kubernetesCompute";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { GUID } from "./patterns";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
@@ -40,7 +41,8 @@ export type ModelWebServiceCompute =
     }
   | {
       readonly kind: "kubernetes";
-      readonly cluster: AksInferenceCluster;
+      /** An AksInferenceCluster this stack attaches, or an ExistingKubernetesCompute another team attached. */
+      readonly cluster: KubernetesCompute;
       /** Default "amlToken", the successor of an AKS service with token auth. */
       readonly auth?: KubernetesServiceAuth;
     };
@@ -52,7 +54,8 @@ export interface KeyRotationCounters {
 }
 
 export interface ModelWebServiceArgs {
-  readonly workspace: MlWorkspace;
+  /** An MlWorkspace this stack creates, or an ExistingMlWorkspace another team owns. */
+  readonly workspace: ServiceWorkspace;
   /** 3-32 letters, digits or hyphens; unique in the Azure region. */
   readonly endpointName: string;
   readonly compute: ModelWebServiceCompute;
@@ -158,16 +161,18 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       properties,
     };
-    const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
+    const onCompute = compute.kind === "kubernetes" ? [...compute.cluster.ready] : [];
     this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
       parent: this,
       dependsOn: onCompute,
+      // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
+      ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
       ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
     });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
-    if (args.code) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, this).codeVersion;
+    if (args.code && workspace.codeStorage) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStorage, this).codeVersion;
     const codeConfiguration = args.code && this.codeVersion ? { codeConfiguration: { codeId: this.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
     const common = {
       model,
@@ -177,7 +182,7 @@ export class ModelWebService extends pulumi.ComponentResource {
       appInsightsEnabled: true,
     };
     let kubernetesInstanceType = args.instanceType;
-    if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined) {
+    if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined && compute.cluster instanceof AksInferenceCluster) {
       this.instanceType = this.createInstanceType(name, args.endpointName, compute.cluster, args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES);
       kubernetesInstanceType = args.endpointName.toLowerCase();
     }
@@ -208,8 +213,6 @@ export class ModelWebService extends pulumi.ComponentResource {
       description: endpointDescription(args.model),
       ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
       deploymentName: DEPLOYMENT_NAME,
-      // A key rotation writes the endpoint again; write traffic again after it.
-      revision: `keys ${args.keyRotation?.primary ?? 0}.${args.keyRotation?.secondary ?? 0}`,
     });
     this.traffic = new resources.Deployment(
       `${name}-traffic`,
@@ -317,7 +320,7 @@ export class ModelWebService extends pulumi.ComponentResource {
     if (principals.length === 0) return undefined;
     const { workspace } = args;
     const permissions = consumerPermissions(this.authMode);
-    const resourceGroupId = workspace.resourceGroup.id;
+    const resourceGroupId = workspace.resourceGroupId;
     const role = new authorization.RoleDefinition(
       `${name}-consumer-role`,
       {
@@ -422,12 +425,15 @@ function workloadProblems(args: ModelWebServiceArgs): string[] {
   if (args.code) {
     const problem = scoringCodeProblem(args.code);
     if (problem) problems.push(problem);
+    if (!args.workspace.codeStorage) problems.push(`code needs the workspace's default datastore, which is known only for a workspace this stack creates (register the code in the workspace yourself and deploy it there)`);
   }
   const { compute } = args;
   const servedWithoutCode = format === "mlflow" && !args.code;
   if (compute.kind === "managed" && args.kubernetesResources) problems.push(`kubernetesResources applies only to compute kind "kubernetes" (managed endpoints size by instanceType)`);
   if (compute.kind === "kubernetes") {
-    if (args.instanceType !== undefined && args.kubernetesResources) {
+    if (args.instanceType === undefined && !(compute.cluster instanceof AksInferenceCluster)) {
+      problems.push(`instanceType is required on a Kubernetes compute another team attached (name one of its cluster's instance types; this stack creates instance types only on clusters it attaches)`);
+    } else if (args.instanceType !== undefined && args.kubernetesResources) {
       problems.push(`instanceType "${args.instanceType}" and kubernetesResources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
     } else if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
       problems.push(

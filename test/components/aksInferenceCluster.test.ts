@@ -35,7 +35,7 @@ async function build(
   let kubeconfig: Promise<string> | undefined;
   const run = await runComponents(
     async () => {
-      const workspace = new MlWorkspace("platform", { environment: "staging", location: "westeurope", hbi: extra.hbi ?? false });
+      const workspace = new MlWorkspace("platform", { environment: "staging", location: "westeurope", network: { kind: "public" }, hbi: extra.hbi ?? false });
       const aks = new AksInferenceCluster("inference", {
         workspace,
         cluster,

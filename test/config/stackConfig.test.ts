@@ -9,6 +9,12 @@ const valid = {
   services: [{ name: "credit-score", compute: "managed", model: "credit-risk:1" }],
 };
 
+const SUBSCRIPTION = "00000000-0000-4000-8000-0000000000a1";
+const OTHER_WORKSPACE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ml-platform/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared`;
+const FOREIGN_WORKSPACE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-other/providers/Microsoft.MachineLearningServices/workspaces/mlw-other`;
+const HUB_NETWORK = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-spoke`;
+const PRIVATE_SUBNETS = { addressSpace: "10.50.0.0/16", privateEndpointSubnet: "10.50.0.0/24", aksSubnet: "10.50.16.0/20" };
+
 const aks = { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" } };
 
 function problemsOf(raw: unknown): readonly string[] {
@@ -45,15 +51,26 @@ describe("stack configuration defaults", () => {
   });
 
   it("protects stateful resources by default in prod only", () => {
-    expect(parseStackConfig({ ...valid, environment: "prod" }).workspace.protect).toBe(true);
-    expect(parseStackConfig(valid).workspace.protect).toBe(false);
-    expect(parseStackConfig({ ...valid, environment: "prod", workspace: { protect: false } }).workspace.protect).toBe(false);
+    const protect = (raw: unknown) => {
+      const { workspace } = parseStackConfig(raw);
+      return workspace.kind === "new" ? workspace.protect : undefined;
+    };
+    expect(protect({ ...valid, environment: "prod" })).toBe(true);
+    expect(protect(valid)).toBe(false);
+    expect(protect({ ...valid, environment: "prod", workspace: { protect: false } })).toBe(false);
   });
 
   it("applies the aad, workspace and cluster defaults", () => {
     const config = parseStackConfig({ ...valid, aad: {}, aksCluster: aks });
     expect(config.aad).toEqual({ authority: "https://login.microsoftonline.com", grantAdminConsent: true });
-    expect(config.workspace).toEqual({ publicNetworkAccess: "Disabled", hbi: false, protect: false, nameSuffix: "" });
+    // private by default, in an isolated network of its own
+    expect(config.workspace).toEqual({
+      kind: "new",
+      network: { kind: "private", subnets: { kind: "new", addressSpace: "10.40.0.0/16", privateEndpointSubnet: "10.40.0.0/24", aksSubnet: "10.40.16.0/20" } },
+      hbi: false,
+      protect: false,
+      nameSuffix: "",
+    });
     expect(config.aksCluster).toEqual({
       kind: "new",
       location: "westeurope",
@@ -63,6 +80,27 @@ describe("stack configuration defaults", () => {
       allowInsecureConnections: false,
       allowCrossRegion: false,
     });
+  });
+
+  it("takes a hub team's subnets and DNS zones for a private workspace", () => {
+    const hub = {
+      subnets: { privateEndpointSubnetId: `${HUB_NETWORK}/subnets/endpoints`, aksSubnetId: `${HUB_NETWORK}/subnets/aks` },
+      privateDnsZonesResourceGroupId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub-dns`,
+      managedOutbound: "AllowOnlyApprovedOutbound",
+    };
+    const { workspace } = parseStackConfig({ ...valid, workspace: { privateNetwork: hub } });
+    expect(workspace).toMatchObject({ kind: "new", network: { kind: "private", ...hub, subnets: { kind: "existing", ...hub.subnets } } });
+  });
+
+  it("names an existing workspace and an existing compute of it", () => {
+    const config = parseStackConfig({
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
+      aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
+    });
+    expect(config.workspace).toEqual({ kind: "existing", workspaceId: OTHER_WORKSPACE, privateEndpoint: true });
+    expect(config.aksCluster).toEqual({ kind: "existingCompute", computeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope", allowCrossRegion: false });
   });
 
   it("omits aad entirely when it is not configured", () => {
@@ -238,6 +276,24 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "service on an existing compute without one of its instance types",
+    raw: {
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
+      aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
+      services: [
+        { name: "aks-one", compute: "aks", model: "m:1" },
+        { name: "aks-two", compute: "aks", model: "m:1", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+        { name: "aks-three", compute: "aks", model: "m:1", modelFormat: "custom", environment: "e:1", instanceType: "big", code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } },
+      ],
+    },
+    problems: [
+      `services[0].instanceType is required with aksCluster.existingComputeId (name one of the cluster's instance types; this stack creates instance types only on clusters it attaches)`,
+      `services[1].resources does not apply to an existing compute, whose cluster its owner manages (name one of its instance types in services[1].instanceType)`,
+      `services[2].code needs the workspace's default datastore, known only for a workspace this stack creates (remove workspace.existingWorkspaceId, or register the code in that workspace yourself)`,
+    ],
+  },
+  {
     name: "model that is not a reference",
     raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
     problems: [
@@ -283,7 +339,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
   },
   {
     name: "token service on a cluster in another region",
-    raw: { ...valid, aksCluster: { ...aks, location: "northeurope" }, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
+    raw: { ...valid, workspace: { publicNetworkAccess: "Enabled" }, aksCluster: { ...aks, location: "northeurope" }, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
     problems: [
       `aksCluster.location: "northeurope" differs from location "westeurope", but services[0] uses amlToken on compute "aks" (token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; set aksCluster.location to "westeurope", or set aksCluster.allowCrossRegion: true to accept that risk)`,
     ],
@@ -292,6 +348,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "every token service on a cluster in another region",
     raw: {
       ...valid,
+      workspace: { publicNetworkAccess: "Enabled" },
       aksCluster: { ...aks, location: "northeurope" },
       services: [
         { name: "aks-one", compute: "aks", model: "m:1" },
@@ -317,6 +374,76 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     raw: { ...valid, services: [{ ...service, replicas: 2 }] },
     problems: [
       `services[0].replicas is not a known setting (known: name, compute, auth, model, modelFormat, code, resources, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+    ],
+  },
+  {
+    name: "private workspace with its cluster in another region, even with allowCrossRegion",
+    raw: { ...valid, aksCluster: { ...aks, location: "northeurope", allowCrossRegion: true }, services: [{ name: "aks-one", compute: "aks", auth: "key", model: "m:1" }] },
+    problems: [
+      `aksCluster.location: "northeurope" differs from location "westeurope", but the workspace has a private endpoint, and Azure then requires its AKS clusters in its region for every auth mode (allowCrossRegion does not apply; set aksCluster.location to "westeurope")`,
+    ],
+  },
+  {
+    name: "private network with public access",
+    raw: { ...valid, workspace: { publicNetworkAccess: "Enabled", privateNetwork: { subnets: PRIVATE_SUBNETS } } },
+    problems: [
+      `workspace.privateNetwork is set but workspace.publicNetworkAccess is "Enabled" (a private network comes with public access disabled: remove privateNetwork, or set publicNetworkAccess: "Disabled")`,
+    ],
+  },
+  {
+    name: "private network mixing new ranges and hub subnets",
+    raw: { ...valid, workspace: { privateNetwork: { subnets: { ...PRIVATE_SUBNETS, aksSubnetId: `${HUB_NETWORK}/subnets/aks` } } } },
+    problems: [
+      `workspace.privateNetwork.subnets mixes a new network (addressSpace, privateEndpointSubnet, aksSubnet) with existing subnets (privateEndpointSubnetId, aksSubnetId); choose one`,
+    ],
+  },
+  {
+    name: "private network with ranges that do not fit",
+    raw: {
+      ...valid,
+      workspace: { privateNetwork: { subnets: { addressSpace: "172.16.0.0/12", privateEndpointSubnet: "10.40.0.0/24", aksSubnet: "172.16.0.0/20" } } },
+    },
+    problems: [
+      `workspace.privateNetwork.subnets.privateEndpointSubnet "10.40.0.0/24" is outside addressSpace "172.16.0.0/12"`,
+      `workspace.privateNetwork.subnets.addressSpace "172.16.0.0/12" overlaps the AKS service range 172.16.0.0/16; choose another address space`,
+    ],
+  },
+  {
+    name: "private network with malformed values",
+    raw: {
+      ...valid,
+      workspace: { privateNetwork: { subnets: { privateEndpointSubnetId: "snet-pe", aksSubnetId: `${HUB_NETWORK}/subnets/aks` }, privateDnsZonesResourceGroupId: "rg-hub" } },
+    },
+    problems: [
+      `workspace.privateNetwork.subnets.privateEndpointSubnetId: "snet-pe" is not allowed (the ARM id of a subnet: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet>)`,
+      `workspace.privateNetwork.privateDnsZonesResourceGroupId: "rg-hub" is not allowed (the ARM id of a resource group: /subscriptions/<id>/resourceGroups/<group>)`,
+    ],
+  },
+  {
+    name: "storage of a high-business-impact workspace without an existing workspace",
+    raw: { ...valid, workspace: { hbiStorageAccountId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stshared` } },
+    problems: [`workspace.hbiStorageAccountId applies only with workspace.existingWorkspaceId (for a workspace this stack creates, set workspace.hbi)`],
+  },
+  {
+    name: "existing workspace with settings of a new one",
+    raw: { ...valid, workspace: { existingWorkspaceId: OTHER_WORKSPACE, hbi: true } },
+    problems: [
+      `workspace.hbi applies only to a workspace this stack creates (remove it, or remove workspace.existingWorkspaceId)`,
+      `workspace.privateEndpoint is required with workspace.existingWorkspaceId (true when the workspace has a private endpoint: its AKS clusters must then be in its region)`,
+    ],
+  },
+  {
+    name: "existing compute with cluster settings, in another workspace",
+    raw: {
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: false },
+      aksCluster: { ...aks, existingComputeId: `${FOREIGN_WORKSPACE}/computes/k8s-shared` },
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
+    },
+    problems: [
+      `aksCluster.tls does not apply to an existing compute, whose cluster and AzureML extension its owner manages (remove it, or remove aksCluster.existingComputeId)`,
+      `aksCluster.location is required with aksCluster.existingComputeId (the region of the compute's cluster)`,
+      `aksCluster.existingComputeId belongs to workspace "rg-other/mlw-other", but the services' workspace is "rg-ml-platform/mlw-shared" (an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
     ],
   },
 ];

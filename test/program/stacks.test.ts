@@ -25,6 +25,20 @@ const platform = [
   "azure-native:containerregistry:Registry platform-container-registry ← platform",
   "azure-native:machinelearningservices:Workspace platform-workspace ← platform",
 ];
+const zones = ["api-azureml-ms", "notebooks-azure-net", "blob-core-windows-net", "file-core-windows-net", "vaultcore-azure-net", "azurecr-io"];
+const privateNetwork = [
+  "azure-native:network:VirtualNetwork platform-virtual-network ← platform",
+  "azure-native:network:Subnet platform-private-endpoint-subnet ← platform",
+  "azure-native:network:Subnet platform-aks-subnet ← platform",
+  ...zones.flatMap((zone) => [
+    `azure-native:privatedns:PrivateZone platform-dns-${zone} ← platform`,
+    `azure-native:privatedns:VirtualNetworkLink platform-dns-${zone}-link ← platform`,
+  ]),
+  ...["workspace", "blob", "file", "vault", "registry"].flatMap((target) => [
+    `azure-native:network:PrivateEndpoint platform-private-endpoint-${target} ← platform`,
+    `azure-native:network:PrivateDnsZoneGroup platform-private-endpoint-${target}-dns ← platform`,
+  ]),
+];
 const aad = [
   `${COMPONENT}:AadApplications aad ← stack`,
   "azuread:index/applicationRegistration:ApplicationRegistration aad-web ← aad",
@@ -71,7 +85,16 @@ function service(name: string, auth: "key" | "token", compute: "managed" | "aks"
 const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
   dev: [...platform, ...aad, ...service("credit-score", "key")],
   staging: [...platform, ...aad, ...inference, ...service("credit-score", "token", "aks")],
-  prod: [...platform, ...aad, ...inference, ...hbiStorageAccess, ...service("credit-score", "token", "aks"), ...service("fraud-check", "token")],
+  prod: [
+    ...platform,
+    ...privateNetwork,
+    ...aad,
+    ...inference,
+    "azure-native:authorization:RoleAssignment inference-subnet-network-contributor ← inference",
+    ...hbiStorageAccess,
+    ...service("credit-score", "token", "aks"),
+    ...service("fraud-check", "token"),
+  ],
 };
 
 describe.each(STACKS)("stack %s", (stack) => {
@@ -101,7 +124,9 @@ describe.each(STACKS)("stack %s", (stack) => {
 
 describe("stack-specific behaviour", () => {
   it("protects every stateful resource in prod and nothing in dev or staging", async () => {
-    const stateful = (resources: readonly RecordedResource[]) => resources.filter((r) => r.parent?.endsWith("MlWorkspace::platform"));
+    // The network holds no data: it is not protected.
+    const stateful = (resources: readonly RecordedResource[]) =>
+      resources.filter((r) => r.parent?.endsWith("MlWorkspace::platform") && !/^azure-native:(network|privatedns):/.test(r.type));
     const prod = stateful((await runStack("prod")).resources);
     expect(prod).toHaveLength(7);
     expect(prod.every((r) => r.protect)).toBe(true);
