@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { Provider as AzureRmProvider } from "@pulumi/azure/provider";
 import { Blob } from "@pulumi/azure/storage/blob";
-import type { ServiceWorkspace, WorkspaceBlobStore } from "./serviceWorkspace";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 
 /** A scoring script and the directory it lives in, uploaded as a code asset of the workspace. */
 export interface ScoringCode {
@@ -53,6 +53,14 @@ export function scoringCodeProblem(code: ScoringCode): string | undefined {
   return undefined;
 }
 
+/** Where a workspace keeps uploaded code: its default blob datastore. */
+export interface CodeStorage {
+  readonly storageAccountId: pulumi.Output<string>;
+  readonly storageAccountName: string;
+  /** The workspace's internal id, part of its default container's name. */
+  readonly workspaceGuid: pulumi.Output<string>;
+}
+
 export interface CodeAsset {
   readonly codeVersion: machinelearningservices.CodeVersion;
   readonly blobs: readonly Blob[];
@@ -65,18 +73,11 @@ export interface CodeAsset {
  * files go through the azurerm provider with `storageUseAzuread`: the deploying identity's Entra ID
  * token, which needs Storage Blob Data Contributor on the storage account.
  */
-export function registerCodeAsset(
-  name: string,
-  codeName: string,
-  code: ScoringCode,
-  workspace: ServiceWorkspace,
-  store: WorkspaceBlobStore,
-  parent: pulumi.Resource,
-): CodeAsset {
+export function registerCodeAsset(name: string, codeName: string, code: ScoringCode, workspace: ServiceWorkspace, storage: CodeStorage, parent: pulumi.Resource): CodeAsset {
   const directory = path.resolve(code.directory);
   const hash = codeHash(directory);
   const folder = `LocalUpload/${hash}/${path.basename(directory)}`;
-  const container = store.container;
+  const container = pulumi.interpolate`azureml-blobstore-${storage.workspaceGuid}`;
   const dataPlane = new AzureRmProvider(
     `${name}-storage-data-plane`,
     { storageUseAzuread: true, subscriptionId: workspace.subscriptionId, resourceProviderRegistrations: "none" },
@@ -88,7 +89,7 @@ export function registerCodeAsset(
         `${name}-code-${createHash("sha256").update(file).digest("hex").slice(0, 12)}`,
         {
           name: `${folder}/${file}`,
-          storageContainerId: pulumi.interpolate`${store.storageAccountId}/blobServices/default/containers/${container}`,
+          storageContainerId: pulumi.interpolate`${storage.storageAccountId}/blobServices/default/containers/${container}`,
           type: "Block",
           source: new pulumi.asset.FileAsset(path.join(directory, file)),
         },
@@ -103,7 +104,7 @@ export function registerCodeAsset(
       name: codeName,
       version: hash.slice(0, 16),
       properties: {
-        codeUri: pulumi.interpolate`https://${store.storageAccountName}.blob.core.windows.net/${container}/${folder}`,
+        codeUri: pulumi.interpolate`https://${storage.storageAccountName}.blob.core.windows.net/${container}/${folder}`,
         description: `Scoring code ${code.scoringScript}, sha256 ${hash}`,
       },
     },

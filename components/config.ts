@@ -430,13 +430,6 @@ function crossFieldProblems(raw: unknown): string[] {
 
   problems.push(...workspaceProblems(workspace));
   const existingWorkspaceId = typeof workspace?.existingWorkspaceId === "string" && ML_WORKSPACE_ID.test(workspace.existingWorkspaceId) ? workspace.existingWorkspaceId : undefined;
-  if (existingWorkspaceId) {
-    services.forEach((service, index) => {
-      if (service?.code !== undefined) {
-        problems.push(`services[${index}].code needs a workspace this stack creates (code is uploaded to the workspace's default datastore, which workspace.existingWorkspaceId does not name)`);
-      }
-    });
-  }
   if (aksCluster?.existingComputeId !== undefined) {
     for (const key of ["nodeCount", "vmSize", "existingClusterId", "tls", "allowInsecureConnections"] as const) {
       if (aksCluster[key] !== undefined) {
@@ -456,16 +449,6 @@ function crossFieldProblems(raw: unknown): string[] {
           `(an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
       );
     }
-    services.forEach((service, index) => {
-      if (service?.compute !== "aks") return;
-      // Instance types are custom resources on the cluster, which only its owner reaches.
-      if (service.instanceType === undefined) {
-        problems.push(`services[${index}].instanceType is required with aksCluster.existingComputeId (name an instance type the compute's owner created on the cluster)`);
-      }
-      if (service.resources !== undefined) {
-        problems.push(`services[${index}].resources does not apply with aksCluster.existingComputeId (the service cannot create an instance type on a cluster another team owns; name one with instanceType)`);
-      }
-    });
   }
 
   if (aksCluster && aksCluster.existingComputeId === undefined) {
@@ -513,7 +496,7 @@ function crossFieldProblems(raw: unknown): string[] {
       const reason = unsupportedAuthReason(service.compute, auth as ServiceAuth);
       if (reason) problems.push(`${at}.auth: ${reason}`);
     }
-    problems.push(...workloadProblems(service, at));
+    problems.push(...workloadProblems(service, at, { existingCompute: aksCluster?.existingComputeId !== undefined, existingWorkspace: workspace?.existingWorkspaceId !== undefined }));
     if (service.keyRotation !== undefined && auth !== undefined && auth !== "key") {
       problems.push(`${at}.keyRotation is set but auth is "${String(auth)}" (keys exist only with auth "key"; remove keyRotation)`);
     }
@@ -556,6 +539,45 @@ function crossFieldProblems(raw: unknown): string[] {
           `set aksCluster.location to "${location}", or set aksCluster.allowCrossRegion: true to accept that risk)`,
       );
     });
+  }
+  return problems;
+}
+
+/** Code, environment and instance type rules, read leniently like the other cross-field rules. */
+function workloadProblems(service: RawObject, at: string, platform: { existingCompute: boolean; existingWorkspace: boolean }): string[] {
+  const problems: string[] = [];
+  const format = service.modelFormat ?? "mlflow";
+  const code = asObject(service.code);
+  if (format === "custom" && !code) {
+    problems.push(`${at}.modelFormat is "custom" but ${at}.code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`);
+  }
+  if (code && service.environment === undefined) problems.push(`${at}.code is set without ${at}.environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
+  if (code && platform.existingWorkspace) {
+    problems.push(`${at}.code needs the workspace's default datastore, known only for a workspace this stack creates (remove workspace.existingWorkspaceId, or register the code in that workspace yourself)`);
+  }
+  if (code && typeof code.directory === "string" && typeof code.scoringScript === "string" && code.directory && code.scoringScript) {
+    const problem = scoringCodeProblem({ directory: code.directory, scoringScript: code.scoringScript });
+    if (problem) problems.push(`${at}.${problem}`);
+  }
+  const servedWithoutCode = format === "mlflow" && !code;
+  const resources = asObject(service.resources);
+  if (service.compute === "managed" && resources) problems.push(`${at}.resources applies only to compute "aks" (managed services size by instanceType)`);
+  if (service.compute !== "aks") return problems;
+  if (platform.existingCompute) {
+    if (resources) problems.push(`${at}.resources does not apply to an existing compute, whose cluster its owner manages (name one of its instance types in ${at}.instanceType)`);
+    else if (service.instanceType === undefined) problems.push(`${at}.instanceType is required with aksCluster.existingComputeId (name one of the cluster's instance types; this stack creates instance types only on clusters it attaches)`);
+  }
+  if (platform.existingCompute && (resources || service.instanceType === undefined)) return problems;
+  if (service.instanceType !== undefined && resources) {
+    problems.push(`${at}.instanceType and ${at}.resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
+  } else if (service.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+    problems.push(
+      `${at}.instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
+        `remove instanceType to get an instance type of the service's own, sized by ${at}.resources`,
+    );
+  } else if (service.instanceType === undefined) {
+    const parsed = kubernetesResourcesSchema.safeParse(service.resources ?? DEFAULT_KUBERNETES_RESOURCES);
+    if (parsed.success) problems.push(...kubernetesResourcesProblems(parsed.data, servedWithoutCode, `${at}.resources`));
   }
   return problems;
 }
@@ -612,37 +634,6 @@ function workspaceProblems(workspace: RawObject | undefined): string[] {
     const wellFormed = fresh.every((key) => isCidr(String(subnets[key]))) && existing.every((key) => SUBNET_ID.test(String(subnets[key])));
     const malformedZones = (problem: string) => problem.includes("privateDnsZonesResourceGroupId") && problem.includes("is not the ARM id");
     if (wellFormed && network.kind === "private") problems.push(...privateNetworkProblems(network, "workspace.privateNetwork").filter((problem) => !malformedZones(problem)));
-  }
-  return problems;
-}
-
-/** Code, environment and instance type rules, read leniently like the other cross-field rules. */
-function workloadProblems(service: RawObject, at: string): string[] {
-  const problems: string[] = [];
-  const format = service.modelFormat ?? "mlflow";
-  const code = asObject(service.code);
-  if (format === "custom" && !code) {
-    problems.push(`${at}.modelFormat is "custom" but ${at}.code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`);
-  }
-  if (code && service.environment === undefined) problems.push(`${at}.code is set without ${at}.environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
-  if (code && typeof code.directory === "string" && typeof code.scoringScript === "string" && code.directory && code.scoringScript) {
-    const problem = scoringCodeProblem({ directory: code.directory, scoringScript: code.scoringScript });
-    if (problem) problems.push(`${at}.${problem}`);
-  }
-  const servedWithoutCode = format === "mlflow" && !code;
-  const resources = asObject(service.resources);
-  if (service.compute === "managed" && resources) problems.push(`${at}.resources applies only to compute "aks" (managed services size by instanceType)`);
-  if (service.compute !== "aks") return problems;
-  if (service.instanceType !== undefined && resources) {
-    problems.push(`${at}.instanceType and ${at}.resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
-  } else if (service.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
-    problems.push(
-      `${at}.instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
-        `remove instanceType to get an instance type of the service's own, sized by ${at}.resources`,
-    );
-  } else if (service.instanceType === undefined) {
-    const parsed = kubernetesResourcesSchema.safeParse(service.resources ?? DEFAULT_KUBERNETES_RESOURCES);
-    if (parsed.success) problems.push(...kubernetesResourcesProblems(parsed.data, servedWithoutCode, `${at}.resources`));
   }
   return problems;
 }

@@ -7,10 +7,11 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
+import type { CodeStorage } from "./codeAsset";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import { platformNames, platformNamingProblems, type PlatformNames } from "./naming";
 import { ENVIRONMENT } from "./patterns";
-import type { ServiceWorkspace, WorkspaceBlobStore } from "./serviceWorkspace";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { TYPE_PREFIX } from "./typeTokens";
 import { createPrivateNetwork, privateNetworkProblems, type PrivateNetwork, type WorkspaceNetwork } from "./workspaceNetwork";
 
@@ -69,7 +70,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   readonly privateNetwork?: PrivateNetwork;
   readonly aksSubnetId?: pulumi.Output<string>;
   readonly hbiStorageAccountId?: pulumi.Output<string>;
-  readonly codeStore: WorkspaceBlobStore;
+  readonly codeStorage: CodeStorage;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const names = validatedNames(name, args, opts);
@@ -193,12 +194,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
     }
 
     if (this.hbi) this.hbiStorageAccountId = this.storageAccount.id;
-    this.codeStore = {
-      storageAccountId: this.storageAccount.id,
-      storageAccountName: names.storageAccount,
-      // Where Azure ML's own SDK uploads code: the default datastore's container.
-      container: pulumi.interpolate`azureml-blobstore-${this.workspace.workspaceId}`,
-    };
+    this.codeStorage = { storageAccountId: this.storageAccount.id, storageAccountName: names.storageAccount, workspaceGuid: this.workspace.workspaceId };
     this.resourceGroupName = resourceGroupName;
     this.resourceGroupId = this.resourceGroup.id;
     this.workspaceName = this.workspace.name;

@@ -172,7 +172,7 @@ export class ModelWebService extends pulumi.ComponentResource {
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
-    if (args.code && workspace.codeStore) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStore, this).codeVersion;
+    if (args.code && workspace.codeStorage) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStorage, this).codeVersion;
     const codeConfiguration = args.code && this.codeVersion ? { codeConfiguration: { codeId: this.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
     const common = {
       model,
@@ -425,22 +425,15 @@ function workloadProblems(args: ModelWebServiceArgs): string[] {
   if (args.code) {
     const problem = scoringCodeProblem(args.code);
     if (problem) problems.push(problem);
-    if (!args.workspace.codeStore) {
-      problems.push(`code needs the workspace's default blob datastore, which this existing workspace does not name (give ExistingMlWorkspace its codeStore)`);
-    }
+    if (!args.workspace.codeStorage) problems.push(`code needs the workspace's default datastore, which is known only for a workspace this stack creates (register the code in the workspace yourself and deploy it there)`);
   }
   const { compute } = args;
   const servedWithoutCode = format === "mlflow" && !args.code;
   if (compute.kind === "managed" && args.kubernetesResources) problems.push(`kubernetesResources applies only to compute kind "kubernetes" (managed endpoints size by instanceType)`);
-  if (compute.kind === "kubernetes" && !(compute.cluster instanceof AksInferenceCluster)) {
-    // Instance types are custom resources on the cluster, which only its owner can reach.
-    if (args.instanceType === undefined) problems.push(`instanceType is required on an existing Kubernetes compute (name an instance type its owner created on the cluster)`);
-    if (args.kubernetesResources) problems.push(`kubernetesResources needs a cluster this stack attaches; on an existing compute, name one of its instance types with instanceType`);
-    if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
-      problems.push(`instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); name a larger instance type of the cluster`);
-    }
-  } else if (compute.kind === "kubernetes") {
-    if (args.instanceType !== undefined && args.kubernetesResources) {
+  if (compute.kind === "kubernetes") {
+    if (args.instanceType === undefined && !(compute.cluster instanceof AksInferenceCluster)) {
+      problems.push(`instanceType is required on a Kubernetes compute another team attached (name one of its cluster's instance types; this stack creates instance types only on clusters it attaches)`);
+    } else if (args.instanceType !== undefined && args.kubernetesResources) {
       problems.push(`instanceType "${args.instanceType}" and kubernetesResources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
     } else if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
       problems.push(

@@ -1,15 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
+import type { CodeStorage } from "./codeAsset";
 import { platformNames, type ServiceNames } from "./naming";
 import { ENVIRONMENT, ML_WORKSPACE_ID, STORAGE_ACCOUNT_ID } from "./patterns";
-
-/** The workspace's default blob datastore, where code assets are uploaded. */
-export interface WorkspaceBlobStore {
-  readonly storageAccountId: pulumi.Input<string>;
-  readonly storageAccountName: string;
-  /** `azureml-blobstore-<workspace guid>` */
-  readonly container: pulumi.Input<string>;
-}
 
 /**
  * What clusters and services need of a workspace: one this stack creates (`MlWorkspace`) or one
@@ -38,8 +31,8 @@ export interface ServiceWorkspace {
   readonly aksSubnetId?: pulumi.Output<string>;
   /** High-business-impact workspaces only: their storage, where attached computes need roles of their own. */
   readonly hbiStorageAccountId?: pulumi.Output<string>;
-  /** Where scoring code is uploaded; services with code need it. */
-  readonly codeStore?: WorkspaceBlobStore;
+  /** Where scoring code is uploaded; known for a workspace this stack creates. */
+  readonly codeStorage?: CodeStorage;
 }
 
 export interface ExistingMlWorkspaceArgs {
@@ -55,8 +48,6 @@ export interface ExistingMlWorkspaceArgs {
   readonly tags?: Readonly<Record<string, string>>;
   /** For a high-business-impact workspace: the ARM id of its storage account, where a compute this stack attaches needs roles. */
   readonly hbiStorageAccountId?: string;
-  /** The workspace's default blob datastore, for services with scoring code: its storage account id and container. */
-  readonly codeStore?: { readonly storageAccountId: string; readonly container: string };
 }
 
 /** A workspace another team owns, to add clusters and services to. Nothing of it is created or changed. */
@@ -73,7 +64,6 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
   readonly workspaceArmId: pulumi.Output<string>;
   readonly privateEndpoint: boolean;
   readonly hbiStorageAccountId?: pulumi.Output<string>;
-  readonly codeStore?: WorkspaceBlobStore;
 
   constructor(name: string, args: ExistingMlWorkspaceArgs) {
     const problems: string[] = [];
@@ -85,9 +75,6 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
     }
     if (args.hbiStorageAccountId !== undefined && !STORAGE_ACCOUNT_ID.test(args.hbiStorageAccountId)) {
       problems.push(`hbiStorageAccountId "${args.hbiStorageAccountId}" is not the ARM id of a storage account (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>)`);
-    }
-    if (args.codeStore !== undefined && !STORAGE_ACCOUNT_ID.test(args.codeStore.storageAccountId)) {
-      problems.push(`codeStore.storageAccountId "${args.codeStore.storageAccountId}" is not the ARM id of a storage account`);
     }
     if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);
     if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
@@ -105,9 +92,5 @@ export class ExistingMlWorkspace implements ServiceWorkspace {
     this.workspaceArmId = pulumi.output(args.workspaceId);
     this.privateEndpoint = args.privateEndpoint;
     if (args.hbiStorageAccountId !== undefined) this.hbiStorageAccountId = pulumi.output(args.hbiStorageAccountId);
-    if (args.codeStore !== undefined) {
-      const { storageAccountId, container } = args.codeStore;
-      this.codeStore = { storageAccountId, container, storageAccountName: storageAccountId.split("/").pop() ?? "" };
-    }
   }
 }

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster";
 import { ExistingKubernetesCompute } from "../../components/kubernetesCompute";
-import { ModelWebService } from "../../components/modelWebService";
+import { ModelWebService, type ModelWebServiceArgs } from "../../components/modelWebService";
 import { ExistingMlWorkspace } from "../../components/serviceWorkspace";
 import type { AzureRegion } from "../../components/azureRegions";
 import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
@@ -99,29 +99,33 @@ describe("services on a workspace and compute another team owns", () => {
     ]);
   });
 
-  it("needs an instance type of the owner's on an existing compute, and a code store for code on an existing workspace", async () => {
-    const { resources, errors } = await runComponents(() => {
-      const workspace = new ExistingMlWorkspace("platform", { workspaceId: WORKSPACE_ID, location: "westeurope", privateEndpoint: false, environment: "team" });
-      const cluster = new ExistingKubernetesCompute("inference", { workspace, computeId: COMPUTE_ID, location: "westeurope" });
-      new ModelWebService("scoring", {
-        workspace,
-        endpointName: "scoring-team",
-        compute: { kind: "kubernetes", cluster, auth: "key" },
-        model: "credit-risk:3",
-        environment: "sklearn-env:1",
-        code: { directory: path.resolve(__dirname, "../fixtures/scoring-code"), scoringScript: "score.py" },
-      });
-    });
-    expect(ofType(resources, T.endpoint)).toEqual([]);
-    const message = errors.map((error) => error.message).join("\n");
-    expect(message).toContain(`instanceType is required on an existing Kubernetes compute (name an instance type its owner created on the cluster)`);
-    expect(message).toContain(`code needs the workspace's default blob datastore, which this existing workspace does not name (give ExistingMlWorkspace its codeStore)`);
-  });
-
   it("refuses a malformed workspace id", () => {
     expect(() => new ExistingMlWorkspace("platform", { workspaceId: "mlw-shared", location: "westeurope", privateEndpoint: false, environment: "team" })).toThrow(
       /workspaceId "mlw-shared" is not the ARM id of an Azure ML workspace/,
     );
+  });
+});
+
+describe("instance types and code on a platform another team owns", () => {
+  async function service(extra: Partial<ModelWebServiceArgs>) {
+    return runComponents(() => {
+      const workspace = new ExistingMlWorkspace("platform", { workspaceId: WORKSPACE_ID, location: "westeurope", privateEndpoint: false, environment: "team" });
+      const cluster = new ExistingKubernetesCompute("inference", { workspace, computeId: COMPUTE_ID, location: "westeurope" });
+      new ModelWebService("scoring", { workspace, endpointName: "scoring-team", compute: { kind: "kubernetes", cluster, auth: "key" }, model: "credit-risk:3", ...extra });
+    });
+  }
+
+  it("needs one of the owner's instance types, since it cannot create one on a cluster it does not manage", async () => {
+    const { errors, resources } = await service({});
+    expect(ofType(resources, T.deployment)).toEqual([]);
+    expect(errors.map((e) => e.message).join("\n")).toContain("instanceType is required on a Kubernetes compute another team attached");
+  });
+
+  it("refuses scoring code, whose datastore only a workspace this stack creates tells", async () => {
+    const code = { directory: path.resolve(__dirname, "../fixtures/scoring-code"), scoringScript: "score.py" };
+    const { errors, resources } = await service({ instanceType: "big", modelFormat: "custom", environment: "sklearn:1", code });
+    expect(ofType(resources, T.deployment)).toEqual([]);
+    expect(errors.map((e) => e.message).join("\n")).toContain("code needs the workspace's default datastore");
   });
 });
 
@@ -131,7 +135,8 @@ describe("a stack that names an existing workspace and compute", () => {
       override: {
         workspace: { existingWorkspaceId: WORKSPACE_ID, privateEndpoint: true },
         aksCluster: { existingComputeId: COMPUTE_ID, location: "westeurope" },
-        services: [{ name: "credit-score", compute: "aks", auth: "amlToken", model: "credit-risk:1", instanceType: "mlflow-large" }],
+        // the owner's cluster: its instance types are the owner's too
+        services: [{ name: "credit-score", compute: "aks", model: "credit-risk:1", instanceType: "mlflow-large" }],
       },
       remove: ["aad"],
     });
@@ -141,5 +146,6 @@ describe("a stack that names an existing workspace and compute", () => {
       ["aml-webservices:index:ModelWebService", T.endpoint, T.deployment, "azure-native:resources:Deployment"].sort(),
     );
     expect(inputs(single(resources, T.endpoint))).toMatchObject({ workspaceName: "mlw-shared", properties: { compute: COMPUTE_ID } });
+    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ instanceType: "mlflow-large" });
   });
 });

@@ -204,6 +204,9 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
       endpointProperties.publicNetworkAccess,
       endpointProperties.compute,
     ]);
+    // a Kubernetes endpoint: the template sends no publicNetworkAccess either, as Microsoft's SDK does
+    expect(template.resources[0]?.properties).not.toHaveProperty("publicNetworkAccess");
+    expect(parameters).not.toHaveProperty("publicNetworkAccess");
   });
 
   it("lets the endpoint's deletion take its deployment along, since a deployment with traffic cannot be deleted alone", async () => {

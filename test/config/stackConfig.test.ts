@@ -276,6 +276,24 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "service on an existing compute without one of its instance types",
+    raw: {
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
+      aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
+      services: [
+        { name: "aks-one", compute: "aks", model: "m:1" },
+        { name: "aks-two", compute: "aks", model: "m:1", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+        { name: "aks-three", compute: "aks", model: "m:1", modelFormat: "custom", environment: "e:1", instanceType: "big", code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } },
+      ],
+    },
+    problems: [
+      `services[0].instanceType is required with aksCluster.existingComputeId (name one of the cluster's instance types; this stack creates instance types only on clusters it attaches)`,
+      `services[1].resources does not apply to an existing compute, whose cluster its owner manages (name one of its instance types in services[1].instanceType)`,
+      `services[2].code needs the workspace's default datastore, known only for a workspace this stack creates (remove workspace.existingWorkspaceId, or register the code in that workspace yourself)`,
+    ],
+  },
+  {
     name: "model that is not a reference",
     raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
     problems: [
@@ -427,14 +445,12 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
       ...valid,
       workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: false },
       aksCluster: { ...aks, existingComputeId: `${FOREIGN_WORKSPACE}/computes/k8s-shared` },
-      services: [{ name: "aks-one", compute: "aks", model: "m:1", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }],
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
     },
     problems: [
       `aksCluster.tls does not apply to an existing compute, whose cluster and AzureML extension its owner manages (remove it, or remove aksCluster.existingComputeId)`,
       `aksCluster.location is required with aksCluster.existingComputeId (the region of the compute's cluster)`,
       `aksCluster.existingComputeId belongs to workspace "rg-other/mlw-other", but the services' workspace is "rg-ml-platform/mlw-shared" (an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
-      `services[0].instanceType is required with aksCluster.existingComputeId (name an instance type the compute's owner created on the cluster)`,
-      `services[0].resources does not apply with aksCluster.existingComputeId (the service cannot create an instance type on a cluster another team owns; name one with instanceType)`,
     ],
   },
 ];
