@@ -1,32 +1,48 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AadApplications, AksInferenceCluster, MlWorkspace, ModelWebService, loadStackConfig } from "./components";
+import { AadApplications, AksInferenceCluster, ExistingKubernetesCompute, ExistingMlWorkspace, MlWorkspace, ModelWebService, loadStackConfig } from "./components";
 import type { AksClusterConfig, ServiceConfig, StackConfig } from "./components";
-import type { AksClusterSource, InferenceTransport, ModelWebServiceCompute } from "./components";
+import type { AksClusterSource, InferenceTransport, KubernetesCompute, ModelWebServiceCompute, ServiceWorkspace } from "./components";
 
 // Every problem in the stack config is reported here, before any resource is registered.
 const config: StackConfig = loadStackConfig();
 
-const platform = new MlWorkspace("platform", {
-  environment: config.environment,
-  location: config.location,
-  publicNetworkAccess: config.workspace.publicNetworkAccess,
-  hbi: config.workspace.hbi,
-  protect: config.workspace.protect,
-  nameSuffix: config.workspace.nameSuffix,
-});
+const platform: ServiceWorkspace =
+  config.workspace.kind === "existing"
+    ? new ExistingMlWorkspace("platform", {
+        workspaceId: config.workspace.workspaceId,
+        location: config.location,
+        privateEndpoint: config.workspace.privateEndpoint,
+        environment: config.environment,
+        ...(config.workspace.hbiStorageAccountId !== undefined ? { hbiStorageAccountId: config.workspace.hbiStorageAccountId } : {}),
+      })
+    : new MlWorkspace("platform", {
+        environment: config.environment,
+        location: config.location,
+        network: config.workspace.network,
+        hbi: config.workspace.hbi,
+        protect: config.workspace.protect,
+        nameSuffix: config.workspace.nameSuffix,
+      });
 
 const aad = config.aad
   ? new AadApplications("aad", { environment: config.environment, authority: config.aad.authority, grantAdminConsent: config.aad.grantAdminConsent })
   : undefined;
 
-const inferenceCluster = config.aksCluster
-  ? new AksInferenceCluster("inference", {
-      workspace: platform,
-      cluster: clusterSource(config.aksCluster),
-      transport: inferenceTransport(config.aksCluster),
-      allowCrossRegion: config.aksCluster.allowCrossRegion,
-    })
-  : undefined;
+const inferenceCluster: KubernetesCompute | undefined = !config.aksCluster
+  ? undefined
+  : config.aksCluster.kind === "existingCompute"
+    ? new ExistingKubernetesCompute("inference", {
+        workspace: platform,
+        computeId: config.aksCluster.computeId,
+        location: config.aksCluster.location,
+        allowCrossRegion: config.aksCluster.allowCrossRegion,
+      })
+    : new AksInferenceCluster("inference", {
+        workspace: platform,
+        cluster: clusterSource(config.aksCluster),
+        transport: inferenceTransport(config.aksCluster),
+        allowCrossRegion: config.aksCluster.allowCrossRegion,
+      });
 
 const services = config.services.map(
   (service) =>
@@ -35,6 +51,9 @@ const services = config.services.map(
       endpointName: service.endpointName,
       compute: serviceCompute(service),
       model: service.model,
+      modelFormat: service.modelFormat,
+      ...(service.code !== undefined ? { code: service.code } : {}),
+      ...(service.compute === "aks" && service.resources ? { kubernetesResources: service.resources } : {}),
       ...(service.environment !== undefined ? { environment: service.environment } : {}),
       ...(service.instanceType !== undefined ? { instanceType: service.instanceType } : {}),
       instanceCount: service.instanceCount,
@@ -44,13 +63,15 @@ const services = config.services.map(
     }),
 );
 
-function clusterSource(cluster: AksClusterConfig): AksClusterSource {
+type AttachedClusterConfig = Exclude<AksClusterConfig, { kind: "existingCompute" }>;
+
+function clusterSource(cluster: AttachedClusterConfig): AksClusterSource {
   return cluster.kind === "new"
     ? { kind: "new", location: cluster.location, nodeCount: cluster.nodeCount, vmSize: cluster.vmSize }
     : { kind: "existing", clusterId: cluster.clusterId, ...(cluster.location ? { location: cluster.location } : {}) };
 }
 
-function inferenceTransport(cluster: AksClusterConfig): InferenceTransport {
+function inferenceTransport(cluster: AttachedClusterConfig): InferenceTransport {
   const { tls } = cluster;
   if (!tls) return { kind: "insecure" };
   return {

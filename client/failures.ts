@@ -21,7 +21,7 @@ export type EndpointOperation = keyof typeof ENDPOINT_OPERATIONS;
 function consumerModeGranting(action: string): EndpointAuthMode | undefined {
   return ENDPOINT_AUTH_MODES.find((mode) => {
     const permissions = consumerPermissions(mode);
-    return [...permissions.actions, ...permissions.dataActions].includes(action);
+    return permissions.actions.includes(action);
   });
 }
 

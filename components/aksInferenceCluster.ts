@@ -1,13 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { Namespace, Secret } from "@pulumi/kubernetes/core/v1";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
-import type { MlWorkspace } from "./mlWorkspace";
+import type { KubernetesCompute } from "./kubernetesCompute";
 import { AKS_CLUSTER_ID, HOSTNAME } from "./patterns";
+import { privateWorkspaceRegionError } from "./sameRegionCheck";
+import type { ServiceWorkspace } from "./serviceWorkspace";
+import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
+import { AKS_DNS_SERVICE_IP, AKS_SERVICE_CIDR } from "./workspaceNetwork";
 
 export const DEFAULT_NODE_COUNT = 3;
 export const DEFAULT_VM_SIZE = "Standard_D4s_v5";
@@ -62,8 +67,11 @@ export const TLS_SECRET_NAME = "azureml-inference-tls";
 
 export type InferenceRouterServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
 
+/** Built-in Network Contributor (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking#network-contributor). */
+export const NETWORK_CONTRIBUTOR_ROLE_ID = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
 export interface AksInferenceClusterArgs {
-  readonly workspace: MlWorkspace;
+  readonly workspace: ServiceWorkspace;
   readonly cluster: AksClusterSource;
   readonly transport: InferenceTransport;
   /** Let token-auth services use a cluster outside the workspace's region, with a warning. Default false. */
@@ -73,18 +81,41 @@ export interface AksInferenceClusterArgs {
 }
 
 interface ClusterCoordinates {
+  readonly subscriptionId: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
   readonly clusterId: pulumi.Output<string>;
   readonly location: pulumi.Output<string>;
+  readonly settingsFacts: { readonly resourceGroupName: string; readonly clusterName: string; readonly location: pulumi.Input<string> };
 }
+
+/** The cluster as `az k8s-extension create` reads it from ARM before it writes the extension. */
+export interface ExtensionClusterFacts {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly clusterName: string;
+  readonly location: string;
+  /** Nodes of a cluster created here; unknown for an attached cluster. */
+  readonly nodeCount?: number;
+}
+
+/**
+ * Built-in roles the compute's identity needs on the workspace storage of a high-business-impact
+ * workspace (https://learn.microsoft.com/azure/machine-learning/how-to-secure-kubernetes-inferencing-environment;
+ * ids from https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+ */
+export const HBI_COMPUTE_STORAGE_ROLES = {
+  "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
+} as const;
 
 /**
  * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
  * on, an inference namespace, and the workspace compute that points at both.
  */
-export class AksInferenceCluster extends pulumi.ComponentResource {
-  readonly workspace: MlWorkspace;
+export class AksInferenceCluster extends pulumi.ComponentResource implements KubernetesCompute {
+  readonly kind = "created" as const;
+  readonly workspace: ServiceWorkspace;
   readonly managedCluster?: containerservice.ManagedCluster;
   readonly clusterId: pulumi.Output<string>;
   /** The cluster's region as an output; see `knownLocation` for the value known at construction. */
@@ -100,6 +131,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   /** The compute's ARM id, built from names so that it stays known during preview; depend on `compute` too. */
   readonly computeId: pulumi.Output<string>;
   readonly computeName: pulumi.Output<string>;
+  readonly ready: readonly pulumi.Resource[];
+  /** High-business-impact workspaces: the compute identity's roles on the workspace storage. */
+  readonly storageRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     validateArgs(name, args, opts);
@@ -121,7 +155,20 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
           location: knownLocation,
           dnsPrefix: workspace.names.aksCluster,
           identity: { type: "SystemAssigned" },
-          agentPoolProfiles: [{ name: "system", mode: "System", count: nodeCount, vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE, osType: "Linux" }],
+          agentPoolProfiles: [
+            {
+              name: "system",
+              mode: "System",
+              count: nodeCount,
+              vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE,
+              osType: "Linux",
+              // In a private workspace's network, where the workspace's private endpoints resolve.
+              ...(workspace.aksSubnetId ? { vnetSubnetID: workspace.aksSubnetId } : {}),
+            },
+          ],
+          ...(workspace.aksSubnetId
+            ? { networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", serviceCidr: AKS_SERVICE_CIDR, dnsServiceIP: AKS_DNS_SERVICE_IP } }
+            : {}),
           enableRBAC: true,
           // The AzureML extension authenticates with local accounts.
           disableLocalAccounts: false,
@@ -129,18 +176,27 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      if (workspace.aksSubnetId) this.grantSubnetAccess(name, this.managedCluster, workspace.aksSubnetId);
       coordinates = {
+        subscriptionId: workspace.subscriptionId,
         resourceGroupName: workspace.resourceGroupName,
         clusterName: this.managedCluster.name,
+        // Known from names, so the extension's settings stay known in preview.
+        settingsFacts: { resourceGroupName: workspace.names.resourceGroup, clusterName: workspace.names.aksCluster, location: knownLocation ?? workspace.location },
         clusterId: this.managedCluster.id,
         location: this.managedCluster.location.apply((location) => location ?? knownLocation ?? workspace.location),
       };
     } else {
-      const [, , , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/").slice(1);
+      const [, , subscriptionId = "", , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/");
       const location = cluster.location
         ? pulumi.output(cluster.location)
-        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location;
-      coordinates = { resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location };
+        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location.apply((read) => {
+            // Known only once Azure answers: check it before the compute is attached.
+            const error = workspace.privateEndpoint ? privateWorkspaceRegionError(workspace.location, read) : undefined;
+            if (error) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${error}`, this, true);
+            return read;
+          });
+      coordinates = { subscriptionId, resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location, settingsFacts: { resourceGroupName, clusterName, location } };
     }
     this.clusterId = coordinates.clusterId;
     this.location = coordinates.location;
@@ -178,7 +234,15 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         autoUpgradeMinorVersion: true,
         identity: { type: "SystemAssigned" },
         scope: { cluster: { releaseNamespace: AZUREML_NAMESPACE } },
-        configurationSettings: azureMlExtensionSettings(cluster, transport, args.inferenceRouterServiceType ?? "LoadBalancer"),
+        configurationSettings: pulumi
+          .all([coordinates.subscriptionId, coordinates.settingsFacts.location])
+          .apply(([subscriptionId, location]) =>
+            azureMlExtensionSettings(
+              { subscriptionId, resourceGroupName: coordinates.settingsFacts.resourceGroupName, clusterName: coordinates.settingsFacts.clusterName, location, ...(cluster.kind === "new" ? { nodeCount: cluster.nodeCount ?? DEFAULT_NODE_COUNT } : {}) },
+              transport,
+              args.inferenceRouterServiceType ?? "LoadBalancer",
+            ),
+          ),
       },
       { parent: this, ...(tlsSecret ? { dependsOn: [tlsSecret] } : {}) },
     );
@@ -196,6 +260,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         workspaceName: workspace.workspaceName,
         resourceGroupName: workspace.resourceGroupName,
         location: coordinates.location,
+        // A high-business-impact workspace reaches its storage through the compute's own identity.
+        ...(workspace.hbiStorageAccountId ? { identity: { type: "SystemAssigned" } } : {}),
         properties: {
           computeType: "Kubernetes",
           resourceId: coordinates.clusterId,
@@ -209,7 +275,44 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     );
     this.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
     this.computeName = this.compute.name;
+    this.ready = [this.compute];
+    if (workspace.hbiStorageAccountId) this.storageRoleAssignments = this.grantStorageAccess(name, workspace.hbiStorageAccountId);
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
+  }
+
+  /** An AKS cluster with a system-assigned identity manages load balancers in its subnet only with Network Contributor there. */
+  private grantSubnetAccess(name: string, managedCluster: containerservice.ManagedCluster, subnetId: pulumi.Output<string>): void {
+    const principalId = managedCluster.identity.apply((identity) => identity?.principalId ?? "");
+    new authorization.RoleAssignment(
+      `${name}-subnet-network-contributor`,
+      {
+        roleAssignmentName: pulumi.all([subnetId, this.workspace.names.aksCluster]).apply(([scope, cluster]) => stableUuid("aks-subnet-network-contributor", scope, cluster)),
+        principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: pulumi.interpolate`/subscriptions/${this.workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
+        scope: subnetId,
+      },
+      { parent: this },
+    );
+  }
+
+  private grantStorageAccess(name: string, storageAccountId: pulumi.Output<string>): authorization.RoleAssignment[] {
+    const { workspace } = this;
+    const principalId = this.compute.identity.apply((identity) => identity?.principalId ?? "");
+    return Object.entries(HBI_COMPUTE_STORAGE_ROLES).map(
+      ([role, roleId]) =>
+        new authorization.RoleAssignment(
+          `${name}-compute-${role.toLowerCase().replace(/ /g, "-")}`,
+          {
+            roleAssignmentName: workspace.subscriptionId.apply((subscription) => stableUuid("compute-storage", subscription, workspace.names.resourceGroup, workspace.names.compute, roleId)),
+            principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: pulumi.interpolate`/subscriptions/${workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
+            scope: storageAccountId,
+          },
+          { parent: this },
+        ),
+    );
   }
 
   private tlsSecret(name: string, certificate: Extract<TlsCertificate, { kind: "pem" }>): Secret {
@@ -231,25 +334,50 @@ function tlsSecretName(certificate: TlsCertificate): string {
   return certificate.kind === "pem" ? TLS_SECRET_NAME : certificate.secretName;
 }
 
-/** The AzureML extension's settings: inference on, router HA only with 3 or more nodes, TLS unless waived. */
+/**
+ * The AzureML extension's settings exactly as `az k8s-extension create --extension-type
+ * Microsoft.AzureML.Kubernetes` sends them to ARM for a managed (AKS) cluster: the CLI-facing names
+ * plus what the CLI adds or rewrites itself (azure-cli-extensions
+ * src/k8s-extension/azext_k8s_extension/partner_extensions/AzureMLKubernetes.py). An extension
+ * installed over ARM with only the CLI-facing names fails its health check.
+ */
 export function azureMlExtensionSettings(
-  cluster: AksClusterSource,
+  cluster: ExtensionClusterFacts,
   transport: InferenceTransport,
   routerServiceType: InferenceRouterServiceType,
 ): Record<string, string> {
+  const clusterArmId = `/subscriptions/${cluster.subscriptionId}/resourceGroups/${cluster.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${cluster.clusterName}`;
+  const location = cluster.location.toLowerCase();
   const settings: Record<string, string> = {
     enableInference: "True",
+    enableTraining: "False",
     inferenceRouterServiceType: routerServiceType,
     allowInsecureConnections: transport.kind === "insecure" ? "True" : "False",
+    cluster_name: clusterArmId,
+    clusterId: clusterArmId,
+    "prometheus.prometheusSpec.externalLabels.cluster_name": clusterArmId,
+    domain: `${location}.cloudapp.azure.com`,
+    location,
+    jobSchedulerLocation: location,
+    cluster_name_friendly: cluster.clusterName,
+    "servicebus.enabled": "false",
+    "relayserver.enabled": "false",
+    "nginxIngress.enabled": "true",
   };
-  if (cluster.kind === "new") settings.inferenceRouterHA = (cluster.nodeCount ?? DEFAULT_NODE_COUNT) >= 3 ? "True" : "False";
+  if (cluster.nodeCount !== undefined) {
+    const ha = cluster.nodeCount >= 3;
+    settings.inferenceRouterHA = ha ? "True" : "False";
+    if (!ha) settings.clusterPurpose = "DevTest";
+  }
+  if (routerServiceType === "NodePort") settings["scoringFe.serviceType.nodePort"] = "True";
   if (transport.kind === "tls") {
+    const secretName = tlsSecretName(transport.certificate);
     settings.sslCname = transport.hostname;
-    settings.sslSecret = tlsSecretName(transport.certificate);
+    settings.sslSecret = secretName;
+    settings["scoringFe.sslSecret"] = secretName;
   }
   return settings;
 }
-
 
 function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
   const problems: string[] = [];
@@ -266,6 +394,11 @@ function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.
   }
   if (transport.kind === "tls" && transport.certificate.kind === "existingSecret" && cluster.kind === "new") {
     problems.push(`transport.certificate names an existing secret, but the cluster is new; give the certificate as { kind: "pem", certificatePem, privateKeyPem }`);
+  }
+  const location = cluster.kind === "new" ? (cluster.location ?? args.workspace.location) : cluster.location;
+  if (args.workspace.privateEndpoint && location !== undefined && isAzureRegion(location)) {
+    const error = privateWorkspaceRegionError(args.workspace.location, location);
+    if (error) problems.push(error);
   }
   if (problems.length > 0) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${problems.join("; ")}`, opts?.parent, true);
 }

@@ -18,7 +18,10 @@ export const ENDPOINT_AUTH_MODE: Readonly<Record<ServiceAuth, EndpointAuthMode>>
   aadToken: "AADToken",
 };
 
-/** Key auth for the ACI successor, AML tokens for the AKS successor, as in the v1 guidance. */
+/**
+ * Key auth for the ACI successor; AML tokens for the AKS successor, although v1 AKS services
+ * defaulted to keys (token auth was opt-in): tokens expire, keys last until rotated.
+ */
 export const DEFAULT_AUTH: Readonly<{ managed: "key"; aks: "amlToken" }> = { managed: "key", aks: "amlToken" };
 
 /** Why a compute refuses an auth mode, or undefined when it accepts it. */

@@ -9,11 +9,28 @@ import {
   type KubernetesServiceAuth,
   type ServiceAuth,
 } from "./authModes";
-import { DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_NODE_COUNT, DEFAULT_VM_SIZE } from "./aksInferenceCluster";
 import { isAssetReference } from "./assetReferences";
 import { editDistance } from "./editDistance";
+import { scoringCodeProblem, type ScoringCode } from "./codeAsset";
+import { DEFAULT_KUBERNETES_RESOURCES, kubernetesResourcesProblems, type KubernetesResources } from "./kubernetesResources";
+import { MODEL_FORMATS, type ModelFormat } from "./modelWebService";
+import { PRINCIPAL_TYPES, type CredentialReader } from "./endpointAccess";
 import { endpointName, NAMING_RULES, namingProblem, platformNames, platformNamingProblems } from "./naming";
-import { AKS_CLUSTER_ID, DEFAULT_AAD_AUTHORITY, ENVIRONMENT, GUID, HOSTNAME } from "./patterns";
+import {
+  AKS_CLUSTER_ID,
+  DEFAULT_AAD_AUTHORITY,
+  ENVIRONMENT,
+  GUID,
+  HOSTNAME,
+  ML_COMPUTE_ID,
+  ML_WORKSPACE_ID,
+  RESOURCE_GROUP_ID,
+  STORAGE_ACCOUNT_ID,
+  SUBNET_ID,
+} from "./patterns";
+import { isCidr } from "./cidr";
+import { hubZonesNeedHubSubnets, privateNetworkProblems, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";
 
 /** The stack configuration namespace: keys are `aml-webservices:<key>`. */
 export const CONFIG_NAMESPACE = "aml-webservices";
@@ -26,13 +43,35 @@ export interface AadConfig {
   readonly grantAdminConsent: boolean;
 }
 
-export interface WorkspaceConfig {
-  readonly publicNetworkAccess: "Enabled" | "Disabled";
+/** The network of a new private workspace when the stack names none: an isolated network of its own. */
+export const DEFAULT_PRIVATE_SUBNETS: Extract<PrivateSubnets, { kind: "new" }> = {
+  kind: "new",
+  addressSpace: "10.40.0.0/16",
+  privateEndpointSubnet: "10.40.0.0/24",
+  aksSubnet: "10.40.16.0/20",
+};
+
+export interface NewWorkspaceConfig {
+  readonly kind: "new";
+  /** public, or private with its private endpoints, DNS zones, managed network and AKS subnet */
+  readonly network: WorkspaceNetwork;
   readonly hbi: boolean;
   readonly protect: boolean;
   /** appended to the globally unique names (storage account, key vault, container registry) */
   readonly nameSuffix: string;
 }
+
+/** A workspace another team owns; this stack adds clusters and services to it. */
+export interface ExistingWorkspaceConfig {
+  readonly kind: "existing";
+  readonly workspaceId: string;
+  /** whether the workspace has a private endpoint: then clusters must be in its region */
+  readonly privateEndpoint: boolean;
+  /** a high-business-impact workspace's storage account, where a compute this stack attaches needs roles */
+  readonly hbiStorageAccountId?: string;
+}
+
+export type WorkspaceConfig = NewWorkspaceConfig | ExistingWorkspaceConfig;
 
 /** TLS for the inference router: the host name clients call and the Kubernetes secret with its certificate. */
 export type InferenceTlsConfig =
@@ -69,7 +108,16 @@ export interface ExistingAksClusterConfig extends AksClusterPolicy {
   readonly location?: AzureRegion;
 }
 
-export type AksClusterConfig = NewAksClusterConfig | ExistingAksClusterConfig;
+/** A Kubernetes compute another team attached to the workspace: nothing of the cluster is managed here. */
+export interface ExistingComputeConfig {
+  readonly kind: "existingCompute";
+  readonly computeId: string;
+  /** the region of the compute's cluster */
+  readonly location: AzureRegion;
+  readonly allowCrossRegion: boolean;
+}
+
+export type AksClusterConfig = NewAksClusterConfig | ExistingAksClusterConfig | ExistingComputeConfig;
 
 export interface KeyRotation {
   readonly primary: number;
@@ -80,10 +128,12 @@ interface ServiceConfigBase {
   readonly name: string;
   readonly endpointName: string;
   readonly model: string;
+  readonly modelFormat: ModelFormat;
+  readonly code?: ScoringCode;
   readonly environment?: string;
   readonly instanceType?: string;
   readonly instanceCount: number;
-  readonly credentialReaders: readonly string[];
+  readonly credentialReaders: readonly CredentialReader[];
   readonly keyRotation: KeyRotation;
 }
 
@@ -95,6 +145,8 @@ export interface ManagedServiceConfig extends ServiceConfigBase {
 export interface AksServiceConfig extends ServiceConfigBase {
   readonly compute: "aks";
   readonly auth: KubernetesServiceAuth;
+  /** requests and limits of the service's own instance type; absent when instanceType names one on the cluster */
+  readonly resources?: KubernetesResources;
 }
 
 export type ServiceConfig = ManagedServiceConfig | AksServiceConfig;
@@ -130,6 +182,13 @@ const ALLOWED = {
   nodeCount: "a whole number from 1 to 100",
   vmSize: `an Azure VM size such as "${DEFAULT_VM_SIZE}"`,
   clusterId: "the ARM id of an AKS cluster: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>",
+  computeId: "the ARM id of a Kubernetes compute of the workspace: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<workspace>/computes/<name>",
+  workspaceId: "the ARM id of an Azure ML workspace: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<name>",
+  cidr: `an IPv4 CIDR block such as "10.40.0.0/16"`,
+  subnetId: "the ARM id of a subnet: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet>",
+  resourceGroupId: "the ARM id of a resource group: /subscriptions/<id>/resourceGroups/<group>",
+  storageAccountId: "the ARM id of a storage account: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>",
+  managedOutbound: `"AllowInternetOutbound" or "AllowOnlyApprovedOutbound"`,
   serviceName: "3-32 letters, digits or hyphens, starting with a letter",
   compute: SERVICE_COMPUTES.map((compute) => `"${compute}"`).join(" or "),
   auth: SERVICE_AUTHS.map((auth) => `"${auth}"`).join(", "),
@@ -138,6 +197,13 @@ const ALLOWED = {
   instanceType: `an instance type name such as "Standard_DS3_v2" (managed) or "defaultinstancetype" (aks)`,
   instanceCount: "a whole number from 1 to 100",
   principal: `an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name`,
+  principalType: PRINCIPAL_TYPES.map((type) => `"${type}"`).join(", "),
+  modelFormat: MODEL_FORMATS.map((format) => `"${format}"`).join(" or "),
+  codeDirectory: "a directory holding the scoring script, relative to the project",
+  scoringScript: `the script's path inside code.directory, e.g. "score.py"`,
+  cpu: `a CPU quantity as a string, e.g. "2" or "1500m"`,
+  memory: `a memory quantity as a string, e.g. "4Gi"`,
+  gpu: "a whole number of NVIDIA GPUs from 0 to 16",
   rotation: "a whole number from 0 up; raise it by one to rotate that key",
   hostname: `the DNS name clients call, e.g. "scoring.contoso.com"`,
   certificateSecret: "the name of a Kubernetes secret in the azureml namespace holding cert.pem and key.pem",
@@ -172,6 +238,8 @@ const wholeNumber = (min: number, max: number, description: string) =>
     .min(min, { error: allowed(description) })
     .max(max, { error: allowed(description) });
 
+const quantity = (description: string) => z.string({ error: allowed(description) }).min(1, { error: allowed(description) });
+
 const region = z
   .string({ error: allowed(ALLOWED.location) })
   .transform(normalizeRegion)
@@ -183,18 +251,42 @@ const region = z
     },
   });
 
+const cidr = () => z.string({ error: allowed(ALLOWED.cidr) }).refine(isCidr, { error: allowed(ALLOWED.cidr) }).optional();
+const armId = (pattern: RegExp, description: string) => z.string({ error: allowed(description) }).regex(pattern, { error: allowed(description) }).optional();
+
+const kubernetesResourcesSchema = strictObject({
+  requests: strictObject({ cpu: quantity(ALLOWED.cpu), memory: quantity(ALLOWED.memory) }),
+  limits: strictObject({ cpu: quantity(ALLOWED.cpu), memory: quantity(ALLOWED.memory), nvidiaGpu: wholeNumber(0, 16, ALLOWED.gpu).optional() }),
+});
+
 const serviceSchema = strictObject({
   name: z.string({ error: allowed(ALLOWED.serviceName) }).regex(SERVICE_NAME, { error: allowed(ALLOWED.serviceName) }),
   compute: z.enum(SERVICE_COMPUTES as [ServiceConfig["compute"], ...ServiceConfig["compute"][]], { error: allowed(`one of ${ALLOWED.compute}`) }),
   auth: z.enum(SERVICE_AUTHS as [ServiceAuth, ...ServiceAuth[]], { error: allowed(`one of ${ALLOWED.auth}`) }).optional(),
   model: z.string({ error: allowed(ALLOWED.model) }).refine(isAssetReference, { error: allowed(ALLOWED.model) }),
+  modelFormat: z.enum(MODEL_FORMATS as [ModelFormat, ...ModelFormat[]], { error: allowed(ALLOWED.modelFormat) }).default("mlflow"),
+  code: strictObject({
+    directory: z.string({ error: allowed(ALLOWED.codeDirectory) }).min(1, { error: allowed(ALLOWED.codeDirectory) }),
+    scoringScript: z.string({ error: allowed(ALLOWED.scoringScript) }).min(1, { error: allowed(ALLOWED.scoringScript) }),
+  }).optional(),
+  resources: kubernetesResourcesSchema.optional(),
   environment: z.string({ error: allowed(ALLOWED.environmentAsset) }).refine(isAssetReference, { error: allowed(ALLOWED.environmentAsset) }).optional(),
   instanceType: z.string({ error: allowed(ALLOWED.instanceType) }).regex(/^[A-Za-z][\w-]{0,62}$/, { error: allowed(ALLOWED.instanceType) }).optional(),
   instanceCount: wholeNumber(1, 100, ALLOWED.instanceCount).default(1),
   credentialReaders: z
-    .array(z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }), {
-      error: allowed(`a list of ${ALLOWED.principal}`),
-    })
+    .array(
+      z.union(
+        [
+          z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }),
+          strictObject({
+            objectId: z.string({ error: allowed(ALLOWED.principal) }).regex(GUID, { error: allowed(ALLOWED.principal) }),
+            type: z.enum(PRINCIPAL_TYPES, { error: allowed(ALLOWED.principalType) }),
+          }),
+        ],
+        { error: allowed(`${ALLOWED.principal}, or {objectId, type} with type ${ALLOWED.principalType}`) },
+      ),
+      { error: allowed(`a list of ${ALLOWED.principal}`) },
+    )
     .default([]),
   keyRotation: strictObject({
     primary: wholeNumber(0, 1_000_000, ALLOWED.rotation).default(0),
@@ -217,12 +309,27 @@ const stackSchema = strictObject({
     hbi: bool().default(false),
     protect: bool().optional(),
     nameSuffix: z.string({ error: allowed(ALLOWED.nameSuffix) }).regex(/^[a-z0-9]{1,6}$/, { error: allowed(ALLOWED.nameSuffix) }).default(""),
+    privateNetwork: strictObject({
+      subnets: strictObject({
+        addressSpace: cidr(),
+        privateEndpointSubnet: cidr(),
+        aksSubnet: cidr(),
+        privateEndpointSubnetId: armId(SUBNET_ID, ALLOWED.subnetId),
+        aksSubnetId: armId(SUBNET_ID, ALLOWED.subnetId),
+      }).optional(),
+      privateDnsZonesResourceGroupId: armId(RESOURCE_GROUP_ID, ALLOWED.resourceGroupId),
+      managedOutbound: z.enum(["AllowInternetOutbound", "AllowOnlyApprovedOutbound"], { error: allowed(ALLOWED.managedOutbound) }).optional(),
+    }).optional(),
+    existingWorkspaceId: armId(ML_WORKSPACE_ID, ALLOWED.workspaceId),
+    privateEndpoint: bool().optional(),
+    hbiStorageAccountId: armId(STORAGE_ACCOUNT_ID, ALLOWED.storageAccountId),
   }).default({ publicNetworkAccess: "Disabled", hbi: false, nameSuffix: "" }),
   aksCluster: strictObject({
     location: region.optional(),
     nodeCount: wholeNumber(1, 100, ALLOWED.nodeCount).optional(),
     vmSize: z.string({ error: allowed(ALLOWED.vmSize) }).regex(/^Standard_[A-Za-z0-9_]+$/, { error: allowed(ALLOWED.vmSize) }).optional(),
     existingClusterId: z.string({ error: allowed(ALLOWED.clusterId) }).regex(AKS_CLUSTER_ID, { error: allowed(ALLOWED.clusterId) }).optional(),
+    existingComputeId: armId(ML_COMPUTE_ID, ALLOWED.computeId),
     tls: strictObject({
       hostname: z
         .string({ error: allowed(ALLOWED.hostname) })
@@ -383,7 +490,30 @@ function crossFieldProblems(raw: unknown): string[] {
     }
   }
 
-  if (aksCluster) {
+  problems.push(...workspaceProblems(workspace));
+  const existingWorkspaceId = typeof workspace?.existingWorkspaceId === "string" && ML_WORKSPACE_ID.test(workspace.existingWorkspaceId) ? workspace.existingWorkspaceId : undefined;
+  if (aksCluster?.existingComputeId !== undefined) {
+    for (const key of ["nodeCount", "vmSize", "existingClusterId", "tls", "allowInsecureConnections"] as const) {
+      if (aksCluster[key] !== undefined) {
+        problems.push(`aksCluster.${key} does not apply to an existing compute, whose cluster and AzureML extension its owner manages (remove it, or remove aksCluster.existingComputeId)`);
+      }
+    }
+    if (aksCluster.location === undefined) problems.push(`aksCluster.location is required with aksCluster.existingComputeId (the region of the compute's cluster)`);
+    const compute = typeof aksCluster.existingComputeId === "string" ? ML_COMPUTE_ID.exec(aksCluster.existingComputeId) : null;
+    const owner = existingWorkspaceId
+      ? ML_WORKSPACE_ID.exec(existingWorkspaceId)?.slice(2, 4)
+      : environment && location
+        ? [platformNames(environment, location as AzureRegion).resourceGroup, platformNames(environment, location as AzureRegion).mlWorkspace]
+        : undefined;
+    if (compute && owner && `${compute[2]}/${compute[3]}`.toLowerCase() !== owner.join("/").toLowerCase()) {
+      problems.push(
+        `aksCluster.existingComputeId belongs to workspace "${compute[2]}/${compute[3]}", but the services' workspace is "${owner.join("/")}" ` +
+          `(an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
+      );
+    }
+  }
+
+  if (aksCluster && aksCluster.existingComputeId === undefined) {
     if (aksCluster.tls === undefined && aksCluster.allowInsecureConnections !== true) {
       problems.push(
         `aksCluster.tls is required unless aksCluster.allowInsecureConnections is true (the AzureML extension serves scoring over TLS: ` +
@@ -429,6 +559,7 @@ function crossFieldProblems(raw: unknown): string[] {
       const reason = unsupportedAuthReason(service.compute, auth as ServiceAuth);
       if (reason) problems.push(`${at}.auth: ${reason}`);
     }
+    problems.push(...workloadProblems(service, at, { existingCompute: aksCluster?.existingComputeId !== undefined, existingWorkspace: workspace?.existingWorkspaceId !== undefined }));
     if (service.keyRotation !== undefined && auth !== undefined && auth !== "key") {
       problems.push(`${at}.keyRotation is set but auth is "${String(auth)}" (keys exist only with auth "key"; remove keyRotation)`);
     }
@@ -461,7 +592,14 @@ function crossFieldProblems(raw: unknown): string[] {
   }
 
   const clusterLocation = typeof aksCluster?.location === "string" ? normalizeRegion(aksCluster.location) : location;
-  if (aksCluster && location && clusterLocation && isAzureRegion(clusterLocation) && clusterLocation !== location && aksCluster.allowCrossRegion !== true) {
+  const privateWorkspace = existingWorkspaceId ? workspace?.privateEndpoint === true : (workspace?.publicNetworkAccess ?? "Disabled") === "Disabled";
+  const elsewhere = aksCluster && location && clusterLocation && isAzureRegion(clusterLocation) && clusterLocation !== location;
+  if (elsewhere && privateWorkspace) {
+    problems.push(
+      `aksCluster.location: "${clusterLocation}" differs from location "${location}", but the workspace has a private endpoint, and Azure then requires ` +
+        `its AKS clusters in its region for every auth mode (allowCrossRegion does not apply; set aksCluster.location to "${location}")`,
+    );
+  } else if (elsewhere && aksCluster.allowCrossRegion !== true) {
     services.forEach((service, tokenService) => {
       if (service?.compute !== "aks" || (service.auth ?? DEFAULT_AUTH.aks) !== "amlToken") return;
       problems.push(
@@ -478,7 +616,9 @@ function crossFieldProblems(raw: unknown): string[] {
 function duplicateReaderProblems(at: string, readers: readonly unknown[]): string[] {
   const firstUse = new Map<string, number>();
   const problems: string[] = [];
-  readers.forEach((reader, index) => {
+  readers.forEach((entry, index) => {
+    // a reader is an object id, or {objectId, type}
+    const reader = typeof entry === "string" ? entry : asObject(entry)?.objectId;
     if (typeof reader !== "string" || !GUID.test(reader)) return;
     const first = firstUse.get(reader.toLowerCase());
     if (first === undefined) firstUse.set(reader.toLowerCase(), index);
@@ -492,12 +632,146 @@ function duplicateReaderProblems(at: string, readers: readonly unknown[]): strin
   return problems;
 }
 
+/** Code, environment and instance type rules, read leniently like the other cross-field rules. */
+function workloadProblems(service: RawObject, at: string, platform: { existingCompute: boolean; existingWorkspace: boolean }): string[] {
+  const problems: string[] = [];
+  const format = service.modelFormat ?? "mlflow";
+  const code = asObject(service.code);
+  if (format === "custom" && !code) {
+    problems.push(`${at}.modelFormat is "custom" but ${at}.code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`);
+  }
+  if (code && service.environment === undefined) problems.push(`${at}.code is set without ${at}.environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
+  if (code && platform.existingWorkspace) {
+    problems.push(`${at}.code needs the workspace's default datastore, known only for a workspace this stack creates (remove workspace.existingWorkspaceId, or register the code in that workspace yourself)`);
+  }
+  if (code && typeof code.directory === "string" && typeof code.scoringScript === "string" && code.directory && code.scoringScript) {
+    const problem = scoringCodeProblem({ directory: code.directory, scoringScript: code.scoringScript });
+    if (problem) problems.push(`${at}.${problem}`);
+  }
+  const servedWithoutCode = format === "mlflow" && !code;
+  const resources = asObject(service.resources);
+  if (service.compute === "managed" && resources) problems.push(`${at}.resources applies only to compute "aks" (managed services size by instanceType)`);
+  if (service.compute !== "aks") return problems;
+  if (platform.existingCompute) {
+    if (resources) problems.push(`${at}.resources does not apply to an existing compute, whose cluster its owner manages (name one of its instance types in ${at}.instanceType)`);
+    else if (service.instanceType === undefined) problems.push(`${at}.instanceType is required with aksCluster.existingComputeId (name one of the cluster's instance types; this stack creates instance types only on clusters it attaches)`);
+  }
+  if (platform.existingCompute && (resources || service.instanceType === undefined)) return problems;
+  if (service.instanceType !== undefined && resources) {
+    problems.push(`${at}.instanceType and ${at}.resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
+  } else if (service.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+    problems.push(
+      `${at}.instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
+        `remove instanceType to get an instance type of the service's own, sized by ${at}.resources`,
+    );
+  } else if (service.instanceType === undefined) {
+    const parsed = kubernetesResourcesSchema.safeParse(service.resources ?? DEFAULT_KUBERNETES_RESOURCES);
+    if (parsed.success) problems.push(...kubernetesResourcesProblems(parsed.data, servedWithoutCode, `${at}.resources`));
+  }
+  return problems;
+}
+
+const NEW_WORKSPACE_KEYS = ["publicNetworkAccess", "hbi", "protect", "nameSuffix", "privateNetwork"] as const;
+const NEW_NETWORK_KEYS = ["addressSpace", "privateEndpointSubnet", "aksSubnet"] as const;
+const EXISTING_SUBNET_KEYS = ["privateEndpointSubnetId", "aksSubnetId"] as const;
+
+/** The workspace keys that belong together: a new workspace and its network, or an existing one. */
+function workspaceProblems(workspace: RawObject | undefined): string[] {
+  if (!workspace) return [];
+  const problems: string[] = [];
+  if (workspace.existingWorkspaceId !== undefined) {
+    for (const key of NEW_WORKSPACE_KEYS) {
+      if (workspace[key] !== undefined) problems.push(`workspace.${key} applies only to a workspace this stack creates (remove it, or remove workspace.existingWorkspaceId)`);
+    }
+    if (workspace.privateEndpoint === undefined) {
+      problems.push(`workspace.privateEndpoint is required with workspace.existingWorkspaceId (true when the workspace has a private endpoint: its AKS clusters must then be in its region)`);
+    }
+    return problems;
+  }
+  if (workspace.privateEndpoint !== undefined) {
+    problems.push(`workspace.privateEndpoint applies only with workspace.existingWorkspaceId (a workspace this stack creates has one exactly when publicNetworkAccess is "Disabled")`);
+  }
+  if (workspace.hbiStorageAccountId !== undefined) {
+    problems.push(`workspace.hbiStorageAccountId applies only with workspace.existingWorkspaceId (for a workspace this stack creates, set workspace.hbi)`);
+  }
+  const privateNetwork = asObject(workspace.privateNetwork);
+  if (!privateNetwork) return problems;
+  if (workspace.publicNetworkAccess === "Enabled") {
+    problems.push(`workspace.privateNetwork is set but workspace.publicNetworkAccess is "Enabled" (a private network comes with public access disabled: remove privateNetwork, or set publicNetworkAccess: "Disabled")`);
+  }
+  const subnets = asObject(privateNetwork.subnets);
+  if (!subnets) {
+    // The default is a new network.
+    if (privateNetwork.privateDnsZonesResourceGroupId !== undefined) problems.push(hubZonesNeedHubSubnets("workspace.privateNetwork"));
+    return problems;
+  }
+  const given = (keys: readonly string[]) => keys.filter((key) => subnets[key] !== undefined);
+  const fresh = given(NEW_NETWORK_KEYS);
+  const existing = given(EXISTING_SUBNET_KEYS);
+  const at = "workspace.privateNetwork.subnets";
+  if (fresh.length > 0 && existing.length > 0) {
+    problems.push(`${at} mixes a new network (${NEW_NETWORK_KEYS.join(", ")}) with existing subnets (${EXISTING_SUBNET_KEYS.join(", ")}); choose one`);
+  } else if (fresh.length > 0 && fresh.length < NEW_NETWORK_KEYS.length) {
+    problems.push(`${at} needs ${NEW_NETWORK_KEYS.join(", ")} together for a new network`);
+  } else if (existing.length > 0 && existing.length < EXISTING_SUBNET_KEYS.length) {
+    problems.push(`${at} needs both ${EXISTING_SUBNET_KEYS.join(" and ")} for existing subnets`);
+  } else if (fresh.length === 0 && existing.length === 0) {
+    problems.push(`${at} needs ${NEW_NETWORK_KEYS.join(", ")} for a new network, or ${EXISTING_SUBNET_KEYS.join(" and ")} of a hub team's subnets`);
+  } else {
+    const network = resolveNetwork(privateNetwork);
+    // Malformed values are already reported by the schema.
+    const wellFormed = fresh.every((key) => isCidr(String(subnets[key]))) && existing.every((key) => SUBNET_ID.test(String(subnets[key])));
+    const malformedZones = (problem: string) => problem.includes("privateDnsZonesResourceGroupId") && problem.includes("is not the ARM id");
+    if (wellFormed && network.kind === "private") problems.push(...privateNetworkProblems(network, "workspace.privateNetwork").filter((problem) => !malformedZones(problem)));
+  }
+  return problems;
+}
+
+function resolveNetwork(privateNetwork: RawObject | undefined): WorkspaceNetwork {
+  const subnets = asObject(privateNetwork?.subnets);
+  const text = (value: unknown) => String(value ?? "");
+  const resolved: PrivateSubnets = !subnets
+    ? DEFAULT_PRIVATE_SUBNETS
+    : subnets.privateEndpointSubnetId !== undefined
+      ? { kind: "existing", privateEndpointSubnetId: text(subnets.privateEndpointSubnetId), aksSubnetId: text(subnets.aksSubnetId) }
+      : { kind: "new", addressSpace: text(subnets.addressSpace), privateEndpointSubnet: text(subnets.privateEndpointSubnet), aksSubnet: text(subnets.aksSubnet) };
+  const zones = privateNetwork?.privateDnsZonesResourceGroupId;
+  const outbound = privateNetwork?.managedOutbound;
+  return {
+    kind: "private",
+    subnets: resolved,
+    ...(typeof zones === "string" ? { privateDnsZonesResourceGroupId: zones } : {}),
+    ...(typeof outbound === "string" ? { managedOutbound: outbound as ManagedOutbound } : {}),
+  };
+}
+
+function resolveWorkspace(parsed: ParsedStack): WorkspaceConfig {
+  const { workspace } = parsed;
+  if (workspace.existingWorkspaceId !== undefined) {
+    return {
+      kind: "existing",
+      workspaceId: workspace.existingWorkspaceId,
+      privateEndpoint: workspace.privateEndpoint ?? true,
+      ...(workspace.hbiStorageAccountId !== undefined ? { hbiStorageAccountId: workspace.hbiStorageAccountId } : {}),
+    };
+  }
+  return {
+    kind: "new",
+    network: workspace.publicNetworkAccess === "Enabled" ? { kind: "public" } : resolveNetwork(workspace.privateNetwork as RawObject | undefined),
+    hbi: workspace.hbi,
+    protect: workspace.protect ?? parsed.environment === "prod",
+    nameSuffix: workspace.nameSuffix,
+  };
+}
+
 function resolveDefaults(parsed: ParsedStack): StackConfig {
   const location = parsed.location as AzureRegion;
   const aks = parsed.aksCluster;
   const aksCluster: AksClusterConfig | undefined = !aks
     ? undefined
-    : aks.existingClusterId !== undefined
+    : aks.existingComputeId !== undefined
+      ? { kind: "existingCompute", computeId: aks.existingComputeId, location: (aks.location ?? location) as AzureRegion, allowCrossRegion: aks.allowCrossRegion }
+      : aks.existingClusterId !== undefined
       ? {
           kind: "existing",
           clusterId: aks.existingClusterId,
@@ -520,6 +794,8 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
       name: service.name,
       endpointName: endpointName(service.name, parsed.environment),
       model: service.model,
+      modelFormat: service.modelFormat,
+      ...(service.code !== undefined ? { code: service.code } : {}),
       ...(service.environment !== undefined ? { environment: service.environment } : {}),
       ...(service.instanceType !== undefined ? { instanceType: service.instanceType } : {}),
       instanceCount: service.instanceCount,
@@ -527,7 +803,8 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
       keyRotation: service.keyRotation,
     };
     if (service.compute === "aks") {
-      return { ...common, compute: "aks", auth: (service.auth ?? DEFAULT_AUTH.aks) as KubernetesServiceAuth };
+      const resources = service.instanceType === undefined ? kubernetesResources(service.resources) : undefined;
+      return { ...common, compute: "aks", auth: (service.auth ?? DEFAULT_AUTH.aks) as KubernetesServiceAuth, ...(resources ? { resources } : {}) };
     }
     return { ...common, compute: "managed", auth: service.auth ?? DEFAULT_AUTH.managed };
   });
@@ -535,10 +812,16 @@ function resolveDefaults(parsed: ParsedStack): StackConfig {
     environment: parsed.environment,
     location,
     ...(parsed.aad ? { aad: parsed.aad } : {}),
-    workspace: { ...parsed.workspace, protect: parsed.workspace.protect ?? parsed.environment === "prod" },
+    workspace: resolveWorkspace(parsed),
     ...(aksCluster ? { aksCluster } : {}),
     services,
   };
+}
+
+function kubernetesResources(raw: z.output<typeof kubernetesResourcesSchema> | undefined): KubernetesResources {
+  if (!raw) return DEFAULT_KUBERNETES_RESOURCES;
+  const { nvidiaGpu, ...limits } = raw.limits;
+  return { requests: raw.requests, limits: { ...limits, ...(nvidiaGpu !== undefined ? { nvidiaGpu } : {}) } };
 }
 
 function tlsConfig(tls: { hostname: string; certificate?: string | undefined; privateKey?: string | undefined; certificateSecret?: string | undefined }): InferenceTlsConfig {

@@ -2,9 +2,13 @@ import type { EndpointAuthMode } from "./authModes";
 
 const ENDPOINTS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
 
+/**
+ * Control-plane actions only: Microsoft.MachineLearningServices defines no data actions, and ARM
+ * refuses a role naming one it does not know (InvalidDataActionOrNotDataAction), so a consumer role
+ * has no data actions at all, not even for scoring with an Entra ID token.
+ */
 export interface EndpointPermissions {
   readonly actions: readonly string[];
-  readonly dataActions: readonly string[];
 }
 
 /**
@@ -14,11 +18,11 @@ export interface EndpointPermissions {
 export function consumerPermissions(authMode: EndpointAuthMode): EndpointPermissions {
   switch (authMode) {
     case "Key":
-      return { actions: [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], dataActions: [] };
+      return { actions: [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`] };
     case "AMLToken":
-      return { actions: [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], dataActions: [] };
+      return { actions: [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`] };
     case "AADToken":
-      return { actions: [`${ENDPOINTS}/read`], dataActions: [`${ENDPOINTS}/score/action`] };
+      return { actions: [`${ENDPOINTS}/read`, `${ENDPOINTS}/score/action`] };
   }
 }
 
@@ -36,4 +40,18 @@ export function consumerRoleDescription(authMode: EndpointAuthMode): string {
 /** The consumer role's name: custom role names are unique per tenant, so the subscription is part of it. */
 export function consumerRoleName(endpointName: string, resourceGroupName: string, subscriptionId: string): string {
   return `aml-webservices ${endpointName} consumer (${resourceGroupName}, ${subscriptionId})`;
+}
+
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+/** What Azure expects as a role assignment's principalType; it refuses one that does not match the principal. */
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/**
+ * A principal that may fetch an endpoint's credentials: an Entra object id, whose type is then read
+ * from Microsoft Graph, or an object id with its type, which needs no Graph permission.
+ */
+export type CredentialReader = string | { readonly objectId: string; readonly type: PrincipalType };
+
+export function readerObjectId(reader: CredentialReader): string {
+  return typeof reader === "string" ? reader : reader.objectId;
 }

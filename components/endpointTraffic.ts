@@ -10,20 +10,29 @@ export interface EndpointTrafficArgs {
   readonly tags: pulumi.Input<Record<string, string>>;
   readonly authMode: string;
   readonly description: string;
-  readonly publicNetworkAccess: string;
+  /** managed endpoints only */
+  readonly publicNetworkAccess?: string;
   /** the Kubernetes compute's ARM id; absent for managed endpoints */
   readonly compute?: pulumi.Input<string>;
   readonly deploymentName: string;
-  /** changes whenever the endpoint is written again, so that traffic is written again after it */
-  readonly revision: pulumi.Input<string>;
 }
 
 type Parameters = Record<string, { value: pulumi.Input<unknown> }>;
 
 /**
+ * Endpoint inputs that only the traffic template writes after creation. Azure takes a PUT of the
+ * whole endpoint, and a PUT without `traffic` sets traffic to 0: if Pulumi wrote the endpoint again
+ * (a tag, a description, a refreshed input), traffic would drop until the template ran again, or for
+ * good after `pulumi refresh`. So the endpoint resource writes these only when it is created, and the
+ * template, which always carries the traffic, is their single writer from then on.
+ */
+export const ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC = ["tags", "identity", "properties"] as const;
+
+/**
  * An ARM template that PUTs the endpoint again with all traffic on its deployment, as Azure's own
- * templates do: the endpoint cannot name a deployment before that deployment exists. Keys are
- * left out because Azure applies them only when the endpoint is created.
+ * templates do: the endpoint cannot name a deployment before that deployment exists. It carries every
+ * endpoint setting, so that every later write of the endpoint keeps traffic at 100%. Keys are left
+ * out because Azure applies them only when the endpoint is created.
  */
 export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template: Record<string, unknown>; parameters: Parameters } {
   const parameter = (type: string) => ({ type });
@@ -37,8 +46,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
       tags: parameter("object"),
       authMode: parameter("string"),
       description: parameter("string"),
-      publicNetworkAccess: parameter("string"),
-      revision: parameter("string"),
+      ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: parameter("string") } : {}),
       ...(args.compute !== undefined ? { compute: parameter("string") } : {}),
     },
     resources: [
@@ -52,7 +60,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
         properties: {
           authMode: "[parameters('authMode')]",
           description: "[parameters('description')]",
-          publicNetworkAccess: "[parameters('publicNetworkAccess')]",
+          ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: "[parameters('publicNetworkAccess')]" } : {}),
           ...(args.compute !== undefined ? { compute: "[parameters('compute')]" } : {}),
           traffic: { [args.deploymentName]: 100 },
         },
@@ -66,8 +74,7 @@ export function endpointTrafficDeployment(args: EndpointTrafficArgs): { template
     tags: { value: args.tags },
     authMode: { value: args.authMode },
     description: { value: args.description },
-    publicNetworkAccess: { value: args.publicNetworkAccess },
-    revision: { value: args.revision },
+    ...(args.publicNetworkAccess !== undefined ? { publicNetworkAccess: { value: args.publicNetworkAccess } } : {}),
     ...(args.compute !== undefined ? { compute: { value: args.compute } } : {}),
   };
   return { template, parameters };

@@ -21,7 +21,10 @@ export {
   type StackConfig,
   type WorkspaceConfig,
 } from "./config";
-export { consumerPermissions } from "./endpointAccess";
+export { consumerPermissions, type CredentialReader, type PrincipalType } from "./endpointAccess";
+export type { ScoringCode } from "./codeAsset";
+export type { KubernetesResources } from "./kubernetesResources";
+export { ExistingKubernetesCompute, type ExistingKubernetesComputeArgs, type KubernetesCompute } from "./kubernetesCompute";
 export { MlWorkspace, type MlWorkspaceArgs } from "./mlWorkspace";
 export {
   ModelWebService,
@@ -29,6 +32,9 @@ export {
   type KeyRotationCounters,
   type ModelWebServiceArgs,
   type ModelWebServiceCompute,
+  type ModelFormat,
   type TokenAccess,
 } from "./modelWebService";
-export { platformNames, type PlatformNames } from "./naming";
+export { platformNames, type PlatformNames, type ServiceNames } from "./naming";
+export { ExistingMlWorkspace, type ExistingMlWorkspaceArgs, type ServiceWorkspace } from "./serviceWorkspace";
+export { PRIVATE_LINK_TARGETS, type ManagedOutbound, type PrivateSubnets, type WorkspaceNetwork } from "./workspaceNetwork";

@@ -7,18 +7,24 @@ import * as machinelearningservices from "@pulumi/azure-native/machinelearningse
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
+import type { CodeStorage } from "./codeAsset";
 import { isAzureRegion, type AzureRegion } from "./azureRegions";
 import { platformNames, platformNamingProblems, type PlatformNames } from "./naming";
 import { ENVIRONMENT } from "./patterns";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { TYPE_PREFIX } from "./typeTokens";
+import { createPrivateNetwork, privateNetworkProblems, type PrivateNetwork, type WorkspaceNetwork } from "./workspaceNetwork";
 
 export interface MlWorkspaceArgs {
   /** 2-10 lowercase letters or digits; part of every name and the `environment` tag. */
   readonly environment: string;
   /** The Azure region of every resource in the workspace. */
   readonly location: AzureRegion;
-  /** Default "Disabled": reach the workspace through private endpoints. */
-  readonly publicNetworkAccess?: "Enabled" | "Disabled";
+  /**
+   * Public, or private: public network access disabled, private endpoints with their DNS zones, the
+   * workspace's managed network for managed compute, and a subnet for AKS nodes.
+   */
+  readonly network: WorkspaceNetwork;
   /** High business impact: reduces the diagnostic data Microsoft collects. Default false. */
   readonly hbi?: boolean;
   /** Protect the stateful resources from deletion. Default: true when environment is "prod". */
@@ -33,11 +39,14 @@ export interface MlWorkspaceArgs {
  * An Azure ML workspace with its resource group, storage, key vault, monitoring and registry,
  * all named from environment and region and locked down by default.
  */
-export class MlWorkspace extends pulumi.ComponentResource {
+export class MlWorkspace extends pulumi.ComponentResource implements ServiceWorkspace {
+  readonly kind = "created" as const;
   readonly names: PlatformNames;
   readonly location: AzureRegion;
   readonly environment: string;
   readonly protected: boolean;
+  /** High business impact: computes attached to it need their own identity on its storage. */
+  readonly hbi: boolean;
   readonly tags: Readonly<Record<string, string>>;
   readonly resourceGroup: resources.ResourceGroup;
   readonly storageAccount: storage.StorageAccount;
@@ -47,6 +56,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly containerRegistry: containerregistry.Registry;
   readonly workspace: machinelearningservices.Workspace;
   readonly resourceGroupName: pulumi.Output<string>;
+  readonly resourceGroupId: pulumi.Output<string>;
   readonly workspaceName: pulumi.Output<string>;
   readonly workspaceId: pulumi.Output<string>;
   /**
@@ -55,6 +65,12 @@ export class MlWorkspace extends pulumi.ComponentResource {
    */
   readonly workspaceArmId: pulumi.Output<string>;
   readonly subscriptionId: pulumi.Output<string>;
+  readonly privateEndpoint: boolean;
+  /** The private endpoints, DNS zones and network, when the network is private. */
+  readonly privateNetwork?: PrivateNetwork;
+  readonly aksSubnetId?: pulumi.Output<string>;
+  readonly hbiStorageAccountId?: pulumi.Output<string>;
+  readonly codeStorage: CodeStorage;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const names = validatedNames(name, args, opts);
@@ -63,7 +79,12 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.location = args.location;
     this.environment = args.environment;
     this.protected = args.protect ?? args.environment === "prod";
+    this.hbi = args.hbi ?? false;
     this.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
+    const isPrivate = args.network.kind === "private";
+    this.privateEndpoint = isPrivate;
+    // With a private network, every dependency is reached through its private endpoint only.
+    const publicNetworkAccess = isPrivate ? "Disabled" : "Enabled";
     const stateful: pulumi.CustomResourceOptions = { parent: this, protect: this.protected };
     const common = { location: args.location, tags: this.tags };
     const client = authorization.getClientConfigOutput({ parent: this });
@@ -85,6 +106,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
         allowBlobPublicAccess: false,
         // The workspace reaches its datastores with its identity, so shared keys can go.
         allowSharedKeyAccess: false,
+        publicNetworkAccess,
       },
       stateful,
     );
@@ -101,6 +123,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
           enableRbacAuthorization: true,
           enableSoftDelete: true,
           softDeleteRetentionInDays: 90,
+          publicNetworkAccess,
           // Purge protection can never be turned off again, so only protected stacks get it.
           ...(this.protected ? { enablePurgeProtection: true } : {}),
         },
@@ -130,7 +153,7 @@ export class MlWorkspace extends pulumi.ComponentResource {
 
     this.containerRegistry = new containerregistry.Registry(
       `${name}-container-registry`,
-      { registryName: names.containerRegistry, resourceGroupName, ...common, sku: { name: "Premium" }, adminUserEnabled: false, anonymousPullEnabled: false },
+      { registryName: names.containerRegistry, resourceGroupName, ...common, sku: { name: "Premium" }, adminUserEnabled: false, anonymousPullEnabled: false, publicNetworkAccess },
       stateful,
     );
 
@@ -148,14 +171,32 @@ export class MlWorkspace extends pulumi.ComponentResource {
         applicationInsights: this.applicationInsights.id,
         containerRegistry: this.containerRegistry.id,
         hbiWorkspace: args.hbi ?? false,
-        publicNetworkAccess: args.publicNetworkAccess ?? "Disabled",
+        publicNetworkAccess,
+        // Managed online deployments reach the storage, key vault and registry through the managed network.
+        ...(args.network.kind === "private" ? { managedNetwork: { isolationMode: args.network.managedOutbound ?? "AllowInternetOutbound" } } : {}),
         systemDatastoresAuthMode: "Identity",
         v1LegacyMode: false,
       },
       stateful,
     );
 
+    if (args.network.kind === "private") {
+      this.privateNetwork = createPrivateNetwork(name, {
+        network: args.network,
+        names,
+        resourceGroupName,
+        location: args.location,
+        tags: this.tags,
+        targets: { workspace: this.workspace.id, storage: this.storageAccount.id, keyVault: this.keyVault.id, registry: this.containerRegistry.id },
+        parent: this,
+      });
+      this.aksSubnetId = this.privateNetwork.aksSubnetId;
+    }
+
+    if (this.hbi) this.hbiStorageAccountId = this.storageAccount.id;
+    this.codeStorage = { storageAccountId: this.storageAccount.id, storageAccountName: names.storageAccount, workspaceGuid: this.workspace.workspaceId };
     this.resourceGroupName = resourceGroupName;
+    this.resourceGroupId = this.resourceGroup.id;
     this.workspaceName = this.workspace.name;
     this.workspaceId = this.workspace.id;
     this.workspaceArmId = pulumi.interpolate`/subscriptions/${this.subscriptionId}/resourceGroups/${names.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${names.mlWorkspace}`;
@@ -173,6 +214,7 @@ function validatedNames(name: string, args: MlWorkspaceArgs, opts: pulumi.Compon
   if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
   if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);
   if (args.nameSuffix !== undefined && !/^[a-z0-9]{0,6}$/.test(args.nameSuffix)) problems.push(`nameSuffix "${args.nameSuffix}" must be up to 6 lowercase letters or digits`);
+  problems.push(...privateNetworkProblems(args.network));
   if (problems.length === 0) {
     const names = platformNames(args.environment, args.location, args.nameSuffix ?? "");
     problems.push(...platformNamingProblems(names));

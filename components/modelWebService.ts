@@ -3,20 +3,32 @@ import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as machinelearningservices from "@pulumi/azure-native/machinelearningservices";
 import * as resources from "@pulumi/azure-native/resources";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import { RandomPassword } from "@pulumi/random/randomPassword";
-import { DEFAULT_INSTANCE_TYPE, type AksInferenceCluster } from "./aksInferenceCluster";
+import { AksInferenceCluster, DEFAULT_INSTANCE_TYPE } from "./aksInferenceCluster";
 import { isAssetReference, resolveAssetReference } from "./assetReferences";
+import { registerCodeAsset, scoringCodeProblem, type ScoringCode } from "./codeAsset";
+import { DEFAULT_KUBERNETES_RESOURCES, kubernetesResourcesProblems, type KubernetesResources } from "./kubernetesResources";
 import { DEFAULT_AUTH, ENDPOINT_AUTH_MODE, type EndpointAuthMode, type KubernetesServiceAuth, type ServiceAuth } from "./authModes";
-import { consumerPermissions, consumerRoleDescription, consumerRoleName } from "./endpointAccess";
-import { endpointTrafficDeployment } from "./endpointTraffic";
-import type { MlWorkspace } from "./mlWorkspace";
+import { consumerPermissions, consumerRoleDescription, consumerRoleName, PRINCIPAL_TYPES, readerObjectId, type CredentialReader } from "./endpointAccess";
+import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from "./endpointTraffic";
+import type { KubernetesCompute } from "./kubernetesCompute";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { GUID } from "./patterns";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
+import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export const DEFAULT_MANAGED_INSTANCE_TYPE = "Standard_DS3_v2";
+export const INSTANCE_TYPE_API_VERSION = "amlarc.azureml.com/v1alpha1";
+
+/**
+ * "mlflow": an MLflow model, which Azure ML serves without code. "custom": any other model, which
+ * Azure ML serves only through a scoring script (`code`) and an environment.
+ */
+export type ModelFormat = "mlflow" | "custom";
+export const MODEL_FORMATS: readonly ModelFormat[] = ["mlflow", "custom"];
 /** The audience of Entra ID tokens for AADToken endpoints. */
 export const AAD_TOKEN_AUDIENCE = "https://ml.azure.com";
 
@@ -29,7 +41,8 @@ export type ModelWebServiceCompute =
     }
   | {
       readonly kind: "kubernetes";
-      readonly cluster: AksInferenceCluster;
+      /** An AksInferenceCluster this stack attaches, or an ExistingKubernetesCompute another team attached. */
+      readonly cluster: KubernetesCompute;
       /** Default "amlToken", the successor of an AKS service with token auth. */
       readonly auth?: KubernetesServiceAuth;
     };
@@ -41,20 +54,36 @@ export interface KeyRotationCounters {
 }
 
 export interface ModelWebServiceArgs {
-  readonly workspace: MlWorkspace;
+  /** An MlWorkspace this stack creates, or an ExistingMlWorkspace another team owns. */
+  readonly workspace: ServiceWorkspace;
   /** 3-32 letters, digits or hyphens; unique in the Azure region. */
   readonly endpointName: string;
   readonly compute: ModelWebServiceCompute;
   /** "<name>:<version>" in the workspace, an azureml:// asset id, or an ARM id. */
   readonly model: string;
-  /** Same forms as model; omit for MLflow models. */
+  /** Default "mlflow". A "custom" model needs `code` and `environment`. */
+  readonly modelFormat?: ModelFormat;
+  /** The scoring script and its directory, uploaded as a code asset; needs `environment`. */
+  readonly code?: ScoringCode;
+  /** Same forms as model; required with `code`, optional for MLflow models without code. */
   readonly environment?: string;
-  /** Default "Standard_DS3_v2" (managed) or "defaultinstancetype" (kubernetes). */
+  /**
+   * Managed: a VM size, default "Standard_DS3_v2". Kubernetes: the name of an instance type that
+   * already exists on the cluster; omit it to get one of the service's own, sized by `kubernetesResources`.
+   */
   readonly instanceType?: string;
+  /**
+   * Kubernetes only: requests and limits of the service's own instance type. Default 2 CPU and 4Gi
+   * requested and limited, Microsoft's minimum for MLflow models.
+   */
+  readonly kubernetesResources?: KubernetesResources;
   /** Default 1. */
   readonly instanceCount?: number;
-  /** Entra object ids that may fetch this service's credentials (or call it, for AADToken). */
-  readonly credentialReaders?: readonly string[];
+  /**
+   * Entra principals that may fetch this service's credentials (or call it, for AADToken): an object
+   * id, whose type is read from Microsoft Graph, or `{objectId, type}`, which needs no Graph read.
+   */
+  readonly credentialReaders?: readonly CredentialReader[];
   /** The web API app's service principal object id; it gets the same access as the readers. */
   readonly webApplicationPrincipalId?: pulumi.Input<string>;
   /** Key endpoints only. Default { primary: 0, secondary: 0 }. */
@@ -85,6 +114,10 @@ export class ModelWebService extends pulumi.ComponentResource {
   readonly authMode: EndpointAuthMode;
   readonly endpoint: machinelearningservices.OnlineEndpoint;
   readonly deployment: machinelearningservices.OnlineDeployment;
+  /** Kubernetes services without a named instance type: the `InstanceType` resource on the cluster. */
+  readonly instanceType?: CustomResource;
+  /** Services with a scoring script: its code version in the workspace. */
+  readonly codeVersion?: machinelearningservices.CodeVersion;
   /** An ARM deployment that sets the endpoint's traffic once the deployment exists; see README "Traffic". */
   readonly traffic: resources.Deployment;
   readonly scoringUri: pulumi.Output<string>;
@@ -109,16 +142,17 @@ export class ModelWebService extends pulumi.ComponentResource {
     const parent = { parent: this };
     const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
 
-    let keys: pulumi.Output<EndpointKeys> | undefined;
+    // Azure generates the endpoint's first keys; these secrets are what a rotation regenerates with.
+    let configuredKeys: pulumi.Output<EndpointKeys> | undefined;
     if (auth === "key") {
       const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
       const slotKey = (slot: "primary" | "secondary") =>
         new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
-      keys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
-      this.configuredKeys = keys;
+      configuredKeys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
+      this.configuredKeys = configuredKeys;
     }
 
-    const properties = this.endpointProperties(name, args, keys);
+    const properties = this.endpointProperties(name, args);
     const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
       ...coordinates,
       endpointName: args.endpointName,
@@ -127,12 +161,31 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       properties,
     };
-    const onCompute = compute.kind === "kubernetes" ? [compute.cluster.compute] : [];
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, { parent: this, dependsOn: onCompute });
+    const onCompute = compute.kind === "kubernetes" ? [...compute.cluster.ready] : [];
+    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
+      parent: this,
+      dependsOn: onCompute,
+      // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
+      ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
+      ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
+    });
 
     const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
     const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
-    const common = { model, ...(environmentId ? { environmentId } : {}), scaleSettings: { scaleType: "Default" as const }, appInsightsEnabled: true };
+    if (args.code && workspace.codeStorage) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStorage, this).codeVersion;
+    const codeConfiguration = args.code && this.codeVersion ? { codeConfiguration: { codeId: this.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
+    const common = {
+      model,
+      ...(environmentId ? { environmentId } : {}),
+      ...codeConfiguration,
+      scaleSettings: { scaleType: "Default" as const },
+      appInsightsEnabled: true,
+    };
+    let kubernetesInstanceType = args.instanceType;
+    if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined && compute.cluster instanceof AksInferenceCluster) {
+      this.instanceType = this.createInstanceType(name, args.endpointName, compute.cluster, args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES);
+      kubernetesInstanceType = args.endpointName.toLowerCase();
+    }
     this.deployment = new machinelearningservices.OnlineDeployment(
       `${name}-deployment`,
       {
@@ -145,10 +198,10 @@ export class ModelWebService extends pulumi.ComponentResource {
         properties:
           compute.kind === "managed"
             ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
-            : { endpointComputeType: "Kubernetes", instanceType: args.instanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
+            : { endpointComputeType: "Kubernetes", instanceType: kubernetesInstanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
       },
       // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
-      { parent: this, deletedWith: this.endpoint },
+      { parent: this, deletedWith: this.endpoint, ...(this.instanceType ? { dependsOn: [this.instanceType] } : {}) },
     );
 
     const traffic = endpointTrafficDeployment({
@@ -158,11 +211,8 @@ export class ModelWebService extends pulumi.ComponentResource {
       tags: workspace.tags,
       authMode: this.authMode,
       description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : {}),
+      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
       deploymentName: DEPLOYMENT_NAME,
-      // A key rotation writes the endpoint again; write traffic again after it.
-      revision: `keys ${args.keyRotation?.primary ?? 0}.${args.keyRotation?.secondary ?? 0}`,
     });
     this.traffic = new resources.Deployment(
       `${name}-traffic`,
@@ -176,7 +226,7 @@ export class ModelWebService extends pulumi.ComponentResource {
 
     this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
     const endpointId = this.endpoint.id;
-    if (keys) {
+    if (configuredKeys) {
       this.keys = pulumi.secret(
         machinelearningservices
           .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: this.endpoint.name }, parent)
@@ -214,19 +264,15 @@ export class ModelWebService extends pulumi.ComponentResource {
     });
   }
 
-  private endpointProperties(
-    name: string,
-    args: ModelWebServiceArgs,
-    keys: pulumi.Output<EndpointKeys> | undefined,
-  ): machinelearningservices.OnlineEndpointArgs["properties"] {
-    const base = {
-      authMode: this.authMode,
-      description: endpointDescription(args.model),
-      publicNetworkAccess: ENDPOINT_PUBLIC_NETWORK_ACCESS,
-      ...(keys ? { keys } : {}),
-    };
+  /**
+   * No `keys`: Azure takes them only at creation and generates them when absent, so the endpoint's
+   * inputs stay known in preview. Kubernetes endpoints get no `publicNetworkAccess`, which
+   * Microsoft's own SDK sends only for managed endpoints.
+   */
+  private endpointProperties(name: string, args: ModelWebServiceArgs): machinelearningservices.OnlineEndpointArgs["properties"] {
+    const base = { authMode: this.authMode, description: endpointDescription(args.model) };
     const { compute, workspace } = args;
-    if (compute.kind === "managed") return base;
+    if (compute.kind === "managed") return { ...base, publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS };
     const properties = { ...base, compute: compute.cluster.computeId };
     if (this.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
     // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
@@ -238,23 +284,43 @@ export class ModelWebService extends pulumi.ComponentResource {
     });
   }
 
+  /** An instance type of the service's own on its cluster, through the cluster's Kubernetes provider. */
+  private createInstanceType(name: string, endpointName: string, cluster: AksInferenceCluster, sizing: KubernetesResources): CustomResource {
+    const { nvidiaGpu, ...limits } = sizing.limits;
+    return new CustomResource(
+      `${name}-instance-type`,
+      {
+        apiVersion: INSTANCE_TYPE_API_VERSION,
+        kind: "InstanceType",
+        metadata: { name: endpointName.toLowerCase(), labels: { "app.kubernetes.io/managed-by": "aml-webservices" } },
+        spec: { resources: { requests: { ...sizing.requests }, limits: { ...limits, ...(nvidiaGpu !== undefined ? { "nvidia.com/gpu": nvidiaGpu } : {}) } } },
+      },
+      // The extension installs the InstanceType definition.
+      { parent: this, provider: cluster.kubernetesProvider, dependsOn: [cluster.extension] },
+    );
+  }
+
   private grantConsumerAccess(
     name: string,
     args: ModelWebServiceArgs,
   ): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
-    // Azure refuses an assignment whose principalType does not match the principal, so ask Entra ID.
-    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((id) => ({
-      key: id.toLowerCase(),
-      principalId: id,
-      principalType: azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type,
-    }));
+    // Azure refuses an assignment whose principalType does not match the principal: take the type
+    // from config, or ask Entra ID (which needs Graph read permission when a service principal deploys).
+    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((reader) => {
+      const id = readerObjectId(reader);
+      return {
+        key: id.toLowerCase(),
+        principalId: id,
+        principalType: typeof reader === "string" ? azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type : reader.type,
+      };
+    });
     if (args.webApplicationPrincipalId !== undefined) {
       principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
     }
     if (principals.length === 0) return undefined;
     const { workspace } = args;
     const permissions = consumerPermissions(this.authMode);
-    const resourceGroupId = workspace.resourceGroup.id;
+    const resourceGroupId = workspace.resourceGroupId;
     const role = new authorization.RoleDefinition(
       `${name}-consumer-role`,
       {
@@ -265,7 +331,7 @@ export class ModelWebService extends pulumi.ComponentResource {
         roleType: "CustomRole",
         scope: resourceGroupId,
         assignableScopes: [resourceGroupId],
-        permissions: [{ actions: [...permissions.actions], dataActions: [...permissions.dataActions], notActions: [], notDataActions: [] }],
+        permissions: [{ actions: [...permissions.actions], dataActions: [], notActions: [], notDataActions: [] }],
       },
       { parent: this },
     );
@@ -289,7 +355,22 @@ export class ModelWebService extends pulumi.ComponentResource {
   }
 }
 
-const ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+const MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
+
+/**
+ * The azure-native SDK fills `publicNetworkAccess: "Enabled"` into every endpoint it registers;
+ * a Kubernetes endpoint must not carry it, so it is taken out again before registration.
+ */
+const withoutSdkPublicNetworkAccess: pulumi.ResourceTransformation = ({ props, opts }) => ({
+  props: {
+    ...props,
+    properties: pulumi.output(props.properties).apply((properties: Record<string, unknown>) => {
+      const { publicNetworkAccess: _sdkDefault, ...sent } = properties;
+      return sent;
+    }),
+  },
+  opts,
+});
 
 function endpointDescription(model: string): string {
   return `${model} served by aml-webservices`;
@@ -308,9 +389,14 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
   if (endpointProblem) problems.push(endpointProblem);
   if (!isAssetReference(args.model)) problems.push(`model "${args.model}" is not a model reference ("<name>:<version>", azureml://..., or an ARM id)`);
   if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
+  problems.push(...workloadProblems(args));
   if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
   for (const reader of args.credentialReaders ?? []) {
-    if (!GUID.test(reader)) problems.push(`credentialReaders: "${reader}" is not an Entra object id (a GUID)`);
+    const id = readerObjectId(reader);
+    if (!GUID.test(id)) problems.push(`credentialReaders: "${id}" is not an Entra object id (a GUID)`);
+    if (typeof reader !== "string" && !PRINCIPAL_TYPES.includes(reader.type)) {
+      problems.push(`credentialReaders: type "${String(reader.type)}" of "${id}" is not one of ${PRINCIPAL_TYPES.join(", ")}`);
+    }
   }
   if (args.keyRotation && auth !== "key") problems.push(`keyRotation applies only to key auth, not "${auth}"`);
   for (const slot of ["primary", "secondary"] as const) {
@@ -325,4 +411,38 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
     if (error) throw new pulumi.ResourceError(error, opts?.parent, true);
   }
   return auth;
+}
+
+/** What the model needs to be served: code and environment for custom models, an instance type that fits on Kubernetes. */
+function workloadProblems(args: ModelWebServiceArgs): string[] {
+  const problems: string[] = [];
+  const format = args.modelFormat ?? "mlflow";
+  if (!MODEL_FORMATS.includes(format)) problems.push(`modelFormat "${String(format)}" is not one of ${MODEL_FORMATS.map((f) => `"${f}"`).join(", ")}`);
+  if (format === "custom" && !args.code) {
+    problems.push(`modelFormat is "custom" but no code is given (Azure ML serves a model that is not MLflow only through a scoring script: give code { directory, scoringScript } and environment)`);
+  }
+  if (args.code && args.environment === undefined) problems.push(`code is given without environment (a scoring script runs in an environment: give environment "<name>:<version>")`);
+  if (args.code) {
+    const problem = scoringCodeProblem(args.code);
+    if (problem) problems.push(problem);
+    if (!args.workspace.codeStorage) problems.push(`code needs the workspace's default datastore, which is known only for a workspace this stack creates (register the code in the workspace yourself and deploy it there)`);
+  }
+  const { compute } = args;
+  const servedWithoutCode = format === "mlflow" && !args.code;
+  if (compute.kind === "managed" && args.kubernetesResources) problems.push(`kubernetesResources applies only to compute kind "kubernetes" (managed endpoints size by instanceType)`);
+  if (compute.kind === "kubernetes") {
+    if (args.instanceType === undefined && !(compute.cluster instanceof AksInferenceCluster)) {
+      problems.push(`instanceType is required on a Kubernetes compute another team attached (name one of its cluster's instance types; this stack creates instance types only on clusters it attaches)`);
+    } else if (args.instanceType !== undefined && args.kubernetesResources) {
+      problems.push(`instanceType "${args.instanceType}" and kubernetesResources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`);
+    } else if (args.instanceType === DEFAULT_INSTANCE_TYPE && servedWithoutCode) {
+      problems.push(
+        `instanceType "${DEFAULT_INSTANCE_TYPE}" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); ` +
+          `remove instanceType to get an instance type of the service's own, sized by kubernetesResources`,
+      );
+    } else if (args.instanceType === undefined) {
+      problems.push(...kubernetesResourcesProblems(args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES, servedWithoutCode, "kubernetesResources"));
+    }
+  }
+  return problems;
 }

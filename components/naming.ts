@@ -19,6 +19,7 @@ export const NAMING_RULES = {
   compute: { resource: "Azure ML compute", pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,14}[a-zA-Z0-9]$/, rule: "2-16 letters, digits or hyphens, starting with a letter" },
   onlineEndpoint: { resource: "online endpoint", pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, rule: "3-32 letters, digits or hyphens, starting with a letter and ending with a letter or digit; unique in its Azure region" },
   onlineDeployment: { resource: "online deployment", pattern: /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/, rule: "3-32 letters, digits or hyphens, starting with a letter" },
+  virtualNetwork: { resource: "virtual network", pattern: /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}[a-zA-Z0-9_]$/, rule: "2-64 letters, digits, '_', '.' or '-', starting with a letter or digit and ending with a letter, digit or '_'" },
   kubernetesNamespace: { resource: "Kubernetes namespace", pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, rule: "a DNS label: 1-63 lowercase letters, digits or hyphens" },
 } as const satisfies Record<string, NamingRule>;
 
@@ -42,7 +43,11 @@ export interface PlatformNames {
   readonly aksCluster: string;
   readonly compute: string;
   readonly kubernetesNamespace: string;
+  readonly virtualNetwork: string;
 }
+
+/** The names the cluster and service components use: those of a workspace another team owns too. */
+export type ServiceNames = Pick<PlatformNames, "resourceGroup" | "mlWorkspace" | "aksCluster" | "compute" | "kubernetesNamespace">;
 
 /**
  * The platform's resource names, fixed by environment and region so that every run of a stack
@@ -61,6 +66,7 @@ export function platformNames(environment: string, region: AzureRegion, globalSu
     aksCluster: `aks-aml-${environment}-${short}`,
     compute: `k8s-${environment}`,
     kubernetesNamespace: "azureml-inference",
+    virtualNetwork: `vnet-aml-${environment}-${short}`,
   };
 }
 

@@ -38,3 +38,16 @@ export function enforceSameRegion(pair: RegionPair, allowCrossRegion: boolean, r
   void pulumi.log.warn(crossRegionWarning(pair), resource);
   return undefined;
 }
+
+/**
+ * A workspace with a private endpoint requires its AKS clusters in its region, whatever the auth
+ * mode (https://learn.microsoft.com/azure/machine-learning/how-to-secure-kubernetes-inferencing-environment).
+ * Unlike the token rule, nothing can waive it. Returns the error message, or undefined.
+ */
+export function privateWorkspaceRegionError(workspaceLocation: string, clusterLocation: string): string | undefined {
+  if (normalizeRegion(workspaceLocation) === normalizeRegion(clusterLocation)) return undefined;
+  return (
+    `the workspace has a private endpoint, so Azure requires the AKS cluster in the workspace's region "${workspaceLocation}", ` +
+    `for every auth mode, but the cluster is in "${clusterLocation}" (allowCrossRegion does not apply); use a cluster in "${workspaceLocation}"`
+  );
+}

@@ -192,6 +192,18 @@ export class AzureFakes implements Mocks {
           `${text(inputs.clusterResourceName) ?? "managedClusters"}/${text(inputs.clusterName)}` +
           `/providers/Microsoft.KubernetesConfiguration/extensions/${named("extensionName")}`
         );
+      case "azure-native:network:VirtualNetwork":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/virtualNetworks/${named("virtualNetworkName")}`;
+      case "azure-native:network:Subnet":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/virtualNetworks/${text(inputs.virtualNetworkName)}/subnets/${named("subnetName")}`;
+      case "azure-native:network:PrivateEndpoint":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateEndpoints/${named("privateEndpointName")}`;
+      case "azure-native:network:PrivateDnsZoneGroup":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateEndpoints/${text(inputs.privateEndpointName)}/privateDnsZoneGroups/${named("privateDnsZoneGroupName")}`;
+      case "azure-native:privatedns:PrivateZone":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateDnsZones/${named("privateZoneName")}`;
+      case "azure-native:privatedns:VirtualNetworkLink":
+        return `${this.providerPath(inputs, "Microsoft.Network")}/privateDnsZones/${text(inputs.privateZoneName)}/virtualNetworkLinks/${named("virtualNetworkLinkName")}`;
       case "azure-native:authorization:RoleDefinition":
         return `${text(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${text(inputs.roleDefinitionId) ?? fakeUuid(name)}`;
       case "azure-native:authorization:RoleAssignment":
@@ -234,6 +246,11 @@ export class AzureFakes implements Mocks {
           discoveryUrl: `https://${text(inputs.location) ?? "westeurope"}.api.azureml.ms/discovery`,
           identity: { ...record(inputs.identity), principalId: fakeUuid(`principal/${id}`), tenantId: this.tenantId },
         };
+      case "azure-native:machinelearningservices:Compute":
+        // Azure gives a compute asked for a system-assigned identity its principal.
+        return inputs.identity
+          ? { name: armName, identity: { ...record(inputs.identity), principalId: fakeUuid(`principal/${id}`), tenantId: this.tenantId } }
+          : { name: armName };
       case "azure-native:containerservice:ManagedCluster":
         return {
           name: armName,

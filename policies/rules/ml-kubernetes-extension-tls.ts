@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { LEARN } from "../lib/metadata";
 import { validateKinds } from "../lib/policyKit";
 import type { Props } from "../lib/values";
-import { asBoolean, readPath, readString, requireKnown, sameText } from "../lib/values";
+import { asBoolean, isPresent, readBoolean, readPath, readString, requireKnown, sameText } from "../lib/values";
 
 const name = "ml-kubernetes-extension-tls";
 
@@ -18,16 +18,32 @@ function insecureSetting(props: Props, settingsMap: (typeof SETTINGS_MAPS)[numbe
   return asBoolean(value) === true ? value : undefined;
 }
 
-/** The AzureML cluster extension serves scoring over TLS only. */
+/**
+ * What TLS lacks as ARM takes it. `az k8s-extension create` turns sslSecret into scoringFe.sslSecret and
+ * the PEM files into scoringFe.sslCert/scoringFe.sslKey, and requires sslCname (azure-cli-extensions
+ * src/k8s-extension/azext_k8s_extension/partner_extensions/AzureMLKubernetes.py); over ARM nobody does.
+ */
+function missingTlsSettings(props: Props): string[] {
+  const present = (settingsMap: (typeof SETTINGS_MAPS)[number], key: string) => isPresent(readPath(props, [settingsMap, key]));
+  const anywhere = (key: string) => SETTINGS_MAPS.some((settingsMap) => present(settingsMap, key));
+  const missing: string[] = [];
+  if (!anywhere("sslCname")) missing.push("sslCname");
+  const pem = present("configurationProtectedSettings", "scoringFe.sslCert") && present("configurationProtectedSettings", "scoringFe.sslKey");
+  if (!anywhere("scoringFe.sslSecret") && !pem) missing.push("scoringFe.sslSecret (or scoringFe.sslCert and scoringFe.sslKey in configurationProtectedSettings)");
+  return missing;
+}
+
+/** The AzureML cluster extension serves scoring over TLS only, configured as ARM takes it. */
 export const mlKubernetesExtensionTls: ResourceValidationPolicy = {
   name,
-  description: "The AzureML Kubernetes extension does not allow insecure (plain HTTP) scoring connections.",
+  description: "The AzureML Kubernetes extension does not allow insecure (plain HTTP) scoring connections, and configures TLS as ARM takes it.",
   enforcementLevel: "advisory",
   severity: "high",
   remediationSteps:
     'Set configurationSettings.allowInsecureConnections to "False" (the default) and configure TLS for the inference ' +
-    "router: sslCname with sslSecret (a Kubernetes secret holding cert.pem and key.pem), or sslCertPemFile and " +
-    "sslKeyPemFile in configurationProtectedSettings.",
+    "router as ARM expects it (the CLI's sslSecret and sslCertPemFile/sslKeyPemFile are rewritten by the CLI and do " +
+    "nothing over ARM): sslCname with scoringFe.sslSecret (a Kubernetes secret holding cert.pem and key.pem), or " +
+    "scoringFe.sslCert and scoringFe.sslKey (base64 PEM) in configurationProtectedSettings.",
   url: LEARN.kubernetesEndpointTls,
   tags: ["azure", "machine-learning", "kubernetes", "tls"],
   validateResource: validateKinds(name, ["clusterExtension"], (props, args, reportViolation) => {
@@ -36,15 +52,26 @@ export const mlKubernetesExtensionTls: ResourceValidationPolicy = {
     if (extensionType === undefined || !sameText(extensionType, AZUREML_EXTENSION_TYPE)) {
       return args.notApplicable(`applies only to extensions of type ${AZUREML_EXTENSION_TYPE}`);
     }
+    let insecureAllowed = false;
     for (const settingsMap of SETTINGS_MAPS) {
       const insecure = insecureSetting(props, settingsMap);
       if (insecure !== undefined) {
+        insecureAllowed = true;
         reportViolation(
           `AzureML extension sets ${settingsMap}.allowInsecureConnections to ${JSON.stringify(insecure)}, so scoring requests and their keys ` +
-            `or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ` +
-            `or sslCertPemFile and sslKeyPemFile)`,
+            `or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ` +
+            `or scoringFe.sslCert and scoringFe.sslKey)`,
         );
       }
+    }
+    const inference = requireKnown(readBoolean(props, ["configurationSettings", "enableInference"]), "configurationSettings.enableInference is computed from another resource's output", name);
+    if (insecureAllowed || inference !== true) return;
+    const missing = missingTlsSettings(props);
+    if (missing.length > 0) {
+      reportViolation(
+        `AzureML extension serves inference over TLS but lacks ${missing.join(" and ")}, so TLS is not configured as ARM takes it and the extension ` +
+          `fails its health check; the CLI-facing sslSecret and sslCertPemFile/sslKeyPemFile are rewritten by az k8s-extension create and do nothing over ARM`,
+      );
     }
   }),
 };

@@ -18,7 +18,7 @@ const T = {
 async function build(args: Partial<MlWorkspaceArgs> = {}, preview = false) {
   return runComponents(
     () => {
-      new MlWorkspace("platform", { environment: "dev", location: "westeurope", ...args });
+      new MlWorkspace("platform", { environment: "dev", location: "westeurope", network: { kind: "public" }, ...args });
     },
     { preview },
   );
@@ -79,7 +79,7 @@ describe("MlWorkspace", () => {
   });
 
   it("builds the workspace on its dependencies with a system identity and no v1 legacy mode", async () => {
-    const { resources } = await build({ publicNetworkAccess: "Enabled", hbi: true });
+    const { resources } = await build({ hbi: true });
     const workspace = single(resources, T.workspace);
     expect(inputs(workspace)).toMatchObject({
       identity: { type: "SystemAssigned" },
@@ -96,9 +96,6 @@ describe("MlWorkspace", () => {
     }
   });
 
-  it("keeps public network access disabled by default", async () => {
-    expect(inputs(single((await build()).resources, T.workspace)).publicNetworkAccess).toBe("Disabled");
-  });
 
   it("protects every stateful resource in prod by default, and none in dev", async () => {
     const prod = programResources((await build({ environment: "prod" })).resources).filter((r) => r.custom);

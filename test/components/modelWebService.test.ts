@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster";
@@ -22,7 +25,15 @@ const T = {
   roleAssignment: "azure-native:authorization:RoleAssignment",
   password: "random:index/randomPassword:RandomPassword",
   armDeployment: "azure-native:resources:Deployment",
+  instanceType: "kubernetes:amlarc.azureml.com/v1alpha1:InstanceType",
+  extension: "azure-native:kubernetesconfiguration:Extension",
+  kubernetesProvider: "pulumi:providers:kubernetes",
+  codeVersion: "azure-native:machinelearningservices:CodeVersion",
+  blob: "azure:storage/blob:Blob",
+  azureRmProvider: "pulumi:providers:azure",
+  storage: "azure-native:storage:StorageAccount",
 };
+const SCORING_CODE = path.resolve(__dirname, "../fixtures/scoring-code");
 const READER = "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11";
 const ENDPOINTS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints";
 
@@ -52,7 +63,7 @@ async function build(options: BuildOptions = {}) {
   const pending: Promise<unknown>[] = [];
   const run = await runComponents(
     async () => {
-      const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope" });
+      const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope", network: { kind: "public" } });
       const compute: ModelWebServiceArgs["compute"] =
         options.compute === "kubernetes"
           ? {
@@ -116,8 +127,12 @@ describe("ModelWebService: compute × auth", () => {
     for (const endpoint of ofType(resources, T.endpoint)) {
       const properties = inputs(endpoint).properties as Record<string, unknown>;
       expect(properties.authMode).toBe(authMode);
-      expect(properties.keys !== undefined).toBe(authMode === "Key");
+      // Azure generates the first keys; `keys` is taken only at creation, so none are sent
+      expect(properties.keys).toBeUndefined();
       expect(properties.compute !== undefined).toBe(compute === "kubernetes");
+      // Azure/azure-sdk-for-python sdk/ml/azure-ai-ml/azure/ai/ml/entities/_endpoint/online_endpoint.py:
+      // only ManagedOnlineEndpoint has public_network_access
+      expect(properties.publicNetworkAccess).toBe(compute === "managed" ? "Enabled" : undefined);
     }
   });
 
@@ -189,14 +204,9 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
       endpointProperties.publicNetworkAccess,
       endpointProperties.compute,
     ]);
-  });
-
-  it("writes traffic again after a key rotation writes the endpoint again", async () => {
-    const revision = async (secondary: number) => {
-      const { resources } = await build({ keyRotation: { primary: 0, secondary } });
-      return (inputs(single(resources, T.armDeployment)).properties as { parameters: Record<string, { value: unknown }> }).parameters.revision?.value;
-    };
-    expect(await revision(1)).not.toBe(await revision(0));
+    // a Kubernetes endpoint: the template sends no publicNetworkAccess either, as Microsoft's SDK does
+    expect(template.resources[0]?.properties).not.toHaveProperty("publicNetworkAccess");
+    expect(parameters).not.toHaveProperty("publicNetworkAccess");
   });
 
   it("lets the endpoint's deletion take its deployment along, since a deployment with traffic cannot be deleted alone", async () => {
@@ -218,13 +228,21 @@ describe("ModelWebService: credentials", () => {
     expect(fakes.invocations.map((call) => call.token)).toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
   });
 
-  it("sends both initial keys from the slot secrets, inside properties that Pulumi keeps secret", async () => {
-    const { resources } = await build();
-    const endpoint = single(resources, T.endpoint);
-    expect(isSecretEnvelope(endpoint.inputs.properties)).toBe(true);
-    const keys = (inputs(endpoint).properties as { keys: { primaryKey: string; secondaryKey: string } }).keys;
-    expect(keys.primaryKey).toBe(outputs(single(resources, T.password, "scoring-primary-key")).result);
-    expect(keys.secondaryKey).toBe(outputs(single(resources, T.password, "scoring-secondary-key")).result);
+  it("sends no initial keys, so the endpoint's settings are known in preview and Azure generates the keys", async () => {
+    for (const compute of ["managed", "kubernetes"] as const) {
+      const { resources } = await build({ compute, auth: "key", preview: true });
+      const properties = single(resources, T.endpoint).inputs.properties;
+      expect(isSecretEnvelope(properties)).toBe(false);
+      expect(properties).toMatchObject({ authMode: "Key" });
+      expect(properties).not.toHaveProperty("keys");
+    }
+  });
+
+  it("keeps the configured slot secrets as the values a rotation regenerates with", async () => {
+    const { resources, observed } = await build();
+    expect(observed.configuredKeysIsSecret).toBe(true);
+    expect(outputs(single(resources, T.password, "scoring-primary-key")).result).toBeTruthy();
+    expect(outputs(single(resources, T.password, "scoring-secondary-key")).result).toBeTruthy();
   });
 
   it("exposes no token for a token endpoint, only what a client needs to fetch one", async () => {
@@ -260,11 +278,16 @@ describe("ModelWebService: credentials", () => {
 });
 
 describe("ModelWebService: least-privilege access", () => {
-  it.each([
-    ["key", [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], []],
-    ["amlToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], []],
-    ["aadToken", [`${ENDPOINTS}/read`], [`${ENDPOINTS}/score/action`]],
-  ] as const)("a %s endpoint's custom role holds exactly what a consumer needs", async (auth, actions, dataActions) => {
+  const PERMISSION_LIST = "MicrosoftDocs/azure-docs articles/role-based-access-control/permissions/ai-machine-learning.md (Microsoft.MachineLearningServices: actions only, no data-action table)";
+  const ONLINE_AUTH = "https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth (Authorization for data plane operations)";
+  // auth | actions the consumer role holds | data actions | source
+  const CONSUMER_ROLES = [
+    ["key", [`${ENDPOINTS}/read`, `${ENDPOINTS}/listKeys/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+    ["amlToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/token/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+    ["aadToken", [`${ENDPOINTS}/read`, `${ENDPOINTS}/score/action`], [], `${PERMISSION_LIST}; ${ONLINE_AUTH}`],
+  ] as const;
+
+  it.each(CONSUMER_ROLES)("a %s endpoint's custom role holds exactly what a consumer needs, as control-plane actions", async (auth, actions, dataActions, _source) => {
     const { resources } = await build({ auth, readers: [READER] });
     const role = inputs(single(resources, T.roleDefinition));
     expect(role.permissions).toEqual([{ actions, dataActions, notActions: [], notDataActions: [] }]);
@@ -286,6 +309,18 @@ describe("ModelWebService: least-privilege access", () => {
       expect(assignment.scope).toBe(endpoint.id);
       expect(assignment.roleDefinitionId).toBe(role.id);
     }
+  });
+
+  it("takes a reader's principal type from config without asking Microsoft Graph, and asks only for plain ids", async () => {
+    const typed = { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "User" as const };
+    const { resources, fakes } = await build({ extra: { credentialReaders: [typed, READER] } });
+    const assignments = ofType(resources, T.roleAssignment).map(inputs);
+    expect(assignments.map((a) => [a.principalId, a.principalType]).sort()).toEqual([
+      [typed.objectId, "User"],
+      [READER, "Group"],
+    ]);
+    const lookups = fakes.invocations.filter((call) => call.token === "azuread:index/getDirectoryObject:getDirectoryObject");
+    expect(lookups.map((call) => (call.inputs as { objectId: string }).objectId)).toEqual([READER]);
   });
 
   it("keeps role and assignment ids stable across runs", async () => {
@@ -357,5 +392,112 @@ describe("ModelWebService: same-region check for token auth on Kubernetes", () =
     const { errors, messages } = await build({ compute: "kubernetes", auth: "key", cluster: { kind: "new", location: "northeurope" } });
     expect(errors).toEqual([]);
     expect(messages).toEqual([]);
+  });
+});
+
+describe("ModelWebService: instance types on Kubernetes", () => {
+  const onOwnInstanceType = { compute: "kubernetes" as const, extra: { instanceType: undefined } };
+
+  it("gives a Kubernetes service an InstanceType of its own, sized for MLflow by default, on its cluster", async () => {
+    const { resources, errors } = await build(onOwnInstanceType);
+    expect(errors).toEqual([]);
+    const instanceType = single(resources, T.instanceType);
+    // https://learn.microsoft.com/azure/machine-learning/how-to-manage-kubernetes-instance-types: an MLflow
+    // deployment needs at least 2 CPU and 4 GB requested
+    expect(inputs(instanceType)).toMatchObject({
+      apiVersion: "amlarc.azureml.com/v1alpha1",
+      kind: "InstanceType",
+      metadata: { name: "scoring-dev" },
+      spec: { resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+    });
+    const provider = single(resources, T.kubernetesProvider);
+    expect(instanceType.provider).toBe(`${provider.urn}::${provider.id}`);
+    expect(instanceType.dependencies).toContain(single(resources, T.extension).urn);
+    const deployment = single(resources, T.deployment);
+    expect(inputs(deployment).properties).toMatchObject({ endpointComputeType: "Kubernetes", instanceType: "scoring-dev" });
+    expect(deployment.dependencies).toContain(instanceType.urn);
+  });
+
+  it("sizes the instance type from kubernetesResources, GPUs as limits only", async () => {
+    const kubernetesResources = { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "8", memory: "32Gi", nvidiaGpu: 1 } };
+    const { resources } = await build({ compute: "kubernetes", extra: { instanceType: undefined, kubernetesResources } });
+    expect(inputs(single(resources, T.instanceType)).spec).toEqual({
+      resources: { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "8", memory: "32Gi", "nvidia.com/gpu": 1 } },
+    });
+  });
+
+  it("uses an instance type named in config and creates none", async () => {
+    const { resources } = await build({ compute: "kubernetes" });
+    expect(ofType(resources, T.instanceType)).toEqual([]);
+    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ instanceType: "gpuinstance" });
+  });
+
+  it.each([
+    [{ instanceType: undefined, kubernetesResources: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }, "kubernetesResources.requests 1 CPU / 4Gi is below Microsoft's minimum for an MLflow model"],
+    [{ instanceType: undefined, kubernetesResources: { requests: { cpu: "2", memory: "3500Mi" }, limits: { cpu: "2", memory: "4Gi" } } }, "kubernetesResources.requests 2 CPU / 3500Mi is below Microsoft's minimum for an MLflow model"],
+    [{ instanceType: "defaultinstancetype" }, `instanceType "defaultinstancetype" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model`],
+    [{ instanceType: undefined, kubernetesResources: { requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "4Gi" } } }, `kubernetesResources.limits.memory "4Gi" is below requests.memory "8Gi"`],
+    [{ kubernetesResources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }, `instanceType "gpuinstance" and kubernetesResources are both set`],
+  ] as const)("refuses a Kubernetes MLflow service that could not schedule or is ambiguous (%#)", async (extra, message) => {
+    const { resources, errors } = await build({ compute: "kubernetes", extra: extra as Partial<ModelWebServiceArgs> });
+    expect(serviceResources(resources)).toEqual([]);
+    expect(errors.map((e) => e.message).join("\n")).toContain(message);
+  });
+});
+
+describe("ModelWebService: scoring code", () => {
+  const withCode = (directory = SCORING_CODE) => ({ modelFormat: "custom" as const, code: { directory, scoringScript: "score.py" } });
+
+  it("uploads every file of the code directory with Entra ID, registers a code version and deploys it with the scoring script", async () => {
+    const { resources, errors } = await build({ extra: withCode() });
+    expect(errors).toEqual([]);
+    const provider = single(resources, T.azureRmProvider);
+    // azure-native's Blob signs with shared keys, which the workspace storage refuses (pulumi/pulumi-azure-native#2015)
+    expect(inputs(provider)).toMatchObject({ storageUseAzuread: "true" });
+    const workspace = single(resources, T.workspace);
+    const storageId = single(resources, T.storage).id;
+    const container = `azureml-blobstore-${outputs(workspace).workspaceId as string}`;
+    const blobs = ofType(resources, T.blob).map((blob) => ({ blob, args: inputs(blob) }));
+    const codeVersion = single(resources, T.codeVersion);
+    const { version, properties } = inputs(codeVersion) as { version: string; properties: { codeUri: string } };
+    const folder = properties.codeUri.split(`/${container}/`)[1];
+    expect(properties.codeUri).toBe(`https://stamldevweu.blob.core.windows.net/${container}/${folder}`);
+    expect(folder).toMatch(new RegExp(`^LocalUpload/${version}[0-9a-f]{48}/scoring-code$`));
+    expect(blobs.map(({ args }) => args.name).sort()).toEqual([`${folder}/helpers/features.py`, `${folder}/score.py`]);
+    for (const { blob, args } of blobs) {
+      expect(blob.provider).toBe(`${provider.urn}::${provider.id}`);
+      expect(args).toMatchObject({ type: "Block", storageContainerId: `${storageId}/blobServices/default/containers/${container}` });
+      expect(codeVersion.dependencies).toContain(blob.urn);
+    }
+    expect(inputs(codeVersion)).toMatchObject({ name: "scoring-dev-code", workspaceName: "mlw-dev-weu" });
+    expect(inputs(single(resources, T.deployment)).properties).toMatchObject({
+      codeConfiguration: { codeId: codeVersion.id, scoringScript: "score.py" },
+      environmentId: `${workspace.id}/environments/sklearn-env/versions/2`,
+    });
+  });
+
+  it("versions the code by its content: the same files give the same version, a changed file a new one", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "aml-code-"));
+    try {
+      fs.cpSync(SCORING_CODE, copy, { recursive: true });
+      const versionOf = async (directory: string) => inputs(single((await build({ extra: withCode(directory) })).resources, T.codeVersion)).version;
+      const original = await versionOf(SCORING_CODE);
+      expect(await versionOf(copy)).toBe(original);
+      fs.appendFileSync(path.join(copy, "score.py"), "\n# tuned\n");
+      expect(await versionOf(copy)).not.toBe(original);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ modelFormat: "custom" as const }, `modelFormat is "custom" but no code is given`],
+    [{ ...withCode(), environment: undefined }, "code is given without environment"],
+    [{ modelFormat: "custom" as const, code: { directory: SCORING_CODE, scoringScript: "missing.py" } }, `code.scoringScript "missing.py" is not a file in code.directory`],
+    [{ modelFormat: "custom" as const, code: { directory: path.join(SCORING_CODE, "nowhere"), scoringScript: "score.py" } }, "is not a directory"],
+  ])("refuses a service whose model cannot be served (%#)", async (extra, message) => {
+    const { resources, errors } = await build({ extra: extra as Partial<ModelWebServiceArgs> });
+    expect(serviceResources(resources)).toEqual([]);
+    expect(errors.map((e) => e.message).join("\n")).toContain(message);
   });
 });

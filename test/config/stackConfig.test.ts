@@ -11,6 +11,12 @@ const valid = {
   services: [{ name: "credit-score", compute: "managed", model: "credit-risk:1" }],
 };
 
+const SUBSCRIPTION = "00000000-0000-4000-8000-0000000000a1";
+const OTHER_WORKSPACE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-ml-platform/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared`;
+const FOREIGN_WORKSPACE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-other/providers/Microsoft.MachineLearningServices/workspaces/mlw-other`;
+const HUB_NETWORK = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-spoke`;
+const PRIVATE_SUBNETS = { addressSpace: "10.50.0.0/16", privateEndpointSubnet: "10.50.0.0/24", aksSubnet: "10.50.16.0/20" };
+
 const aks = { tls: { hostname: "scoring.example.com", certificate: "-----BEGIN CERTIFICATE-----", privateKey: "-----BEGIN PRIVATE KEY-----" } };
 
 function problemsOf(raw: unknown): readonly string[] {
@@ -51,15 +57,26 @@ describe("stack configuration defaults", () => {
   });
 
   it("protects stateful resources by default in prod only", () => {
-    expect(parseStackConfig({ ...valid, environment: "prod" }).workspace.protect).toBe(true);
-    expect(parseStackConfig(valid).workspace.protect).toBe(false);
-    expect(parseStackConfig({ ...valid, environment: "prod", workspace: { protect: false } }).workspace.protect).toBe(false);
+    const protect = (raw: unknown) => {
+      const { workspace } = parseStackConfig(raw);
+      return workspace.kind === "new" ? workspace.protect : undefined;
+    };
+    expect(protect({ ...valid, environment: "prod" })).toBe(true);
+    expect(protect(valid)).toBe(false);
+    expect(protect({ ...valid, environment: "prod", workspace: { protect: false } })).toBe(false);
   });
 
   it("applies the aad, workspace and cluster defaults", () => {
     const config = parseStackConfig({ ...valid, aad: {}, aksCluster: aks });
     expect(config.aad).toEqual({ authority: "https://login.microsoftonline.com", grantAdminConsent: true });
-    expect(config.workspace).toEqual({ publicNetworkAccess: "Disabled", hbi: false, protect: false, nameSuffix: "" });
+    // private by default, in an isolated network of its own
+    expect(config.workspace).toEqual({
+      kind: "new",
+      network: { kind: "private", subnets: { kind: "new", addressSpace: "10.40.0.0/16", privateEndpointSubnet: "10.40.0.0/24", aksSubnet: "10.40.16.0/20" } },
+      hbi: false,
+      protect: false,
+      nameSuffix: "",
+    });
     expect(config.aksCluster).toEqual({
       kind: "new",
       location: "westeurope",
@@ -71,12 +88,61 @@ describe("stack configuration defaults", () => {
     });
   });
 
+  it("takes a hub team's subnets and DNS zones for a private workspace", () => {
+    const hub = {
+      subnets: { privateEndpointSubnetId: `${HUB_NETWORK}/subnets/endpoints`, aksSubnetId: `${HUB_NETWORK}/subnets/aks` },
+      privateDnsZonesResourceGroupId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub-dns`,
+      managedOutbound: "AllowOnlyApprovedOutbound",
+    };
+    const { workspace } = parseStackConfig({ ...valid, workspace: { privateNetwork: hub } });
+    expect(workspace).toMatchObject({ kind: "new", network: { kind: "private", ...hub, subnets: { kind: "existing", ...hub.subnets } } });
+  });
+
+  it("names an existing workspace and an existing compute of it", () => {
+    const config = parseStackConfig({
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
+      aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
+    });
+    expect(config.workspace).toEqual({ kind: "existing", workspaceId: OTHER_WORKSPACE, privateEndpoint: true });
+    expect(config.aksCluster).toEqual({ kind: "existingCompute", computeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope", allowCrossRegion: false });
+  });
+
   it("omits aad entirely when it is not configured", () => {
     expect(parseStackConfig(valid).aad).toBeUndefined();
   });
 
   it("accepts a region's display name and normalises it", () => {
     expect(parseStackConfig({ ...valid, location: "West Europe" }).location).toBe("westeurope");
+  });
+
+  it("takes credential readers as object ids, or with their principal type", () => {
+    const readers = ["6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11", { objectId: "0b5e3a51-1d0a-4a3e-8f1f-2d6c8b7a9e10", type: "ServicePrincipal" }];
+    expect(parseStackConfig({ ...valid, services: [{ ...valid.services[0], credentialReaders: readers }] }).services[0]?.credentialReaders).toEqual(readers);
+  });
+
+  it("gives an aks service an instance type of its own with Microsoft's MLflow minimum, and a custom model with code any size", () => {
+    const config = parseStackConfig({
+      ...valid,
+      aksCluster: aks,
+      services: [
+        { name: "mlflow-one", compute: "aks", model: "m:1" },
+        {
+          name: "custom-one",
+          compute: "aks",
+          model: "m:1",
+          modelFormat: "custom",
+          environment: "sklearn:1",
+          code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" },
+          resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } },
+        },
+      ],
+    });
+    expect(config.services.map((s) => [s.modelFormat, s.compute === "aks" ? s.resources : undefined])).toEqual([
+      ["mlflow", { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }],
+      ["custom", { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi", nvidiaGpu: 1 } }],
+    ]);
   });
 
   it("names endpoints after service and environment, unique per region", () => {
@@ -214,6 +280,72 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     ],
   },
   {
+    name: "credential reader with a type Azure does not know",
+    raw: { ...valid, services: [{ ...service, credentialReaders: [{ objectId: "6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11", type: "Robot" }] }] },
+    problems: [
+      `services[0].credentialReaders[0]: {"objectId":"6f1b7a52-93c4-4e3d-9a55-0c2a7f0e1d11","type":"Robot"} is not allowed (an Entra object id, a GUID such as "00000000-0000-0000-0000-000000000000"; use the principal's object id, not its name, or {objectId, type} with type "User", "Group", "ServicePrincipal")`,
+    ],
+  },
+  {
+    name: "custom model without code",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom" }] },
+    problems: [
+      `services[0].modelFormat is "custom" but services[0].code is missing (Azure ML serves a model that is not MLflow only through a scoring script: give code.directory, code.scoringScript and environment)`,
+    ],
+  },
+  {
+    name: "code without environment",
+    raw: { ...valid, services: [{ ...service, code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } }] },
+    problems: [`services[0].code is set without services[0].environment (a scoring script runs in an environment: give environment "<name>:<version>")`],
+  },
+  {
+    name: "scoring script that is not in the code directory",
+    raw: { ...valid, services: [{ ...service, modelFormat: "custom", environment: "sklearn:1", code: { directory: "test/fixtures/scoring-code", scoringScript: "../score.py" } }] },
+    problems: [`services[0].code.scoringScript "../score.py" must be a path inside code.directory, such as "score.py"`],
+  },
+  {
+    name: "Kubernetes resources on a managed service",
+    raw: { ...valid, services: [{ ...service, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].resources applies only to compute "aks" (managed services size by instanceType)`],
+  },
+  {
+    name: "named instance type and resources together",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "big", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } }] },
+    problems: [`services[0].instanceType and services[0].resources are both set (choose one: an instance type that exists on the cluster, or the resources of the service's own)`],
+  },
+  {
+    name: "MLflow model on the default instance type",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", instanceType: "defaultinstancetype" }] },
+    problems: [
+      `services[0].instanceType "defaultinstancetype" requests 100m CPU and 2Gi, below Microsoft's minimum for an MLflow model (2 CPU and 4 GB requested); remove instanceType to get an instance type of the service's own, sized by services[0].resources`,
+    ],
+  },
+  {
+    name: "MLflow model with too little requested",
+    raw: { ...valid, aksCluster: aks, services: [{ ...service, compute: "aks", resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } } }] },
+    problems: [
+      `services[0].resources.requests 500m CPU / 2Gi is below Microsoft's minimum for an MLflow model, 2 CPU and 4 GB requested (the deployment would fail; request at least cpu "2" and memory "4Gi", or give a scoring script with modelFormat "custom")`,
+    ],
+  },
+  {
+    name: "service on an existing compute without one of its instance types",
+    raw: {
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: true },
+      aksCluster: { existingComputeId: `${OTHER_WORKSPACE}/computes/k8s-shared`, location: "westeurope" },
+      services: [
+        { name: "aks-one", compute: "aks", model: "m:1" },
+        { name: "aks-two", compute: "aks", model: "m:1", resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } } },
+        { name: "aks-three", compute: "aks", model: "m:1", modelFormat: "custom", environment: "e:1", instanceType: "big", code: { directory: "test/fixtures/scoring-code", scoringScript: "score.py" } },
+      ],
+    },
+    problems: [
+      `services[0].instanceType is required with aksCluster.existingComputeId (name one of the cluster's instance types; this stack creates instance types only on clusters it attaches)`,
+      `services[1].resources does not apply to an existing compute, whose cluster its owner manages (name one of its instance types in services[1].instanceType)`,
+      `services[2].code needs the workspace's default datastore, known only for a workspace this stack creates (remove workspace.existingWorkspaceId, or register the code in that workspace yourself)`,
+    ],
+  },
+  {
     name: "model that is not a reference",
     raw: { ...valid, services: [{ ...service, model: "model.pkl" }] },
     problems: [
@@ -259,7 +391,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
   },
   {
     name: "token service on a cluster in another region",
-    raw: { ...valid, aksCluster: { ...aks, location: "northeurope" }, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
+    raw: { ...valid, workspace: { publicNetworkAccess: "Enabled" }, aksCluster: { ...aks, location: "northeurope" }, services: [{ name: "aks-one", compute: "aks", model: "m:1" }] },
     problems: [
       `aksCluster.location: "northeurope" differs from location "westeurope", but services[0] uses amlToken on compute "aks" (token auth needs the workspace and the cluster in the same region, because every token request goes to the workspace's region; set aksCluster.location to "westeurope", or set aksCluster.allowCrossRegion: true to accept that risk)`,
     ],
@@ -268,6 +400,7 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "every token service on a cluster in another region",
     raw: {
       ...valid,
+      workspace: { publicNetworkAccess: "Enabled" },
       aksCluster: { ...aks, location: "northeurope" },
       services: [
         { name: "aks-one", compute: "aks", model: "m:1" },
@@ -292,7 +425,84 @@ const invalidConfigurations: { name: string; raw: Record<string, unknown>; probl
     name: "unknown key inside a service",
     raw: { ...valid, services: [{ ...service, replicas: 2 }] },
     problems: [
-      `services[0].replicas is not a known setting (known: name, compute, auth, model, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+      `services[0].replicas is not a known setting (known: name, compute, auth, model, modelFormat, code, resources, environment, instanceType, instanceCount, credentialReaders, keyRotation)`,
+    ],
+  },
+  {
+    name: "private workspace with its cluster in another region, even with allowCrossRegion",
+    raw: { ...valid, aksCluster: { ...aks, location: "northeurope", allowCrossRegion: true }, services: [{ name: "aks-one", compute: "aks", auth: "key", model: "m:1" }] },
+    problems: [
+      `aksCluster.location: "northeurope" differs from location "westeurope", but the workspace has a private endpoint, and Azure then requires its AKS clusters in its region for every auth mode (allowCrossRegion does not apply; set aksCluster.location to "westeurope")`,
+    ],
+  },
+  {
+    name: "private network with public access",
+    raw: { ...valid, workspace: { publicNetworkAccess: "Enabled", privateNetwork: { subnets: PRIVATE_SUBNETS } } },
+    problems: [
+      `workspace.privateNetwork is set but workspace.publicNetworkAccess is "Enabled" (a private network comes with public access disabled: remove privateNetwork, or set publicNetworkAccess: "Disabled")`,
+    ],
+  },
+  {
+    name: "private network mixing new ranges and hub subnets",
+    raw: { ...valid, workspace: { privateNetwork: { subnets: { ...PRIVATE_SUBNETS, aksSubnetId: `${HUB_NETWORK}/subnets/aks` } } } },
+    problems: [
+      `workspace.privateNetwork.subnets mixes a new network (addressSpace, privateEndpointSubnet, aksSubnet) with existing subnets (privateEndpointSubnetId, aksSubnetId); choose one`,
+    ],
+  },
+  {
+    name: "private network with ranges that do not fit",
+    raw: {
+      ...valid,
+      workspace: { privateNetwork: { subnets: { addressSpace: "172.16.0.0/12", privateEndpointSubnet: "10.40.0.0/24", aksSubnet: "172.16.0.0/20" } } },
+    },
+    problems: [
+      `workspace.privateNetwork.subnets.privateEndpointSubnet "10.40.0.0/24" is outside addressSpace "172.16.0.0/12"`,
+      `workspace.privateNetwork.subnets.addressSpace "172.16.0.0/12" overlaps the AKS service range 172.16.0.0/16; choose another address space`,
+    ],
+  },
+  {
+    name: "a hub's DNS zones for a new network, which they do not resolve in",
+    raw: { ...valid, workspace: { privateNetwork: { privateDnsZonesResourceGroupId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-hub-dns` } } },
+    problems: [
+      `workspace.privateNetwork.privateDnsZonesResourceGroupId names a hub's DNS zones, but the subnets are in a new network that those zones are not linked to (give the hub's subnets, privateEndpointSubnetId and aksSubnetId, or remove privateDnsZonesResourceGroupId to create zones for the new network)`,
+    ],
+  },
+  {
+    name: "private network with malformed values",
+    raw: {
+      ...valid,
+      workspace: { privateNetwork: { subnets: { privateEndpointSubnetId: "snet-pe", aksSubnetId: `${HUB_NETWORK}/subnets/aks` }, privateDnsZonesResourceGroupId: "rg-hub" } },
+    },
+    problems: [
+      `workspace.privateNetwork.subnets.privateEndpointSubnetId: "snet-pe" is not allowed (the ARM id of a subnet: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet>)`,
+      `workspace.privateNetwork.privateDnsZonesResourceGroupId: "rg-hub" is not allowed (the ARM id of a resource group: /subscriptions/<id>/resourceGroups/<group>)`,
+    ],
+  },
+  {
+    name: "storage of a high-business-impact workspace without an existing workspace",
+    raw: { ...valid, workspace: { hbiStorageAccountId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stshared` } },
+    problems: [`workspace.hbiStorageAccountId applies only with workspace.existingWorkspaceId (for a workspace this stack creates, set workspace.hbi)`],
+  },
+  {
+    name: "existing workspace with settings of a new one",
+    raw: { ...valid, workspace: { existingWorkspaceId: OTHER_WORKSPACE, hbi: true } },
+    problems: [
+      `workspace.hbi applies only to a workspace this stack creates (remove it, or remove workspace.existingWorkspaceId)`,
+      `workspace.privateEndpoint is required with workspace.existingWorkspaceId (true when the workspace has a private endpoint: its AKS clusters must then be in its region)`,
+    ],
+  },
+  {
+    name: "existing compute with cluster settings, in another workspace",
+    raw: {
+      ...valid,
+      workspace: { existingWorkspaceId: OTHER_WORKSPACE, privateEndpoint: false },
+      aksCluster: { ...aks, existingComputeId: `${FOREIGN_WORKSPACE}/computes/k8s-shared` },
+      services: [{ name: "aks-one", compute: "aks", model: "m:1", instanceType: "mlflow-large" }],
+    },
+    problems: [
+      `aksCluster.tls does not apply to an existing compute, whose cluster and AzureML extension its owner manages (remove it, or remove aksCluster.existingComputeId)`,
+      `aksCluster.location is required with aksCluster.existingComputeId (the region of the compute's cluster)`,
+      `aksCluster.existingComputeId belongs to workspace "rg-other/mlw-other", but the services' workspace is "rg-ml-platform/mlw-shared" (an endpoint runs only on a compute of its own workspace; set workspace.existingWorkspaceId to the compute's workspace)`,
     ],
   },
 ];

@@ -17,6 +17,7 @@ const azureMlExtension = {
     allowInsecureConnections: "False",
     sslCname: "scoring.example.com",
     sslSecret: "azureml-tls",
+    "scoringFe.sslSecret": "azureml-tls",
   },
 };
 
@@ -36,8 +37,8 @@ describe("ml-kubernetes-extension-tls", () => {
     const run = await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props });
     expect(run.violations.map((v) => v.message)).toEqual([
       'AzureML extension sets configurationSettings.allowInsecureConnections to "True", so scoring requests and their keys ' +
-        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ' +
-        "or sslCertPemFile and sslKeyPemFile)",
+        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ' +
+        "or scoringFe.sslCert and scoringFe.sslKey)",
     ]);
   });
 
@@ -46,9 +47,38 @@ describe("ml-kubernetes-extension-tls", () => {
     const run = await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props });
     expect(run.violations.map((v) => v.message)).toEqual([
       'AzureML extension sets configurationProtectedSettings.allowInsecureConnections to "true", so scoring requests and their keys ' +
-        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with sslSecret, ' +
-        "or sslCertPemFile and sslKeyPemFile)",
+        'or tokens cross the network in plain HTTP; set it to "False" and configure TLS (sslCname with scoringFe.sslSecret, ' +
+        "or scoringFe.sslCert and scoringFe.sslKey)",
     ]);
+  });
+
+  // what the CLI sends over ARM for TLS: azure-cli-extensions src/k8s-extension/azext_k8s_extension/partner_extensions/AzureMLKubernetes.py
+  it.each([
+    ["only the CLI-facing sslSecret", { sslCname: "scoring.example.com", sslSecret: "azureml-tls" }, {}, "scoringFe.sslSecret (or scoringFe.sslCert and scoringFe.sslKey in configurationProtectedSettings)"],
+    ["no sslCname", { "scoringFe.sslSecret": "azureml-tls" }, {}, "sslCname"],
+    ["only the CLI-facing PEM files", { sslCname: "scoring.example.com" }, { sslCertPemFile: "cert.pem", sslKeyPemFile: "key.pem" }, "scoringFe.sslSecret (or scoringFe.sslCert and scoringFe.sslKey in configurationProtectedSettings)"],
+  ] as const)("refuses TLS given with %s, which ARM does not take", async (_case, tls, protectedSettings, missing) => {
+    const props = {
+      ...azureMlExtension,
+      configurationSettings: { enableInference: "True", inferenceRouterServiceType: "LoadBalancer", allowInsecureConnections: "False", ...tls },
+      configurationProtectedSettings: protectedSettings,
+    };
+    const run = await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props });
+    expect(run.violations.map((v) => v.message)).toEqual([
+      `AzureML extension serves inference over TLS but lacks ${missing}, so TLS is not configured as ARM takes it and the extension ` +
+        `fails its health check; the CLI-facing sslSecret and sslCertPemFile/sslKeyPemFile are rewritten by az k8s-extension create and do nothing over ARM`,
+    ]);
+  });
+
+  it("passes TLS given as ARM takes it: the certificate in protected settings, or a secret that is still unknown", async () => {
+    const pem = {
+      ...azureMlExtension,
+      configurationSettings: { enableInference: "True", allowInsecureConnections: "False", sslCname: "scoring.example.com" },
+      configurationProtectedSettings: { "scoringFe.sslCert": "LS0t", "scoringFe.sslKey": "LS0t" },
+    };
+    expect((await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props: pem })).violations).toEqual([]);
+    const pending = { ...azureMlExtension, configurationSettings: { ...azureMlExtension.configurationSettings, "scoringFe.sslSecret": unknown.string } };
+    expect(await runResourcePolicy(mlKubernetesExtensionTls, { type: EXTENSION, props: pending })).toEqual({ violations: [], notApplicable: undefined, previewAdvisory: undefined });
   });
 
   it("is not applicable to other extensions and other resources", async () => {

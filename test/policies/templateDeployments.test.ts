@@ -70,7 +70,6 @@ describe("resources declared in an ARM template deployment", () => {
       publicNetworkAccess: "Disabled",
       compute: COMPUTE_ID,
       deploymentName: "blue",
-      revision: "keys 0.0",
     });
     const arm = deployment(traffic.template, traffic.parameters as Record<string, unknown>);
     const [message] = await messages(mlEndpointTokenComputeSupported, arm);

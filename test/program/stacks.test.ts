@@ -25,6 +25,20 @@ const platform = [
   "azure-native:containerregistry:Registry platform-container-registry ← platform",
   "azure-native:machinelearningservices:Workspace platform-workspace ← platform",
 ];
+const zones = ["api-azureml-ms", "notebooks-azure-net", "blob-core-windows-net", "file-core-windows-net", "vaultcore-azure-net", "azurecr-io"];
+const privateNetwork = [
+  "azure-native:network:VirtualNetwork platform-virtual-network ← platform",
+  "azure-native:network:Subnet platform-private-endpoint-subnet ← platform",
+  "azure-native:network:Subnet platform-aks-subnet ← platform",
+  ...zones.flatMap((zone) => [
+    `azure-native:privatedns:PrivateZone platform-dns-${zone} ← platform`,
+    `azure-native:privatedns:VirtualNetworkLink platform-dns-${zone}-link ← platform`,
+  ]),
+  ...["workspace", "blob", "file", "vault", "registry"].flatMap((target) => [
+    `azure-native:network:PrivateEndpoint platform-private-endpoint-${target} ← platform`,
+    `azure-native:network:PrivateDnsZoneGroup platform-private-endpoint-${target}-dns ← platform`,
+  ]),
+];
 const aad = [
   `${COMPONENT}:AadApplications aad ← stack`,
   "azuread:index/applicationRegistration:ApplicationRegistration aad-web ← aad",
@@ -48,9 +62,15 @@ const inference = [
   "kubernetes:core/v1:Namespace inference-inference-namespace ← inference",
   "azure-native:machinelearningservices:Compute inference-compute ← inference",
 ];
-function service(name: string, auth: "key" | "token"): string[] {
+// prod's workspace is high business impact: the compute's identity gets both storage roles
+const hbiStorageAccess = [
+  "azure-native:authorization:RoleAssignment inference-compute-storage-blob-data-contributor ← inference",
+  "azure-native:authorization:RoleAssignment inference-compute-storage-account-contributor ← inference",
+];
+function service(name: string, auth: "key" | "token", compute: "managed" | "aks" = "managed"): string[] {
   return [
     `${COMPONENT}:ModelWebService ${name} ← stack`,
+    ...(compute === "aks" ? [`kubernetes:amlarc.azureml.com/v1alpha1:InstanceType ${name}-instance-type ← ${name}`] : []),
     `azure-native:machinelearningservices:OnlineEndpoint ${name}-endpoint ← ${name}`,
     `azure-native:machinelearningservices:OnlineDeployment ${name}-deployment ← ${name}`,
     `azure-native:resources:Deployment ${name}-traffic ← ${name}`,
@@ -64,8 +84,17 @@ function service(name: string, auth: "key" | "token"): string[] {
 
 const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
   dev: [...platform, ...aad, ...service("credit-score", "key")],
-  staging: [...platform, ...aad, ...inference, ...service("credit-score", "token")],
-  prod: [...platform, ...aad, ...inference, ...service("credit-score", "token"), ...service("fraud-check", "token")],
+  staging: [...platform, ...aad, ...inference, ...service("credit-score", "token", "aks")],
+  prod: [
+    ...platform,
+    ...privateNetwork,
+    ...aad,
+    ...inference,
+    "azure-native:authorization:RoleAssignment inference-subnet-network-contributor ← inference",
+    ...hbiStorageAccess,
+    ...service("credit-score", "token", "aks"),
+    ...service("fraud-check", "token"),
+  ],
 };
 
 describe.each(STACKS)("stack %s", (stack) => {
@@ -95,7 +124,9 @@ describe.each(STACKS)("stack %s", (stack) => {
 
 describe("stack-specific behaviour", () => {
   it("protects every stateful resource in prod and nothing in dev or staging", async () => {
-    const stateful = (resources: readonly RecordedResource[]) => resources.filter((r) => r.parent?.endsWith("MlWorkspace::platform"));
+    // The network holds no data: it is not protected.
+    const stateful = (resources: readonly RecordedResource[]) =>
+      resources.filter((r) => r.parent?.endsWith("MlWorkspace::platform") && !/^azure-native:(network|privatedns):/.test(r.type));
     const prod = stateful((await runStack("prod")).resources);
     expect(prod).toHaveLength(7);
     expect(prod.every((r) => r.protect)).toBe(true);
@@ -119,9 +150,17 @@ describe("stack-specific behaviour", () => {
     expect(await authModes("prod")).toEqual({ "credit-score-prod": ["AMLToken", "kubernetes"], "fraud-check-prod": ["AADToken", "managed"] });
   });
 
-  it("keeps a new key endpoint's properties unknown in preview, because its initial keys are generated at update", async () => {
-    const { resources } = await runStack("dev");
-    expect(single(resources, "azure-native:machinelearningservices:OnlineEndpoint", "credit-score-endpoint").inputs.properties).toBe(UNKNOWN_VALUE);
+  it.each(STACKS)("knows every endpoint's auth settings in a first preview of %s, so no auth check waits for the update", async (stack) => {
+    const { resources } = await runStack(stack);
+    const endpoints = resources.filter((r) => r.type === "azure-native:machinelearningservices:OnlineEndpoint");
+    expect(endpoints.length).toBeGreaterThan(0);
+    for (const endpoint of endpoints) {
+      const properties = inputs(endpoint).properties;
+      expect(properties).not.toBe(UNKNOWN_VALUE);
+      expect((properties as Record<string, unknown>).authMode).toMatch(/^(Key|AMLToken|AADToken)$/);
+      // Azure generates the first keys; sending them would make the whole properties unknown until update
+      expect(properties).not.toHaveProperty("keys");
+    }
   });
 
   it("puts the staging cluster in the workspace's region with 3 nodes and TLS", async () => {

@@ -63,7 +63,7 @@ export async function startFakeAzure(): Promise<FakeAzure> {
   // The consumer and the user hold each endpoint's consumer role (components/endpointAccess.ts) at its scope.
   for (const endpoint of world.endpoints) {
     const permissions = consumerPermissions(endpoint.authMode);
-    const actions = [...permissions.actions, ...permissions.dataActions];
+    const actions = [...permissions.actions];
     world.grants.push({ objectId: CONSUMER.objectId, scope: world.endpointId(endpoint), actions }, { objectId: USER_OBJECT_ID, scope: world.endpointId(endpoint), actions });
   }
   // The operator may rotate keys in the whole workspace.
