@@ -154,6 +154,8 @@ export const scoring = new OnlineEndpoint("ep", {
       const read = model.resources.find((r) => r.name === "existing-ws");
       expect(read).toMatchObject({ type: "azure-native:machinelearningservices:Workspace", read: true });
       expect(model.resources.filter((r) => r.read).map((r) => r.name)).toEqual(["existing-ws"]);
+      // Azure gives a read resource the name its id ends with: the program links through it
+      expect(model.resources.find((r) => r.type === ENDPOINT_TYPE)?.inputs.workspaceName).toBe("mlw-existing");
 
       const sameRegion = findings(model, SAME_REGION);
       expect(sameRegion.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
