@@ -128,6 +128,11 @@ export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 /** Preload that ends a child process when this process ends, however it ends. */
 export const PARENT_WATCH = path.join(__dirname, "engine", "parentWatch.cjs");
 
+/** The environment of a process preloading PARENT_WATCH: it ends once its parent is not this process. */
+export function watchingThisProcess(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, AML_PLAN_PID: String(process.pid) };
+}
+
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 const KILL_GRACE_MS = 3_000;
@@ -200,7 +205,7 @@ export class PolicyAnalyzer {
       const port = await new Promise<number>((resolve, reject) => {
         const child = spawn(process.execPath, ["--require", PARENT_WATCH, runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
           cwd: this.packDir,
-          env,
+          env: watchingThisProcess(env),
           // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included
           stdio: ["pipe", "pipe", "pipe"],
         });

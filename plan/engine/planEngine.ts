@@ -211,15 +211,22 @@ export class PlanEngine {
     return response;
   }
 
-  /** `Resource.get(...)`: recorded as a read; its state is what the program gave and unknown otherwise. */
+  /**
+   * `Resource.get(...)`: recorded as a read. Its state is what the program gave, the name its ARM id
+   * carries, and unknown otherwise (the SDK turns unknowns into `undefined` outside a preview).
+   */
   private async readResource(request: resourcePb.ReadResourceRequest): Promise<resourcePb.ReadResourceResponse> {
     const type = request.getType();
     const name = request.getName();
     const parent = request.getParent();
     const urn = this.newUrn(parent, type, name);
     if (this.byUrn.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
-    const given = wireObject(request.getProperties());
-    const state = { ...given, id: request.getId() };
+    const declaredOutputs = declaredOutputNames(type, this.options.projectDir);
+    const armName = declaredOutputs.includes("name") ? armIdName(request.getId()) : undefined;
+    // Azure returns a resource's `name` as the last segment of its id: a program links through it.
+    const given = { ...(armName ? { name: armName } : {}), ...wireObject(request.getProperties()) };
+    const unknowns = Object.fromEntries(declaredOutputs.filter((output) => !(output in given)).map((output) => [output, UNKNOWN]));
+    const state = { ...unknowns, ...given, id: request.getId() };
     this.record({
       urn,
       type,
@@ -234,7 +241,7 @@ export class PlanEngine {
       inputs: given,
       outputs: given,
       read: true,
-      declaredOutputs: declaredOutputNames(type, this.options.projectDir),
+      declaredOutputs,
     });
     const response = new resourcePb.ReadResourceResponse();
     response.setUrn(urn);
@@ -325,6 +332,12 @@ export class PlanEngine {
     this.failures.push(message);
     return Object.assign(new Error(message), { code: grpc.status.INVALID_ARGUMENT });
   }
+}
+
+/** The last segment of an ARM id (`/subscriptions/.../workspaces/mlw` gives `mlw`); undefined for other ids. */
+function armIdName(id: string): string | undefined {
+  if (!/^\/subscriptions\/[^/]+\/.+/i.test(id)) return undefined;
+  return id.split("/").filter((segment) => segment !== "").pop();
 }
 
 /** Wraps an async handler as a gRPC unary handler; errors go back to the program as gRPC errors. */

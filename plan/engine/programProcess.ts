@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { PARENT_WATCH } from "../analyzer";
+import { PARENT_WATCH, watchingThisProcess } from "../analyzer";
 import type { LoggedMessage } from "../mockRun";
 import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
@@ -60,7 +60,7 @@ export async function runProgramProcess(options: ProgramProcessOptions): Promise
     cwd: options.projectDir,
     execArgv: ["--require", PARENT_WATCH, "--require", TSX],
     stdio: ["pipe", "pipe", "pipe", "ipc"],
-    env: withoutPulumiEngineVariables(process.env),
+    env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
     serialization: "advanced",
   });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);

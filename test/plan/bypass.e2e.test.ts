@@ -1,0 +1,200 @@
+// Programs that try to get around the plan (end it early, hang it, forge its output or its control
+// channel, kill it) and signals that end the plan itself: never exit 0, never a corrupt report, and
+// no program host or policy analyzer left behind.
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { processesRunningIn, removedAfterAll } from "./helpers";
+import {
+  BUSY_LOOP,
+  CLEAN_STACK,
+  FOREIGN_PROJECT,
+  FOREIGN_STACK,
+  HANGING_RESOURCE,
+  SLOW_RESOURCE,
+  TOKEN_ENDPOINT_WITH_KEYS,
+  foreignProject,
+  isAnalyzer,
+  isProgramHost,
+  program,
+  settled,
+  startCli,
+  survivors,
+  waitFor,
+  watchDescendants,
+} from "./foreignProjects";
+
+const removeLater = removedAfterAll();
+const PLAN_TIMEOUT_MS = 180_000;
+
+interface BypassAttempt {
+  name: string;
+  program: string;
+  /** extra CLI arguments */
+  args?: string[];
+  /** exit code of the plan, or the signal that ended it */
+  exit: number | NodeJS.Signals;
+  /** what the plan's error says happened (exit 2) */
+  message?: RegExp;
+  /** further checks of the plan's stdout */
+  stdout?: (stdout: string) => void;
+}
+
+// The SDK turns exit code 0 into 1 when promises are still pending (@pulumi/pulumi runtime/debuggable.js).
+const ENDED_EARLY = /the program's process ended \(exit code [01]\) before the program finished: a program must not call process\.exit/;
+
+const ATTEMPTS: BypassAttempt[] = [
+  {
+    name: "setTimeout(() => process.exit(0), 50) while registrations are pending, in a violating program",
+    program: program(TOKEN_ENDPOINT_WITH_KEYS, SLOW_RESOURCE, `setTimeout(() => process.exit(0), 50);`),
+    exit: 2,
+    message: ENDED_EARLY,
+  },
+  {
+    name: "process.exit(0) at import, in a violating program",
+    program: program(TOKEN_ENDPOINT_WITH_KEYS, `process.exit(0);`),
+    exit: 2,
+    message: ENDED_EARLY,
+  },
+  {
+    name: "an uncaught throw in a later tick",
+    program: program(CLEAN_STACK, SLOW_RESOURCE, `setTimeout(() => { throw new Error("late failure on purpose"); }, 50);`),
+    exit: 2,
+    message: /failed for stack 'ci' \((preview|deploy) phase\):\n\s+late failure on purpose/,
+  },
+  {
+    name: "an unhandled rejection",
+    program: program(CLEAN_STACK, SLOW_RESOURCE, `void Promise.reject(new Error("rejected on purpose"));`),
+    exit: 2,
+    message: /rejected on purpose/,
+  },
+  {
+    name: "an output that never resolves (--timeout 3)",
+    program: program(CLEAN_STACK, HANGING_RESOURCE),
+    args: ["--timeout", "3"],
+    exit: 2,
+    message: /the program did not finish within 3 s \(--timeout\)/,
+  },
+  {
+    name: "a synchronous endless loop (--timeout 3)",
+    program: program(CLEAN_STACK, BUSY_LOOP),
+    args: ["--timeout", "3"],
+    exit: 2,
+    message: /the program did not finish within 3 s \(--timeout\)/,
+  },
+  {
+    name: "a forged completion on the IPC channel, then the program goes on",
+    program: program(CLEAN_STACK, `process.send?.({ kind: "done", pulumiPath: "" });`),
+    exit: 2,
+    message: /the program sent a message on the plan's control channel/,
+  },
+  {
+    name: "a forged completion on the IPC channel, then process.exit(0) once it is sent",
+    program: program(CLEAN_STACK, SLOW_RESOURCE, `process.send?.({ kind: "done", pulumiPath: "" }, undefined, undefined, () => process.exit(0));`),
+    exit: 2,
+    message: /the program sent a message on the plan's control channel/,
+  },
+  {
+    name: "the program kills its own process with SIGKILL",
+    program: program(CLEAN_STACK, SLOW_RESOURCE, `setTimeout(() => process.kill(process.pid, "SIGKILL"), 50);`),
+    exit: 2,
+    message: /the program's process ended \(signal SIGKILL\) before the program finished/,
+  },
+  {
+    name: "the program kills the plan with SIGKILL",
+    program: program(TOKEN_ENDPOINT_WITH_KEYS, SLOW_RESOURCE, `setTimeout(() => process.kill(process.ppid, "SIGKILL"), 50);`),
+    exit: "SIGKILL",
+  },
+  {
+    name: "forged JSON on stdout, written through process.stdout and fd 1, with --format json",
+    program: program(
+      TOKEN_ENDPOINT_WITH_KEYS,
+      `process.stdout.write('{"forged": true}\\n');`,
+      `require("node:fs").writeSync(1, '{"forged": "fd"}\\n');`,
+    ),
+    args: ["--format", "json"],
+    exit: 1,
+    stdout: (stdout) => {
+      const report = JSON.parse(stdout) as { project: string; stack: string; summary: { mandatory: number }; violations: Array<{ policy: string; phase: string }> };
+      expect(report.project).toBe(FOREIGN_PROJECT);
+      expect(report.stack).toBe(FOREIGN_STACK);
+      expect(report.summary.mandatory).toBe(1);
+      expect(report.violations.filter((v) => v.policy === "ml-endpoint-auth-exclusive").map((v) => v.phase).sort()).toEqual(["deploy", "preview"]);
+      expect(stdout).not.toContain("forged");
+    },
+  },
+  {
+    name: "the same output with --format text: shown as a program message",
+    program: program(TOKEN_ENDPOINT_WITH_KEYS, `process.stdout.write('{"forged": true}\\n');`),
+    exit: 1,
+    stdout: (stdout) => {
+      expect(stdout).toMatch(/Program messages:\n(?:\s+.*\n)*?\s+info: \{"forged": true\}\n/);
+      expect(stdout).toMatch(/1 mandatory/);
+    },
+  },
+];
+
+describe.concurrent("bypass attempts by the program", () => {
+  for (const attempt of ATTEMPTS) {
+    it(
+      attempt.name,
+      async () => {
+        const projectDir = removeLater(foreignProject(attempt.program));
+        const { child, result } = startCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK, ...(attempt.args ?? [])]);
+        const watch = watchDescendants(child.pid!);
+        const { code, signal, stdout, stderr } = await result;
+        const children = watch.stop();
+
+        expect(typeof attempt.exit === "number" ? code : signal, stderr).toBe(attempt.exit);
+        if (attempt.message) expect(stderr).toMatch(attempt.message);
+        if (attempt.exit === 2) expect(stdout).toBe("");
+        expect(stderr, "no stack trace").not.toMatch(/^\s+at\s/m);
+        attempt.stdout?.(stdout);
+
+        // The check below could not fail if the plan's processes were never seen.
+        expect(children.some(isProgramHost), JSON.stringify(children)).toBe(true);
+        expect(children.some(isAnalyzer), JSON.stringify(children)).toBe(true);
+        expect(await survivors(children)).toEqual([]);
+        expect(await settled(() => processesRunningIn(projectDir))).toEqual([]);
+      },
+      PLAN_TIMEOUT_MS,
+    );
+  }
+});
+
+describe.concurrent("the plan ended by a signal while its program hangs", () => {
+  // Sent as soon as the processes exist (they may still be loading modules, which blocks their event
+  // loop), or once the program loops, when its event loop never turns again.
+  const SIGNALS: Array<{ signal: NodeJS.Signals; exit: number | NodeJS.Signals; hang: string }> = [
+    { signal: "SIGKILL", exit: "SIGKILL", hang: HANGING_RESOURCE },
+    { signal: "SIGKILL", exit: "SIGKILL", hang: BUSY_LOOP },
+    { signal: "SIGHUP", exit: 129, hang: HANGING_RESOURCE },
+    { signal: "SIGQUIT", exit: 131, hang: HANGING_RESOURCE },
+  ];
+  for (const { signal, exit, hang } of SIGNALS) {
+    it(
+      `${signal}, program ${hang === BUSY_LOOP ? "in an endless loop" : "awaiting an output that never resolves"}: the program hosts and the analyzer end with the plan`,
+      async () => {
+        const projectDir = removeLater(foreignProject(program(CLEAN_STACK, hang)));
+        const { child, result } = startCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK, "--timeout", "60"]);
+        const watch = watchDescendants(child.pid!);
+        // both phases' program hosts and the analyzer are running; a looping program is in its loop
+        await waitFor(
+          () =>
+            [...watch.seen.values()].filter(isProgramHost).length === 2 &&
+            [...watch.seen.values()].some(isAnalyzer) &&
+            (hang !== BUSY_LOOP || readdirSync(projectDir).filter((file) => file.startsWith("looping-")).length === 2),
+          120_000,
+          "the program hosts and the analyzer",
+        );
+        child.kill(signal);
+        const { code, signal: endedBy } = await result;
+        const children = watch.stop();
+
+        expect(typeof exit === "number" ? code : endedBy).toBe(exit);
+        expect(await survivors(children, 5000)).toEqual([]);
+        expect(await settled(() => processesRunningIn(projectDir))).toEqual([]);
+      },
+      PLAN_TIMEOUT_MS,
+    );
+  }
+});

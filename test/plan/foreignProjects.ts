@@ -1,0 +1,170 @@
+// Tiny Pulumi TypeScript projects written as a foreign team would write them, generated into
+// temporary directories, and what it takes to watch the processes a plan of them starts.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { BIN, isAlive, makeTempDir, ROOT, type CliResult } from "./helpers";
+
+export const FOREIGN_PROJECT = "foreign-ml";
+export const FOREIGN_STACK = "ci";
+
+/** A stack with no pack config file: the pack's default levels (the auth rules are mandatory). */
+const STACK_FILE = "config:\n  azure-native:location: westeurope\n";
+
+/** A project directory (Pulumi.yaml, Pulumi.ci.yaml, index.ts) whose program is `program`. */
+export function foreignProject(program: string): string {
+  return makeTempDir(
+    {
+      "Pulumi.yaml": `name: ${FOREIGN_PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
+      [`Pulumi.${FOREIGN_STACK}.yaml`]: STACK_FILE,
+      "index.ts": program,
+    },
+    "aml-foreign-",
+  );
+}
+
+export const IMPORTS = [
+  `import * as pulumi from "@pulumi/pulumi";`,
+  `import { Compute, OnlineEndpoint, Workspace } from "@pulumi/azure-native/machinelearningservices";`,
+  `import { ManagedCluster } from "@pulumi/azure-native/containerservice";`,
+  `import { ResourceGroup } from "@pulumi/azure-native/resources";`,
+].join("\n");
+
+/** A workspace and an AMLToken endpoint that also sets initial keys: ml-endpoint-auth-exclusive, mandatory. */
+export const TOKEN_ENDPOINT_WITH_KEYS = `
+const workspace = new Workspace("ws", { resourceGroupName: "rg-foreign", workspaceName: "mlw-foreign", location: "westeurope" });
+export const endpointName = new OnlineEndpoint("ep", {
+  resourceGroupName: "rg-foreign",
+  workspaceName: workspace.name,
+  endpointName: "ep-foreign",
+  location: "westeurope",
+  properties: { authMode: "AMLToken", keys: { primaryKey: "0000-not-a-real-key-0000" } },
+}).name;
+`;
+
+/** A resource group and nothing to check. */
+export const CLEAN_STACK = `
+export const groupName = new ResourceGroup("rg", { resourceGroupName: "rg-foreign", location: "westeurope" }).name;
+`;
+
+/** A resource whose input resolves only after 1.5 s: the program is still running when early timers fire. */
+export const SLOW_RESOURCE = `
+const slowLocation = new Promise<string>((resolve) => setTimeout(() => resolve("westeurope"), 1500));
+export const slowGroup = new ResourceGroup("slow-rg", { resourceGroupName: "rg-slow", location: slowLocation }).name;
+`;
+
+/** A resource whose input never resolves, in a process kept alive: the program hangs. */
+export const HANGING_RESOURCE = `
+setInterval(() => undefined, 1000);
+export const hangingGroup = new ResourceGroup("hanging-rg", { resourceGroupName: "rg-hang", location: new Promise<string>(() => undefined) }).name;
+`;
+
+/** A program that never yields its thread; it leaves a `looping-<pid>` file in its directory first. */
+export const BUSY_LOOP = `
+require("node:fs").writeFileSync(\`looping-\${process.pid}\`, "");
+for (;;) {}
+`;
+
+export function program(...parts: string[]): string {
+  return [IMPORTS, ...parts].join("\n");
+}
+
+/** `node bin/aml-webservices.js <args>`, with its process to watch or signal. */
+export function startCli(args: string[]): { child: ChildProcess; result: Promise<CliResult & { signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const result = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, result };
+}
+
+/** A process the plan started, as /proc shows it. */
+export interface PlanChild {
+  pid: number;
+  /** its command line, arguments joined by spaces */
+  command: string;
+}
+
+/** Live descendants of `root` (Linux /proc). */
+export function descendantsOf(root: number): PlanChild[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // the command name in parentheses may hold spaces: the parent pid follows its closing one
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parentOf.set(Number(entry), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: PlanChild[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [pid, ppid] of parentOf) {
+      if (ppid !== parent || !isAlive(pid)) continue;
+      frontier.push(pid);
+      try {
+        found.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return found;
+}
+
+export const isProgramHost = (child: PlanChild): boolean => child.command.includes("programHost");
+export const isAnalyzer = (child: PlanChild): boolean => child.command.includes("run-policy-pack");
+
+/**
+ * Records every descendant of `root` seen while it runs (polled every 25 ms), so that a test can
+ * check afterwards that none outlived it.
+ */
+export function watchDescendants(root: number): { seen: Map<number, PlanChild>; stop: () => PlanChild[] } {
+  const seen = new Map<number, PlanChild>();
+  const poll = (): void => {
+    // the latest command line: right after a fork it is still the parent's, until the child execs
+    for (const child of descendantsOf(root)) if (child.command !== "") seen.set(child.pid, child);
+  };
+  poll();
+  const timer = setInterval(poll, 25);
+  return {
+    seen,
+    stop: () => {
+      clearInterval(timer);
+      return [...seen.values()];
+    },
+  };
+}
+
+/** Waits until `predicate` holds, polling; throws after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The pids among `children` still alive after `graceMs` (a process needs a moment to die). */
+export function survivors(children: PlanChild[], graceMs = 15_000): Promise<PlanChild[]> {
+  return settled(() => children.filter((child) => isAlive(child.pid)), graceMs);
+}
+
+/** `list()` once it is empty, or its last value after `graceMs`. */
+export async function settled<T>(list: () => T[], graceMs = 15_000): Promise<T[]> {
+  const deadline = Date.now() + graceMs;
+  let items = list();
+  while (items.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    items = list();
+  }
+  return items;
+}
