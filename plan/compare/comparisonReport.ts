@@ -113,7 +113,8 @@ function valueText(value: unknown): string {
 }
 
 function phaseText(violation: ComparedViolation): string {
-  return violation.phase ? ` (${violation.phase})` : "";
+  const phases = violation.phases ?? [];
+  return phases.length === 0 ? "" : phases.length > 1 ? ` (${phases.join(" and ")})` : ` (${phases[0]} only)`;
 }
 
 function violationTable(violations: ComparedViolation[]): string[] {

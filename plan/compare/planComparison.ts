@@ -4,8 +4,8 @@ import type { JsonReport } from "../report/jsonReport";
 
 /**
  * What a pull request changes in one stack: the JSON plan of the base branch against this plan.
- * Resources are matched by URN, policy results by policy, URN, message and phase (when both plans
- * report phases); the same result at another enforcement level is a level change.
+ * Resources are matched by URN, policy results by policy, URN and message, whatever phases report
+ * them; the same result at another enforcement level is a level change.
  */
 export interface PlanComparison {
   stack: string;
@@ -52,8 +52,8 @@ export interface ComparedViolation {
   enforcementLevel: string;
   message: string;
   urn: string;
-  /** the plan phase that reported it ("preview" or "deploy"), when the plan says */
-  phase?: string;
+  /** the plan phases that report it ("preview", "deploy"), when the plan says */
+  phases?: string[];
 }
 
 /** The JSON plan as read from a file: only what a comparison needs, extra fields tolerated. */
@@ -126,16 +126,14 @@ export function comparePlans(base: ComparablePlan, head: ComparablePlan | JsonRe
   }
   const removed = base.resources.filter((r) => !headUrns.has(r.urn)).map(identity);
 
-  // A plan from before phases existed has none: then the phase cannot tell results apart.
-  const byPhase = reportsPhases(base.violations) && reportsPhases(head.violations);
-  const violationKey = (v: ViolationLike): string => JSON.stringify([v.policy, v.urn, v.message, byPhase ? (v.phase ?? null) : null]);
-  const baseByKey = new Map(base.violations.map((v) => [violationKey(v), v]));
-  const headKeys = new Set(head.violations.map(violationKey));
+  // The same finding in the preview and the deploy phase is one finding, shown with its phases.
+  const baseFindings = findings(base.violations);
+  const headFindings = findings(head.violations);
   const levelChanged: LevelChange[] = [];
-  for (const violation of head.violations) {
-    const before = baseByKey.get(violationKey(violation));
+  for (const [key, violation] of headFindings) {
+    const before = baseFindings.get(key);
     if (before && before.enforcementLevel !== violation.enforcementLevel) {
-      levelChanged.push({ ...comparedViolation(violation), baseEnforcementLevel: before.enforcementLevel });
+      levelChanged.push({ ...violation, baseEnforcementLevel: before.enforcementLevel });
     }
   }
   return {
@@ -143,8 +141,8 @@ export function comparePlans(base: ComparablePlan, head: ComparablePlan | JsonRe
     project: head.project,
     resources: { added, removed, changed, unchanged },
     policyResults: {
-      new: head.violations.filter((v) => !baseByKey.has(violationKey(v))).map(comparedViolation),
-      resolved: base.violations.filter((v) => !headKeys.has(violationKey(v))).map(comparedViolation),
+      new: [...headFindings].filter(([key]) => !baseFindings.has(key)).map(([, violation]) => violation),
+      resolved: [...baseFindings].filter(([key]) => !headFindings.has(key)).map(([, violation]) => violation),
       levelChanged,
     },
   };
@@ -170,19 +168,28 @@ function identity(resource: ComparedResource): ComparedResource {
 
 type ViolationLike = Pick<ComparedViolation, "policy" | "enforcementLevel" | "message" | "urn"> & { phase?: string };
 
-/** Whether every result of a plan names its phase (vacuously, a plan without results). */
-function reportsPhases(violations: readonly ViolationLike[]): boolean {
-  return violations.every((v) => v.phase !== undefined);
-}
-
-function comparedViolation(violation: ViolationLike): ComparedViolation {
-  return {
-    policy: violation.policy,
-    enforcementLevel: violation.enforcementLevel,
-    message: violation.message,
-    urn: violation.urn,
-    ...(violation.phase !== undefined ? { phase: violation.phase } : {}),
-  };
+/**
+ * A plan's results by policy, URN and message; a finding reported in several phases (or, in a plan
+ * from before phases existed, in none) is one entry with the phases that report it.
+ */
+function findings(violations: readonly ViolationLike[]): Map<string, ComparedViolation> {
+  const byKey = new Map<string, ComparedViolation>();
+  for (const violation of violations) {
+    const key = JSON.stringify([violation.policy, violation.urn, violation.message]);
+    const known = byKey.get(key);
+    if (!known) {
+      byKey.set(key, {
+        policy: violation.policy,
+        enforcementLevel: violation.enforcementLevel,
+        message: violation.message,
+        urn: violation.urn,
+        ...(violation.phase !== undefined ? { phases: [violation.phase] } : {}),
+      });
+    } else if (violation.phase !== undefined && !known.phases?.includes(violation.phase)) {
+      known.phases = [...(known.phases ?? []), violation.phase];
+    }
+  }
+  return byKey;
 }
 
 /** Leaf-level differences; arrays are compared element by element, secrets never shown. */

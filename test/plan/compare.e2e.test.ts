@@ -116,14 +116,18 @@ describe("plan --compare on two real plans of the dev stack", () => {
 
   it("json: policy results new in the head, and the result whose level the head's config raised", () => {
     const { comparison } = JSON.parse(json.stdout) as JsonReportWithComparison;
-    expect(comparison.policyResults.new).toEqual([
-      {
-        policy: "ml-endpoint-allowed-auth-modes",
-        enforcementLevel: "mandatory",
-        message: expect.stringContaining('OnlineEndpoint uses authMode "AADToken", which is not allowed here (allowed: Key, AMLToken)'),
-        urn: expect.stringMatching(/::fraud-check-endpoint$/),
-      },
-    ]);
+    // the endpoint, reported in both phases, and the traffic template that writes it (its names are
+    // known only when deploying, so its message differs by phase)
+    expect(comparison.policyResults.new).toContainEqual({
+      policy: "ml-endpoint-allowed-auth-modes",
+      enforcementLevel: "mandatory",
+      message: expect.stringContaining('OnlineEndpoint uses authMode "AADToken", which is not allowed here (allowed: Key, AMLToken)'),
+      urn: expect.stringMatching(/::fraud-check-endpoint$/),
+      phases: ["preview", "deploy"],
+    });
+    for (const v of comparison.policyResults.new) {
+      expect(v).toMatchObject({ policy: "ml-endpoint-allowed-auth-modes", enforcementLevel: "mandatory", urn: expect.stringMatching(/::fraud-check-(endpoint|traffic)$/) });
+    }
     // none of the new results was in the base plan
     const baseKeys = new Set(base.violations.map((v) => `${v.policy} ${v.urn} ${v.message}`));
     for (const v of comparison.policyResults.new) expect(baseKeys.has(`${v.policy} ${v.urn} ${v.message}`)).toBe(false);
@@ -144,12 +148,19 @@ describe("plan --compare on two real plans of the dev stack", () => {
   it("markdown: leads with the change, the full report follows folded", () => {
     const out = markdown.stdout;
     expect(out.split("\n")[0]).toBe("### `aml-webservices` / `dev`: what this pull request changes");
-    expect(out).toMatch(/^\*\*:x: 2 mandatory policy violations\*\* \(1 new in this pull request\)$/m);
+    const { comparison, summary } = JSON.parse(json.stdout) as JsonReportWithComparison & { summary: { mandatory: number } };
+    const newMandatory = comparison.policyResults.new.filter((v) => v.enforcementLevel === "mandatory").length;
+    expect(newMandatory).toBeGreaterThan(0);
+    expect(out).toMatch(new RegExp(`^\\*\\*:x: ${summary.mandatory} mandatory policy violations\\*\\* \\(${newMandatory} new in this pull request\\)$`, "m"));
     expect(out).toContain("#### New policy results");
-    expect(out).toContain("| `ml-workspace-public-network-disabled` | azure-native:machinelearningservices:Workspace platform-workspace | advisory | **mandatory** |");
+    expect(out).toContain(
+      "| `ml-workspace-public-network-disabled` (preview and deploy) | azure-native:machinelearningservices:Workspace platform-workspace | advisory | **mandatory** |",
+    );
     expect(out).toContain("| `+` | `azure-native:machinelearningservices:OnlineEndpoint` | fraud-check-endpoint | |");
     expect(out).toContain("| `~` | `azure-native:machinelearningservices:OnlineDeployment` | credit-score-deployment | `sku.capacity`: 1 → 2 |");
-    expect(out).toMatch(/^\| mandatory \| `ml-endpoint-allowed-auth-modes` \| azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint \| .*AADToken/m);
+    expect(out).toMatch(
+      /^\| mandatory \| `ml-endpoint-allowed-auth-modes` \(preview and deploy\) \| azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint \| .*AADToken/m,
+    );
     const fold = out.indexOf("<summary>Full offline plan</summary>");
     expect(fold).toBeGreaterThan(out.indexOf("#### Resources"));
     expect(out.slice(fold)).toContain("### Offline plan: `aml-webservices` / `dev`");
@@ -161,8 +172,10 @@ describe("plan --compare on two real plans of the dev stack", () => {
     expect(out.split("\n")[0]).toBe("Changes against the base plan of aml-webservices/dev:");
     expect(out).toContain("  + azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint");
     expect(out).toContain("  ~ azure-native:machinelearningservices:OnlineDeployment credit-score-deployment\n      sku.capacity: 1 -> 2");
-    expect(out).toContain("    + [mandatory] ml-endpoint-allowed-auth-modes  (azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint)\n");
-    expect(out).toContain("    ~ [advisory -> mandatory] ml-workspace-public-network-disabled  (azure-native:machinelearningservices:Workspace platform-workspace)");
+    expect(out).toContain(
+      "    + [mandatory] ml-endpoint-allowed-auth-modes (preview and deploy)  (azure-native:machinelearningservices:OnlineEndpoint fraud-check-endpoint)\n",
+    );
+    expect(out).toContain("    ~ [advisory -> mandatory] ml-workspace-public-network-disabled (preview and deploy)  (azure-native:machinelearningservices:Workspace platform-workspace)");
     expect(out.indexOf("Offline plan of project aml-webservices, stack dev")).toBeGreaterThan(out.indexOf("New policy results"));
   });
 
@@ -177,19 +190,19 @@ describe("plan --compare on two real plans of the dev stack", () => {
 });
 
 describe("comparison rules", () => {
-  it("keys policy results by policy, URN, message and phase, with or without a phase", () => {
+  it("keys policy results by policy, URN and message, whatever phases report them", () => {
     const plan = (violations: Array<Record<string, string>>) =>
       parseComparablePlan(JSON.stringify({ stack: "dev", project: "p", resources: [], violations }), "inline");
     const result = { policy: "a", enforcementLevel: "mandatory", message: "m", urn: "urn:x" };
     expect(comparePlans(plan([result]), plan([result])).policyResults.new).toEqual([]);
-    // a deploy-phase result is not the preview-phase one
-    const phased = comparePlans(plan([{ ...result, phase: "preview" }]), plan([{ ...result, phase: "preview" }, { ...result, phase: "deploy" }]));
-    expect(phased.policyResults.new).toEqual([{ ...result, phase: "deploy" }]);
+    // the same finding in both phases is one finding, with its phases
+    const phased = comparePlans(plan([{ ...result, policy: "b", phase: "preview" }]), plan([{ ...result, phase: "preview" }, { ...result, phase: "deploy" }]));
+    expect(phased.policyResults.new).toEqual([{ ...result, phases: ["preview", "deploy"] }]);
     // a base plan from before phases existed: the phase is ignored, nothing shows as new or resolved
     const mixed = comparePlans(plan([result]), plan([{ ...result, phase: "preview" }]));
     expect(mixed.policyResults).toEqual({ new: [], resolved: [], levelChanged: [] });
     const raised = comparePlans(plan([{ ...result, enforcementLevel: "advisory" }]), plan([{ ...result, phase: "preview" }]));
-    expect(raised.policyResults.levelChanged).toEqual([{ ...result, phase: "preview", baseEnforcementLevel: "advisory" }]);
+    expect(raised.policyResults.levelChanged).toEqual([{ ...result, phases: ["preview"], baseEnforcementLevel: "advisory" }]);
   });
 
   it("never shows a secret: a value that turns secret or stops being one shows [secret] on both sides", () => {
