@@ -8,6 +8,10 @@ export interface JsonReport {
   phaseDifferences: PlanModel["phaseDifferences"];
   violations: Array<Pick<PlannedViolation, "phase" | "policy" | "enforcementLevel" | "message" | "urn" | "deferredToUpdate" | "undecided">>;
   summary: PlanModel["summary"];
+  /** what the program printed or logged, scrubbed: never part of the report's own structure */
+  programMessages: PlanModel["programMessages"];
+  /** limits of this plan */
+  warnings: string[];
 }
 
 export function toJsonReport(model: PlanModel): JsonReport {
@@ -35,6 +39,8 @@ export function toJsonReport(model: PlanModel): JsonReport {
       undecided: v.undecided,
     })),
     summary: { ...model.summary },
+    programMessages: model.programMessages,
+    warnings: model.warnings,
   };
 }
 

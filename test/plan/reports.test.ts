@@ -210,7 +210,7 @@ describe("json report", () => {
   const json = JSON.parse(renderJson(model())) as ReturnType<typeof toJsonReport>;
 
   it("has exactly the documented shape", () => {
-    expect(Object.keys(json)).toEqual(["stack", "project", "resources", "phaseDifferences", "violations", "summary"]);
+    expect(Object.keys(json)).toEqual(["stack", "project", "resources", "phaseDifferences", "violations", "summary", "programMessages", "warnings"]);
     expect(json.stack).toBe("dev");
     expect(json.project).toBe("proj");
     for (const r of json.resources) {
