@@ -97,7 +97,9 @@ describe("the auth policies agree with the rules inside components and through t
         fc.asyncProperty(allowedAuthModesArbitrary, fc.array(serviceArbitrary, { minLength: 3, maxLength: 8 }), async (allowed, planned) => {
           const services = planned.map((service, index) => {
             const resource = writeService(service.model, service.writing, service.variant);
-            return { type: resource.type, name: `svc-${index}`, props: resource.props, wrapping: service.wrapping };
+            // Azure names are unique: each service gets its own endpoint, service or deployment name
+            const props = JSON.parse(JSON.stringify(resource.props).replace(/\bscoring\b/g, `scoring-${index}`)) as Record<string, unknown>;
+            return { type: resource.type, name: `svc-${index}`, props, wrapping: service.wrapping };
           });
           const dir = temp(
             makeTempDir({
