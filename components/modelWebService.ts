@@ -391,9 +391,14 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
   if (args.environment !== undefined && !isAssetReference(args.environment)) problems.push(`environment "${args.environment}" is not an environment reference`);
   problems.push(...workloadProblems(args));
   if (args.instanceCount !== undefined && !(Number.isInteger(args.instanceCount) && args.instanceCount >= 1)) problems.push(`instanceCount ${args.instanceCount} must be a whole number of at least 1`);
+  const readers = new Set<string>();
   for (const reader of args.credentialReaders ?? []) {
     const id = readerObjectId(reader);
     if (!GUID.test(id)) problems.push(`credentialReaders: "${id}" is not an Entra object id (a GUID)`);
+    if (readers.has(id.toLowerCase())) {
+      problems.push(`credentialReaders: "${id}" is given twice (object ids compare ignoring case, and Azure refuses a second assignment of the same role to the same principal at one scope; remove the duplicate)`);
+    }
+    readers.add(id.toLowerCase());
     if (typeof reader !== "string" && !PRINCIPAL_TYPES.includes(reader.type)) {
       problems.push(`credentialReaders: type "${String(reader.type)}" of "${id}" is not one of ${PRINCIPAL_TYPES.join(", ")}`);
     }

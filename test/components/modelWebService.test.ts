@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster";
 import { MlWorkspace } from "../../components/mlWorkspace";
 import { ModelWebService } from "../../components/modelWebService";
+import type { CredentialReader } from "../../components/endpointAccess";
 import type { AksClusterSource } from "../../components/aksInferenceCluster";
 import type { ServiceAuth } from "../../components/authModes";
 import type { KeyRotationCounters, ModelWebServiceArgs, TokenAccess } from "../../components/modelWebService";
@@ -42,7 +43,7 @@ interface BuildOptions {
   auth?: ServiceAuth;
   cluster?: AksClusterSource;
   allowCrossRegion?: boolean;
-  readers?: string[];
+  readers?: CredentialReader[];
   webApplicationPrincipalId?: string;
   keyRotation?: KeyRotationCounters;
   extra?: Partial<ModelWebServiceArgs>;
@@ -141,6 +142,16 @@ describe("ModelWebService: compute × auth", () => {
     expect(serviceResources(resources)).toEqual([]);
     expect(errors.map((e) => e.message)).toEqual([
       `ModelWebService "scoring": compute.auth: "aadToken" is not supported with compute kind "kubernetes" (Kubernetes online endpoints support key or amlToken)`,
+    ]);
+  });
+});
+
+describe("ModelWebService: credential readers", () => {
+  it("refuses a reader given twice, whatever the case of its object id, before registering the service", async () => {
+    const { resources, errors } = await build({ readers: [READER, { objectId: READER.toUpperCase(), type: "Group" }] });
+    expect(serviceResources(resources)).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([
+      `ModelWebService "scoring": credentialReaders: "${READER.toUpperCase()}" is given twice (object ids compare ignoring case, and Azure refuses a second assignment of the same role to the same principal at one scope; remove the duplicate)`,
     ]);
   });
 });
