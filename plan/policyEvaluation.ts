@@ -15,7 +15,7 @@ import type {
 import { PlanConfigError, PolicyPackError } from "./planErrors";
 import type { RecordedResource } from "./recordedResource";
 import type { PlanPhase } from "./programRun";
-import { isPlainObject, isResourceReference, UNKNOWN, type WireValue } from "./wireValues";
+import { engineProperties, isPlainObject, UNKNOWN, type WireValue } from "./wireValues";
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -341,30 +341,4 @@ function outputsAfterRemediation(
   if (!remediated) return resource.outputs;
   const outputs = Object.fromEntries(Object.entries(resource.outputs).filter(([key]) => !(key in resource.inputs)));
   return { ...outputs, ...remediated };
-}
-
-/**
- * Property values as the engine marshals them for an analyzer: secrets stay enveloped, unknowns
- * stay the unknown sentinel, internal keys (`__...`) are skipped and resource references become
- * their id (unknown while the id is) or, for components, their URN.
- */
-export function engineProperties(properties: Record<string, WireValue>): Record<string, WireValue> {
-  return engineValue(properties) as Record<string, WireValue>;
-}
-
-function engineValue(value: WireValue): WireValue {
-  if (isResourceReference(value)) {
-    const reference = value as unknown as { urn: string; id?: WireValue };
-    if (!("id" in reference) || reference.id === undefined) return reference.urn;
-    return reference.id === "" || reference.id === null ? UNKNOWN : engineValue(reference.id);
-  }
-  if (Array.isArray(value)) return value.map(engineValue);
-  if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => !key.startsWith("__"))
-        .map(([key, inner]) => [key, engineValue(inner as WireValue)]),
-    );
-  }
-  return value;
 }

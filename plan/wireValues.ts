@@ -43,3 +43,29 @@ export function containsUnknown(value: unknown): boolean {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Property values as the engine passes them to a provider or an analyzer: secrets stay enveloped,
+ * unknowns stay the unknown sentinel, internal keys (`__...`) are skipped and resource references
+ * become their id (unknown while the id is) or, for components, their URN.
+ */
+export function engineProperties(properties: Record<string, WireValue>): Record<string, WireValue> {
+  return engineValue(properties) as Record<string, WireValue>;
+}
+
+function engineValue(value: WireValue): WireValue {
+  if (isResourceReference(value)) {
+    const reference = value as unknown as { urn: string; id?: WireValue };
+    if (reference.id === undefined) return reference.urn;
+    return reference.id === "" || reference.id === null ? UNKNOWN : engineValue(reference.id);
+  }
+  if (Array.isArray(value)) return value.map(engineValue);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !key.startsWith("__"))
+        .map(([key, inner]) => [key, engineValue(inner as WireValue)]),
+    );
+  }
+  return value;
+}

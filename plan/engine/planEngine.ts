@@ -12,7 +12,7 @@ import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
 import type { LoggedMessage } from "../mockRun";
 import { declaredOutputNames } from "./declaredOutputs";
 import type { RecordedResource } from "../recordedResource";
-import { isPlainObject, isResourceReference, UNKNOWN, type WireValue } from "../wireValues";
+import { engineProperties, UNKNOWN, type WireValue } from "../wireValues";
 
 type Mocks = pulumi.runtime.Mocks;
 type WireObject = Record<string, WireValue>;
@@ -177,7 +177,7 @@ export class PlanEngine {
     const result = await this.options.fakes.newResource({
       type,
       name,
-      inputs: fakeInputs(properties),
+      inputs: engineProperties(properties),
       provider: options.getProvider(),
       custom,
       ...(importId ? { id: importId } : {}),
@@ -263,7 +263,7 @@ export class PlanEngine {
     }
     const response = new providerPb.InvokeResponse();
     try {
-      const result = await this.options.fakes.call({ token, inputs: fakeInputs(args), provider: request.getProvider() });
+      const result = await this.options.fakes.call({ token, inputs: engineProperties(args), provider: request.getProvider() });
       response.setReturn(Struct.fromJavaScript(wireState(result) as never));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -377,31 +377,6 @@ function transformOptions(request: resourcePb.RegisterResourceRequest): resource
 
 function wireObject(struct: Struct | undefined): WireObject {
   return (struct?.toJavaScript() ?? {}) as WireObject;
-}
-
-/**
- * What a provider is given: resource references become the ids the engine passes (unknown while
- * the id is), and the engine's internal keys are dropped.
- */
-export function fakeInputs(properties: WireObject): WireObject {
-  return providerValue(properties) as WireObject;
-}
-
-function providerValue(value: WireValue): WireValue {
-  if (isResourceReference(value)) {
-    const reference = value as unknown as { urn: string; id?: WireValue };
-    if (reference.id === undefined) return reference.urn;
-    return reference.id === "" || reference.id === null ? UNKNOWN : providerValue(reference.id);
-  }
-  if (Array.isArray(value)) return value.map(providerValue);
-  if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => !key.startsWith("__"))
-        .map(([key, inner]) => [key, providerValue(inner as WireValue)]),
-    );
-  }
-  return value;
 }
 
 /** A provider's answer as the engine sends it: no `undefined` anywhere (protobuf has no such value). */

@@ -13,8 +13,8 @@ import type {
   StackConfiguration,
 } from "../../plan/analyzer";
 import { PlanConfigError } from "../../plan/planErrors";
+import { engineProperties } from "../../plan/wireValues";
 import {
-  engineProperties,
   evaluatePolicies,
   loadPolicyPackConfig,
   reconcilePolicyConfig,
