@@ -49,7 +49,9 @@ export type ModelWebServiceCompute =
 
 /** Raise a counter by one to rotate that slot's key; see the README for the overlap-first procedure. */
 export interface KeyRotationCounters {
+  /** Rotation counter of the primary key slot. Default 0. */
   readonly primary?: number;
+  /** Rotation counter of the secondary key slot. Default 0. */
   readonly secondary?: number;
 }
 
@@ -90,16 +92,23 @@ export interface ModelWebServiceArgs {
   readonly keyRotation?: KeyRotationCounters;
 }
 
+/** The two keys of a key endpoint; always Pulumi secrets. */
 export interface EndpointKeys {
+  /** The primary key. */
   readonly primaryKey: string;
+  /** The secondary key. */
   readonly secondaryKey: string;
 }
 
 /** What a client needs to fetch an AML token itself: tokens expire, so none is exported. */
 export interface TokenAccess {
+  /** The endpoint's name. */
   readonly endpointName: string;
+  /** The workspace the endpoint belongs to. */
   readonly workspaceName: string;
+  /** The workspace's resource group. */
   readonly resourceGroupName: string;
+  /** The workspace's subscription. */
   readonly subscriptionId: string;
   /** POST this ARM path (api-version 2024-10-01 or later) to get {accessToken, expiryTimeUtc, refreshAfterTimeUtc}. */
   readonly tokenPath: string;
