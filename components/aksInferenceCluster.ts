@@ -136,7 +136,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
   readonly storageRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateArgs(name, args, opts);
+    validateAksInferenceClusterArgs(name, args, opts);
     super(`${TYPE_PREFIX}:AksInferenceCluster`, name, {}, opts);
     const { workspace, cluster, transport } = args;
     this.workspace = workspace;
@@ -379,7 +379,8 @@ export function azureMlExtensionSettings(
   return settings;
 }
 
-function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
+/** Throws a ResourceError naming every problem of the arguments known at construction. */
+export function validateAksInferenceClusterArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
   const problems: string[] = [];
   const { cluster, transport } = args;
   if (cluster.kind === "existing" && !AKS_CLUSTER_ID.test(cluster.clusterId)) {

@@ -73,7 +73,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   readonly codeStorage: CodeStorage;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const names = validatedNames(name, args, opts);
+    const names = validatedMlWorkspaceNames(name, args, opts);
     super(`${TYPE_PREFIX}:MlWorkspace`, name, {}, opts);
     this.names = names;
     this.location = args.location;
@@ -209,7 +209,8 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   }
 }
 
-function validatedNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
+/** The workspace's names, or a ResourceError naming every problem of the arguments. */
+export function validatedMlWorkspaceNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
   const problems: string[] = [];
   if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
   if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);

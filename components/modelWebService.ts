@@ -15,7 +15,7 @@ import { ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC, endpointTrafficDeployment } from 
 import type { KubernetesCompute } from "./kubernetesCompute";
 import { DEPLOYMENT_NAME, namingProblem } from "./naming";
 import { GUID } from "./patterns";
-import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
+import { crossRegionError, enforceSameRegion, sameRegion, type RegionPair } from "./sameRegionCheck";
 import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
 import { TYPE_PREFIX } from "./typeTokens";
@@ -143,7 +143,7 @@ export class ModelWebService extends pulumi.ComponentResource {
   readonly consumerRoleAssignments: readonly authorization.RoleAssignment[] = [];
 
   constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const auth = validateArgs(name, args, opts);
+    const auth = validateModelWebServiceArgs(name, args, opts);
     super(`${TYPE_PREFIX}:ModelWebService`, name, {}, opts);
     const { workspace, compute } = args;
     this.endpointName = args.endpointName;
@@ -386,8 +386,11 @@ function endpointDescription(model: string): string {
 }
 
 
-/** Validates everything known at construction; returns the effective auth mode. */
-function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {
+/**
+ * Validates everything known at construction; returns the effective auth mode. `warn: false` checks
+ * without logging the cross-region warning, for a caller that constructs the service right after.
+ */
+export function validateModelWebServiceArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined, warn = true): ServiceAuth {
   const { compute } = args;
   const auth: ServiceAuth = compute.auth ?? DEFAULT_AUTH[compute.kind === "managed" ? "managed" : "aks"];
   const problems: string[] = [];
@@ -416,7 +419,7 @@ function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.Comp
 
   if (compute.kind === "kubernetes" && auth === "amlToken" && compute.cluster.knownLocation) {
     const pair = { service: name, workspaceLocation: args.workspace.location, clusterLocation: compute.cluster.knownLocation };
-    const error = enforceSameRegion(pair, compute.cluster.allowCrossRegion, opts?.parent);
+    const error = warn ? enforceSameRegion(pair, compute.cluster.allowCrossRegion, opts?.parent) : compute.cluster.allowCrossRegion || sameRegion(pair) ? undefined : crossRegionError(pair);
     if (error) throw new pulumi.ResourceError(error, opts?.parent, true);
   }
   return auth;

@@ -4,6 +4,7 @@ import {
   type AksClusterSource,
   type AksInferenceClusterArgs as TypedAksInferenceClusterArgs,
   type InferenceTransport,
+  validateAksInferenceClusterArgs,
 } from "../components/aksInferenceCluster";
 import { TYPE_PREFIX } from "../components/typeTokens";
 import { InferenceRouterServiceType } from "./enums";
@@ -72,6 +73,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     const typedArgs = typedAksInferenceClusterArgs(name, args, opts);
+    // Every check of the TypeScript component runs before anything is registered.
+    validateAksInferenceClusterArgs(name, typedArgs, opts);
     super(`${TYPE_PREFIX}:AksInferenceCluster`, name, {}, opts);
     const cluster = new TypedAksInferenceCluster(name, typedArgs, { parent: this });
     this.clusterId = cluster.clusterId;

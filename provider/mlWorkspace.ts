@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MlWorkspace as TypedMlWorkspace, type MlWorkspaceArgs as TypedMlWorkspaceArgs } from "../components/mlWorkspace";
+import { MlWorkspace as TypedMlWorkspace, validatedMlWorkspaceNames, type MlWorkspaceArgs as TypedMlWorkspaceArgs } from "../components/mlWorkspace";
 import { TYPE_PREFIX } from "../components/typeTokens";
 import type { PrivateSubnets, WorkspaceNetwork } from "../components/workspaceNetwork";
 import { ManagedOutbound, NetworkKind } from "./enums";
@@ -80,6 +80,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const typedArgs = typedMlWorkspaceArgs(name, args, opts);
+    // Every check of the TypeScript component runs before anything is registered.
+    validatedMlWorkspaceNames(name, typedArgs, opts);
     super(`${TYPE_PREFIX}:MlWorkspace`, name, {}, opts);
     const workspace = new TypedMlWorkspace(name, typedArgs, { parent: this });
     this.environment = workspace.environment;

@@ -9,6 +9,7 @@ import {
   type ModelWebServiceArgs as TypedModelWebServiceArgs,
   type ModelWebServiceCompute,
   type TokenAccess,
+  validateModelWebServiceArgs,
 } from "../components/modelWebService";
 import type { ServiceWorkspace } from "../components/serviceWorkspace";
 import { TYPE_PREFIX } from "../components/typeTokens";
@@ -115,6 +116,8 @@ export class ModelWebService extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const typedArgs = typedModelWebServiceArgs(name, args, opts);
+    // Every check of the TypeScript component runs before anything is registered; it warns itself.
+    validateModelWebServiceArgs(name, typedArgs, opts, false);
     super(`${TYPE_PREFIX}:ModelWebService`, name, {}, opts);
     const service = new TypedModelWebService(name, typedArgs, { parent: this });
     this.endpointName = service.endpointName;

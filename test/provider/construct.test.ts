@@ -1,0 +1,204 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import type { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
+import type { RecordedResource } from "../../plan/recordedResource";
+import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
+import { runComponents } from "../harness/componentRun";
+import { inputs, ofType, programResources } from "../harness/records";
+import { AadApplications, AksInferenceCluster, MlWorkspace, ModelWebService } from "../../lib";
+import { packageProvider, TOKENS } from "./packageProvider";
+
+// The provider's construct, as the Pulumi CLI calls it for a Python, Go, C# or YAML program, builds
+// the same resources as the TypeScript components, and refuses what the TypeScript types refuse.
+
+let provider: ComponentProvider;
+beforeAll(async () => {
+  provider = packageProvider();
+  await provider.getSchema();
+});
+
+const CERTIFICATE = { certificatePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", privateKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----" };
+const READER = "00000000-0000-0000-0000-0000000000aa";
+/** A key service with a reader and a rotated secondary key: the same plain values in both programs. */
+const CREDIT_SERVICE = {
+  endpointName: "credit-score-dev",
+  model: "credit-risk:3",
+  credentialReaders: [{ objectId: READER, type: "Group" as const }],
+  keyRotation: { secondary: 1 },
+};
+const EXISTING_WORKSPACE_ID = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-ml-platform/providers/Microsoft.MachineLearningServices/workspaces/mlw-shared`;
+
+/** The TypeScript program: typed components, objects passed to each other. */
+function typedProgram() {
+  const workspace = new MlWorkspace("platform", { environment: "dev", location: "westeurope", network: { kind: "public" }, tags: { team: "scoring" } });
+  const aad = new AadApplications("aad", { environment: "dev" });
+  const cluster = new AksInferenceCluster("inference", {
+    workspace,
+    cluster: { kind: "new", nodeCount: 3 },
+    transport: { kind: "tls", hostname: "scoring.contoso.com", certificate: { kind: "pem", ...CERTIFICATE } },
+  });
+  new ModelWebService("credit", { workspace, ...CREDIT_SERVICE, compute: { kind: "managed", auth: "key" }, webApplicationPrincipalId: aad.webServicePrincipalObjectId });
+  new ModelWebService("fraud", {
+    workspace,
+    endpointName: "fraud-check-dev",
+    compute: { kind: "kubernetes", cluster, auth: "amlToken" },
+    model: "fraud:1",
+    instanceType: "mlflow-large",
+  });
+}
+
+type State = Record<string, unknown>;
+
+/** The same program as another language runs it: each component constructed by the provider, given the others' outputs. */
+async function packageProgram() {
+  const construct = async (type: string, name: string, args: Record<string, unknown>): Promise<State> =>
+    (await provider.construct(name, type, args, {})).state as State;
+  const workspace = await construct(TOKENS.MlWorkspace, "platform", { environment: "dev", location: "westeurope", tags: { team: "scoring" } });
+  const reference = {
+    environment: "dev",
+    location: "westeurope",
+    tags: workspace.tags,
+    subscriptionId: workspace.subscriptionId,
+    resourceGroupName: workspace.resourceGroupName,
+    workspaceName: workspace.workspaceName,
+  };
+  const aad = await construct(TOKENS.AadApplications, "aad", { environment: "dev" });
+  const cluster = await construct(TOKENS.AksInferenceCluster, "inference", {
+    workspace: reference,
+    cluster: { nodeCount: 3 },
+    transport: { hostname: "scoring.contoso.com", ...CERTIFICATE },
+  });
+  await construct(TOKENS.ModelWebService, "credit", { workspace: reference, ...CREDIT_SERVICE, compute: { kind: "managed", auth: "key" }, webApplicationPrincipalId: aad.webServicePrincipalObjectId });
+  await construct(TOKENS.ModelWebService, "fraud", {
+    workspace: reference,
+    endpointName: "fraud-check-dev",
+    compute: { kind: "kubernetes", auth: "amlToken", computeId: cluster.computeId, location: "westeurope" },
+    model: "fraud:1",
+    instanceType: "mlflow-large",
+  });
+}
+
+/** Custom resources by type and name, with their inputs: what Azure would be asked to create. */
+function customResources(resources: readonly RecordedResource[]) {
+  return programResources(resources)
+    .filter((resource) => resource.custom)
+    .map((resource) => ({ type: resource.type, name: resource.name, inputs: inputs(resource) }))
+    .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
+}
+
+describe("constructing the components through the provider", () => {
+  for (const preview of [false, true]) {
+    it(`registers the same resources with the same inputs as the TypeScript components (${preview ? "preview" : "update"})`, async () => {
+      const typed = await runComponents(typedProgram, { preview });
+      const viaPackage = await runComponents(packageProgram, { preview });
+      expect(typed.errors).toEqual([]);
+      expect(viaPackage.errors).toEqual([]);
+      const expected = customResources(typed.resources);
+      expect(expected.length).toBeGreaterThan(30);
+      expect(customResources(viaPackage.resources)).toEqual(expected);
+    });
+  }
+
+  it("registers each component under its package type token, the resources as its children", async () => {
+    const { resources, errors } = await runComponents(packageProgram);
+    expect(errors).toEqual([]);
+    for (const token of Object.values(TOKENS)) expect(ofType(resources, token).length).toBeGreaterThan(0);
+    const endpoint = resources.find((resource) => resource.type === "azure-native:machinelearningservices:OnlineEndpoint" && resource.name === "fraud-check-endpoint".replace("fraud-check", "fraud"));
+    expect(endpoint?.urn).toContain(`${TOKENS.ModelWebService}$`);
+  });
+
+  it("returns the outputs the schema declares: keys as secrets, the token access of a token service", async () => {
+    const states: Record<string, State> = {};
+    const { errors } = await runComponents(async () => {
+      const workspace = (await provider.construct("platform", TOKENS.MlWorkspace, { environment: "dev", location: "westeurope" }, {})).state as State;
+      const reference = { environment: "dev", location: "westeurope", subscriptionId: workspace.subscriptionId, resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
+      states.key = (await provider.construct("credit", TOKENS.ModelWebService, { workspace: reference, endpointName: "credit-score-dev", compute: { kind: "managed" }, model: "credit-risk:3" }, {})).state as State;
+      states.aad = (await provider.construct("entra", TOKENS.ModelWebService, { workspace: reference, endpointName: "entra-dev", compute: { kind: "managed", auth: "aadToken" }, model: "credit-risk:3" }, {})).state as State;
+    });
+    expect(errors).toEqual([]);
+    expect(states.key?.authMode).toBe("Key");
+    expect(await pulumi.isSecret(states.key?.keys as pulumi.Output<unknown>)).toBe(true);
+    expect(states.aad?.authMode).toBe("AADToken");
+    expect(states.aad?.aadTokenAudience).toBe("https://ml.azure.com");
+    expect(states.aad?.keys).toBeUndefined();
+  });
+});
+
+describe("what the TypeScript types refuse, the package refuses at run time before registering anything", () => {
+  async function refusal(type: string, args: Record<string, unknown>) {
+    let message = "";
+    const { resources } = await runComponents(async () => {
+      try {
+        await provider.construct("bad", type, args, {});
+      } catch (error) {
+        message = (error as Error).message;
+      }
+    });
+    return { message, registered: programResources(resources).length };
+  }
+  const workspace = { environment: "dev", location: "westeurope", existingWorkspaceId: EXISTING_WORKSPACE_ID };
+
+  const cases: { name: string; type: string; args: Record<string, unknown>; message: RegExp }[] = [
+    {
+      name: "a region that does not exist, with a hint",
+      type: TOKENS.MlWorkspace,
+      args: { environment: "dev", location: "westeurop" },
+      message: /location "westeurop" is not an Azure region name such as "westeurope" \(did you mean "westeurope"/,
+    },
+    {
+      name: "Entra ID tokens on Kubernetes",
+      type: TOKENS.ModelWebService,
+      args: { workspace, endpointName: "svc-dev", compute: { kind: "kubernetes", auth: "aadToken", computeId: `${EXISTING_WORKSPACE_ID}/computes/k8s`, location: "westeurope" }, model: "m:1", instanceType: "big" },
+      message: /compute\.auth: "aadToken" is not supported with compute kind "kubernetes"/,
+    },
+    {
+      name: "an auth mode outside the three",
+      type: TOKENS.ModelWebService,
+      args: { workspace, endpointName: "svc-dev", compute: { kind: "managed", auth: "none" }, model: "m:1" },
+      message: /compute\.auth "none" is not one of "key", "amlToken", "aadToken"/,
+    },
+    {
+      name: "a Kubernetes compute given to a managed service",
+      type: TOKENS.ModelWebService,
+      args: { workspace, endpointName: "svc-dev", compute: { kind: "managed", computeId: `${EXISTING_WORKSPACE_ID}/computes/k8s` }, model: "m:1" },
+      message: /compute\.computeId apply only to compute\.kind "kubernetes"/,
+    },
+    {
+      name: "a token service on a cluster in another region",
+      type: TOKENS.ModelWebService,
+      args: { workspace, endpointName: "svc-dev", compute: { kind: "kubernetes", computeId: `${EXISTING_WORKSPACE_ID}/computes/k8s`, location: "eastus" }, model: "m:1", instanceType: "big" },
+      message: /token auth \(AMLToken\) needs the workspace and the AKS cluster in the same region/,
+    },
+    {
+      name: "a private network with both a new network and a hub's subnets",
+      type: TOKENS.MlWorkspace,
+      args: { environment: "dev", location: "westeurope", network: { kind: "private", addressSpace: "10.40.0.0/16", aksSubnetId: "x" } },
+      message: /a private network needs either a new network .* or a hub's subnets/,
+    },
+    {
+      name: "a transport that is neither TLS nor explicitly insecure",
+      type: TOKENS.AksInferenceCluster,
+      args: { workspace, transport: {} },
+      message: /transport needs hostname with a certificate .* or insecure: true/,
+    },
+    {
+      name: "TLS with two certificates",
+      type: TOKENS.AksInferenceCluster,
+      args: { workspace, cluster: { existingClusterId: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks` }, transport: { hostname: "a.contoso.com", existingSecretName: "tls", ...CERTIFICATE } },
+      message: /exactly one certificate/,
+    },
+    {
+      name: "a workspace given both as an MlWorkspace's outputs and as another team's",
+      type: TOKENS.AksInferenceCluster,
+      args: { workspace: { ...workspace, resourceGroupName: "rg" }, transport: { insecure: true } },
+      message: /existingWorkspaceId names a workspace another team owns; remove workspace\.resourceGroupName/,
+    },
+  ];
+  for (const testCase of cases) {
+    it(`refuses ${testCase.name}`, async () => {
+      const { message, registered } = await refusal(testCase.type, testCase.args);
+      expect(message).toMatch(testCase.message);
+      expect(registered).toBe(0);
+    });
+  }
+});
