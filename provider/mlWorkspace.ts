@@ -118,7 +118,8 @@ export class MlWorkspace extends pulumi.ComponentResource {
 /** The typed arguments, or a ResourceError naming every field that other languages could get wrong. */
 export function typedMlWorkspaceArgs(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions): TypedMlWorkspaceArgs {
   const problems = new Problems();
-  const location = problems.region("location", args.location);
+  const location =
+    problems.knownString("location", args.location, "a region name such as \"westeurope\"") === undefined ? undefined : problems.region("location", args.location);
   const network = workspaceNetwork(args.network, problems);
   if (problems.list.length > 0 || !location || !network) throw new pulumi.ResourceError(`MlWorkspace "${name}": ${problems.list.join("; ")}`, opts?.parent, true);
   return {

@@ -43,8 +43,11 @@ const CREATED_WORKSPACE_OUTPUTS = ["subscriptionId", "resourceGroupName", "works
  * environment, region and suffix, as MlWorkspace names it; the outputs given carry the dependency on it.
  */
 export function serviceWorkspace(component: string, reference: WorkspaceReference, problems: Problems): ServiceWorkspace | undefined {
-  const location = problems.region("workspace.location", reference.location);
-  if (!ENVIRONMENT.test(reference.environment)) problems.add(`workspace.environment "${reference.environment}" must be 2-10 lowercase letters or digits`);
+  const known = "give the value the workspace was given, not its output";
+  const environment = problems.knownString("workspace.environment", reference.environment, known);
+  const location = problems.knownString("workspace.location", reference.location, known) === undefined ? undefined : problems.region("workspace.location", reference.location);
+  if (environment !== undefined && !ENVIRONMENT.test(environment)) problems.add(`workspace.environment "${environment}" must be 2-10 lowercase letters or digits`);
+  if (reference.tags !== undefined && !isPlainStringMap(reference.tags)) problems.add(`workspace.tags must be plain strings known before anything is created (${known})`);
   const outputs = CREATED_WORKSPACE_OUTPUTS.filter((key) => reference[key] !== undefined);
   if (reference.existingWorkspaceId !== undefined) {
     if (outputs.length > 0) problems.add(`workspace.existingWorkspaceId names a workspace another team owns; remove workspace.${outputs.join(", workspace.")}, which are an MlWorkspace's outputs`);
@@ -100,4 +103,8 @@ function existingWorkspace(component: string, reference: WorkspaceReference, wor
     problems.add(error instanceof Error ? error.message : String(error));
     return undefined;
   }
+}
+
+function isPlainStringMap(value: unknown): value is Record<string, string> {
+  return typeof value === "object" && value !== null && !pulumi.Output.isInstance(value) && Object.values(value).every((entry) => typeof entry === "string");
 }

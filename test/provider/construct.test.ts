@@ -57,7 +57,7 @@ async function packageProgram() {
   const reference = {
     environment: "dev",
     location: "westeurope",
-    tags: workspace.tags,
+    tags: { team: "scoring" },
     subscriptionId: workspace.subscriptionId,
     resourceGroupName: workspace.resourceGroupName,
     workspaceName: workspace.workspaceName,
@@ -186,6 +186,12 @@ describe("what the TypeScript types refuse, the package refuses at run time befo
       type: TOKENS.AksInferenceCluster,
       args: { workspace, cluster: { existingClusterId: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks` }, transport: { hostname: "a.contoso.com", existingSecretName: "tls", ...CERTIFICATE } },
       message: /exactly one certificate/,
+    },
+    {
+      name: "a workspace region given as an output, which is unknown before anything is created",
+      type: TOKENS.AksInferenceCluster,
+      args: { workspace: { ...workspace, location: pulumi.output("westeurope") }, transport: { insecure: true } },
+      message: /workspace\.location must be a plain string known before anything is created/,
     },
     {
       name: "a workspace given both as an MlWorkspace's outputs and as another team's",
