@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MlWorkspace as TypedMlWorkspace, validatedMlWorkspaceNames, type MlWorkspaceArgs as TypedMlWorkspaceArgs } from "../components/mlWorkspace";
+import { createMlWorkspaceResources, validatedMlWorkspaceNames, type MlWorkspaceArgs as TypedMlWorkspaceArgs } from "../components/mlWorkspace";
 import { TYPE_PREFIX } from "../components/typeTokens";
 import type { PrivateSubnets, WorkspaceNetwork } from "../components/workspaceNetwork";
 import { ManagedOutbound, NetworkKind } from "./enums";
@@ -81,9 +81,10 @@ export class MlWorkspace extends pulumi.ComponentResource {
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const typedArgs = typedMlWorkspaceArgs(name, args, opts);
     // Every check of the TypeScript component runs before anything is registered.
-    validatedMlWorkspaceNames(name, typedArgs, opts);
+    const names = validatedMlWorkspaceNames(name, typedArgs, opts);
     super(`${TYPE_PREFIX}:MlWorkspace`, name, {}, opts);
-    const workspace = new TypedMlWorkspace(name, typedArgs, { parent: this });
+    // The TypeScript component's resources, directly under this component: the same tree as in TypeScript.
+    const workspace = createMlWorkspaceResources(this, name, typedArgs, names);
     this.environment = workspace.environment;
     this.location = workspace.location;
     this.nameSuffix = typedArgs.nameSuffix ?? "";
