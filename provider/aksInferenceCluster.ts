@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-  AksInferenceCluster as TypedAksInferenceCluster,
+  createAksInferenceClusterResources,
   type AksClusterSource,
   type AksInferenceClusterArgs as TypedAksInferenceClusterArgs,
   type InferenceTransport,
@@ -76,7 +76,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     // Every check of the TypeScript component runs before anything is registered.
     validateAksInferenceClusterArgs(name, typedArgs, opts);
     super(`${TYPE_PREFIX}:AksInferenceCluster`, name, {}, opts);
-    const cluster = new TypedAksInferenceCluster(name, typedArgs, { parent: this });
+    // The TypeScript component's resources, directly under this component: the same tree as in TypeScript.
+    const cluster = createAksInferenceClusterResources(this, name, typedArgs);
     this.clusterId = cluster.clusterId;
     this.location = cluster.location;
     this.computeId = cluster.computeId;

@@ -3,7 +3,7 @@ import type { CredentialReader } from "../components/endpointAccess";
 import { ExistingKubernetesCompute, type KubernetesCompute } from "../components/kubernetesCompute";
 import type { KubernetesResources } from "../components/kubernetesResources";
 import {
-  ModelWebService as TypedModelWebService,
+  createModelWebServiceResources,
   type EndpointKeys,
   type KeyRotationCounters,
   type ModelWebServiceArgs as TypedModelWebServiceArgs,
@@ -116,10 +116,11 @@ export class ModelWebService extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const typedArgs = typedModelWebServiceArgs(name, args, opts);
-    // Every check of the TypeScript component runs before anything is registered; it warns itself.
-    validateModelWebServiceArgs(name, typedArgs, opts, false);
+    // Every check of the TypeScript component runs before anything is registered.
+    const auth = validateModelWebServiceArgs(name, typedArgs, opts);
     super(`${TYPE_PREFIX}:ModelWebService`, name, {}, opts);
-    const service = new TypedModelWebService(name, typedArgs, { parent: this });
+    // The TypeScript component's resources, directly under this component: the same tree as in TypeScript.
+    const service = createModelWebServiceResources(this, name, typedArgs, auth);
     this.endpointName = service.endpointName;
     this.authMode = service.authMode;
     this.scoringUri = service.scoringUri;
