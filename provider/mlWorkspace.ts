@@ -55,8 +55,6 @@ export class MlWorkspace extends pulumi.ComponentResource {
   readonly environment: string;
   /** The workspace's region. */
   readonly location: string;
-  /** The name suffix of globally unique names, "" when none. */
-  readonly nameSuffix: string;
   /** Whether the workspace is reached through private endpoints. */
   readonly privateEndpoint: boolean;
   /** The tags of every resource, `environment` and `managed-by` included. */
@@ -87,7 +85,6 @@ export class MlWorkspace extends pulumi.ComponentResource {
     const workspace = createMlWorkspaceResources(this, name, typedArgs, names);
     this.environment = workspace.environment;
     this.location = workspace.location;
-    this.nameSuffix = typedArgs.nameSuffix ?? "";
     this.privateEndpoint = workspace.privateEndpoint;
     this.tags = { ...workspace.tags };
     this.subscriptionId = workspace.subscriptionId;
@@ -101,7 +98,6 @@ export class MlWorkspace extends pulumi.ComponentResource {
     this.registerOutputs({
       environment: this.environment,
       location: this.location,
-      nameSuffix: this.nameSuffix,
       privateEndpoint: this.privateEndpoint,
       tags: this.tags,
       subscriptionId: this.subscriptionId,

@@ -7,7 +7,7 @@ import { Problems } from "./plainChecks";
 
 /**
  * The workspace a cluster or service belongs to, by its values. For an MlWorkspace of this package,
- * pass its outputs: environment, location, nameSuffix, privateEndpoint, tags, subscriptionId,
+ * pass its outputs: environment, location, privateEndpoint, tags, subscriptionId,
  * resourceGroupName, workspaceName (and aksSubnetId, hbiStorageAccountId when it has them). For a
  * workspace another team owns, give existingWorkspaceId with environment, location and privateEndpoint.
  */
@@ -16,8 +16,6 @@ export interface WorkspaceReference {
   readonly environment: string;
   /** The workspace's region, e.g. "westeurope". */
   readonly location: string;
-  /** The MlWorkspace's nameSuffix, "" when none. */
-  readonly nameSuffix?: string;
   /** Whether the workspace is reached through private endpoints; it decides where clusters may be. Default false. */
   readonly privateEndpoint?: boolean;
   /** Tags of what is added; `environment` and `managed-by` are always set. */
@@ -40,7 +38,7 @@ const CREATED_WORKSPACE_OUTPUTS = ["subscriptionId", "resourceGroupName", "works
 
 /**
  * The workspace as clusters and services use it. A workspace of this package is named from its
- * environment, region and suffix, as MlWorkspace names it; the outputs given carry the dependency on it.
+ * environment and region, as MlWorkspace names it; the outputs given carry the dependency on it.
  */
 export function serviceWorkspace(component: string, reference: WorkspaceReference, problems: Problems): ServiceWorkspace | undefined {
   const known = "give the value the workspace was given, not its output";
@@ -48,6 +46,8 @@ export function serviceWorkspace(component: string, reference: WorkspaceReferenc
   const location = problems.knownString("workspace.location", reference.location, known) === undefined ? undefined : problems.region("workspace.location", reference.location);
   if (environment !== undefined && !ENVIRONMENT.test(environment)) problems.add(`workspace.environment "${environment}" must be 2-10 lowercase letters or digits`);
   if (reference.tags !== undefined && !isPlainStringMap(reference.tags)) problems.add(`workspace.tags must be plain strings known before anything is created (${known})`);
+  if (reference.existingWorkspaceId !== undefined) problems.knownString("workspace.existingWorkspaceId", reference.existingWorkspaceId, "the ARM id of the workspace");
+  if (reference.privateEndpoint !== undefined && typeof reference.privateEndpoint !== "boolean") problems.add(`workspace.privateEndpoint must be true or false, known before anything is created (${known})`);
   const outputs = CREATED_WORKSPACE_OUTPUTS.filter((key) => reference[key] !== undefined);
   if (reference.existingWorkspaceId !== undefined) {
     if (outputs.length > 0) problems.add(`workspace.existingWorkspaceId names a workspace another team owns; remove workspace.${outputs.join(", workspace.")}, which are an MlWorkspace's outputs`);
@@ -59,15 +59,29 @@ export function serviceWorkspace(component: string, reference: WorkspaceReferenc
     problems.add(`workspace needs an MlWorkspace's outputs ${missing.map((key) => `workspace.${key}`).join(", ")}, or existingWorkspaceId for a workspace another team owns`);
   }
   if (!location || problems.list.length > 0) return undefined;
-  const names = platformNames(reference.environment, location, reference.nameSuffix ?? "");
+  // The names clusters and services use do not depend on the suffix of globally unique names.
+  const names = platformNames(reference.environment, location);
   const namingProblems = platformNamingProblems(names);
   if (namingProblems.length > 0) {
     namingProblems.forEach((problem) => problems.add(`workspace: ${problem}`));
     return undefined;
   }
   const subscriptionId = pulumi.output(reference.subscriptionId!);
-  const resourceGroupName = pulumi.output(reference.resourceGroupName!);
-  const workspaceName = pulumi.output(reference.workspaceName!);
+  // Names are made from environment and location before anything exists; the outputs must agree.
+  const agreeing = (field: string, given: pulumi.Input<string>, expected: string) =>
+    pulumi.output(given).apply((value) => {
+      if (value !== expected) {
+        throw new pulumi.ResourceError(
+          `${component}: workspace.${field} "${value}" is not "${expected}", the name an MlWorkspace gets from environment "${reference.environment}" ` +
+            `and location "${location}"; give the values the workspace was given`,
+          undefined,
+          true,
+        );
+      }
+      return value;
+    });
+  const resourceGroupName = agreeing("resourceGroupName", reference.resourceGroupName!, names.resourceGroup);
+  const workspaceName = agreeing("workspaceName", reference.workspaceName!, names.mlWorkspace);
   return {
     kind: "created",
     environment: reference.environment,

@@ -107,6 +107,16 @@ describe("constructing the components through the provider", () => {
     expect(endpoint?.parent).toBe(service?.urn);
   });
 
+  it("fails the deployment when the workspace's outputs do not match the names its environment and region give", async () => {
+    const { errors } = await runComponents(async () => {
+      const workspace = (await provider.construct("platform", TOKENS.MlWorkspace, { environment: "dev", location: "westeurope" }, {})).state as State;
+      // another environment here: the names made before anything exists would be another workspace's
+      const reference = { environment: "qa", location: "westeurope", subscriptionId: workspace.subscriptionId, resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
+      await provider.construct("credit", TOKENS.ModelWebService, { workspace: reference, endpointName: "credit-score-dev", compute: { kind: "managed" }, model: "credit-risk:3" }, {});
+    });
+    expect(errors.map((error) => error.message).join("\n")).toMatch(/workspace\.(resourceGroupName "rg-aml-dev-weu" is not "rg-aml-qa-weu"|workspaceName "mlw-dev-weu" is not "mlw-qa-weu"), the name an MlWorkspace gets from environment "qa" and location "westeurope"; give the values/);
+  });
+
   it("returns the outputs the schema declares: keys as secrets, the token access of a token service", async () => {
     const states: Record<string, State> = {};
     const { errors } = await runComponents(async () => {

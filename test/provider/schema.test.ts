@@ -47,7 +47,7 @@ describe("the package schema", () => {
     expect(schema.types["aml-webservices:index:NetworkKind"]?.enum?.map((member) => member.value)).toEqual(["public", "private"]);
     // what a cluster or service needs of the workspace, by value
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(["environment", "location", "nameSuffix", "privateEndpoint", "tags", "subscriptionId", "resourceGroupName", "workspaceName", "workspaceArmId", "aksSubnetId"]),
+      expect.arrayContaining(["environment", "location", "privateEndpoint", "tags", "subscriptionId", "resourceGroupName", "workspaceName", "workspaceArmId", "aksSubnetId"]),
     );
   });
 
