@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CredentialReader } from "../components/endpointAccess";
 import { ExistingKubernetesCompute, type KubernetesCompute } from "../components/kubernetesCompute";
-import type { KubernetesResources } from "../components/kubernetesResources";
 import {
   createModelWebServiceResources,
   type EndpointKeys,
@@ -31,32 +30,6 @@ export interface ComputeSettings {
   readonly allowCrossRegion?: boolean;
 }
 
-/** Kubernetes resource quantities, as Kubernetes writes them ("2", "1500m", "4Gi"). */
-export interface ResourceRequests {
-  /** CPU requested, e.g. "2" or "1500m". */
-  readonly cpu: string;
-  /** Memory requested, e.g. "4Gi". */
-  readonly memory: string;
-}
-
-/** Kubernetes resource limits; at least the requests. */
-export interface ResourceLimits {
-  /** CPU limit, e.g. "2". */
-  readonly cpu: string;
-  /** Memory limit, e.g. "4Gi". */
-  readonly memory: string;
-  /** Whole GPUs. */
-  readonly nvidiaGpu?: number;
-}
-
-/** Requests and limits of a service's own instance type. */
-export interface KubernetesResourceSettings {
-  /** What the scheduler reserves for each instance. */
-  readonly requests: ResourceRequests;
-  /** What each instance may use at most. */
-  readonly limits: ResourceLimits;
-}
-
 /** An Entra principal that may fetch the service's credentials (or call it, for aadToken). */
 export interface CredentialReaderSettings {
   /** The principal's object id. */
@@ -78,10 +51,8 @@ export interface ModelWebServiceArgs {
   readonly modelFormat?: ModelFormat;
   /** Same forms as model; optional for MLflow models. */
   readonly environment?: string;
-  /** Managed: a VM size, default "Standard_DS3_v2". Kubernetes: an instance type that exists on the cluster. */
+  /** Managed: a VM size, default "Standard_DS3_v2". Kubernetes, required: an instance type that exists on the cluster. */
   readonly instanceType?: string;
-  /** Kubernetes on a cluster created by the TypeScript library only; see the README. */
-  readonly kubernetesResources?: KubernetesResourceSettings;
   /** Default 1. */
   readonly instanceCount?: number;
   /** Principals that may fetch the service's credentials, or call it with an Entra ID token. */
@@ -146,6 +117,11 @@ export function typedModelWebServiceArgs(name: string, args: ModelWebServiceArgs
   const problems = new Problems();
   const workspace = serviceWorkspace(`ModelWebService "${name}" workspace`, args.workspace, problems);
   const compute = workspace ? serviceCompute(name, args.compute, workspace, problems) : undefined;
+  if (compute?.kind === "kubernetes" && args.instanceType === undefined) {
+    // The TypeScript library creates an instance type of the service's own through the cluster's
+    // Kubernetes provider, which a cluster known by its compute id does not carry.
+    problems.add(`instanceType is required with compute.kind "kubernetes": name an instance type that exists on the cluster (see the README on instance types)`);
+  }
   const modelFormat = args.modelFormat === undefined ? undefined : problems.oneOf("modelFormat", ModelFormat, args.modelFormat);
   if (modelFormat === ModelFormat.Custom) {
     problems.add(`modelFormat "custom" needs a scoring script, which only the TypeScript library uploads; register the model as MLflow, or deploy it with the TypeScript library`);
@@ -164,7 +140,6 @@ export function typedModelWebServiceArgs(name: string, args: ModelWebServiceArgs
     ...(modelFormat !== undefined ? { modelFormat } : {}),
     ...(args.environment !== undefined ? { environment: args.environment } : {}),
     ...(args.instanceType !== undefined ? { instanceType: args.instanceType } : {}),
-    ...(args.kubernetesResources !== undefined ? { kubernetesResources: kubernetesResources(args.kubernetesResources) } : {}),
     ...(args.instanceCount !== undefined ? { instanceCount: args.instanceCount } : {}),
     ...(args.credentialReaders !== undefined ? { credentialReaders } : {}),
     ...(args.webApplicationPrincipalId !== undefined ? { webApplicationPrincipalId: args.webApplicationPrincipalId } : {}),
@@ -230,8 +205,4 @@ function kubernetesCompute(name: string, settings: ComputeSettings, workspace: S
     allowCrossRegion: settings.allowCrossRegion ?? false,
     ready: [],
   };
-}
-
-function kubernetesResources(settings: KubernetesResourceSettings): KubernetesResources {
-  return { requests: { ...settings.requests }, limits: { ...settings.limits } };
 }

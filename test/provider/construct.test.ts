@@ -174,6 +174,12 @@ describe("what the TypeScript types refuse, the package refuses at run time befo
       message: /compute\.computeId apply only to compute\.kind "kubernetes"/,
     },
     {
+      name: "a Kubernetes service without an instance type, which only the TypeScript library creates",
+      type: TOKENS.ModelWebService,
+      args: { workspace, endpointName: "svc-dev", compute: { kind: "kubernetes", computeId: `${EXISTING_WORKSPACE_ID}/computes/k8s`, location: "westeurope" }, model: "m:1" },
+      message: /instanceType is required with compute\.kind "kubernetes"/,
+    },
+    {
       name: "a token service on a cluster in another region",
       type: TOKENS.ModelWebService,
       args: { workspace, endpointName: "svc-dev", compute: { kind: "kubernetes", computeId: `${EXISTING_WORKSPACE_ID}/computes/k8s`, location: "eastus" }, model: "m:1", instanceType: "big" },
