@@ -116,6 +116,17 @@ describe("the packed package", () => {
     expect(tsc.status).toBe(0);
   });
 
+  it("installs the aml-webservices command: endpoint as is, plan with a checkout's policy pack", () => {
+    const bin = path.join(scratch, "node_modules", ".bin", "aml-webservices");
+    const help = run(bin, ["endpoint", "--help"], scratch);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("Usage: aml-webservices endpoint");
+    const plan = run(bin, ["plan", "--cwd", ".", "--stack", "dev", "--policy-pack", path.join(REPO, "policies")], scratch);
+    expect(plan.stderr).toBe("");
+    expect(plan.stdout).toMatch(/library-consumer\/dev: \d+ resources, 0 mandatory/);
+    expect(plan.status).toBe(0);
+  });
+
   it("is planned offline in the consumer's project, with the policy pack", () => {
     const out = path.join(work, "plan.json");
     const plan = run("node", [path.join(REPO, "bin/aml-webservices.js"), "plan", "--cwd", scratch, "--stack", "dev", "--format", "json", "--out", out], REPO);
