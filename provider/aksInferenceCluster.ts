@@ -80,7 +80,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     const cluster = createAksInferenceClusterResources(this, name, typedArgs);
     this.clusterId = cluster.clusterId;
     this.location = cluster.location;
-    this.computeId = cluster.computeId;
+    // Carries the compute as a dependency, so that a service given this id waits for the attached
+    // compute, as `ready` makes it wait in TypeScript; the compute's URN keeps the id known in preview.
+    this.computeId = pulumi.all([cluster.computeId, cluster.compute.urn]).apply(([computeId]) => computeId);
     this.computeName = cluster.computeName;
     this.kubeconfig = cluster.kubeconfig;
     this.allowCrossRegion = cluster.allowCrossRegion;

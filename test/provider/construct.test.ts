@@ -117,6 +117,17 @@ describe("constructing the components through the provider", () => {
     expect(errors.map((error) => error.message).join("\n")).toMatch(/workspace\.(resourceGroupName "rg-aml-dev-weu" is not "rg-aml-qa-weu"|workspaceName "mlw-dev-weu" is not "mlw-qa-weu"), the name an MlWorkspace gets from environment "qa" and location "westeurope"; give the values/);
   });
 
+  it("makes a Kubernetes service wait for the attached compute, through the cluster's computeId output", async () => {
+    for (const program of [typedProgram, packageProgram]) {
+      const { resources, errors } = await runComponents(program, { preview: true });
+      expect(errors).toEqual([]);
+      const compute = ofType(resources, "azure-native:machinelearningservices:Compute")[0];
+      const endpoint = ofType(resources, "azure-native:machinelearningservices:OnlineEndpoint").find((resource) => resource.name === "fraud-endpoint");
+      expect(compute).toBeDefined();
+      expect(endpoint?.dependencies).toContain(compute?.urn);
+    }
+  });
+
   it("returns the outputs the schema declares: keys as secrets, the token access of a token service", async () => {
     const states: Record<string, State> = {};
     const { errors } = await runComponents(async () => {
