@@ -33,12 +33,21 @@ export const USER_IMPERSONATION = "user_impersonation";
  * `user_impersonation`, and a native public-client app allowed to call it.
  */
 export class AadApplications extends pulumi.ComponentResource {
+  /** The web (API) app registration: the token audience. */
   readonly webApplication: azuread.ApplicationRegistration;
+  /** The web app's service principal. */
   readonly webServicePrincipal: azuread.ServicePrincipal;
+  /** Object id of the web app's service principal: give it to services as webApplicationPrincipalId. */
+  readonly webServicePrincipalObjectId: pulumi.Output<string>;
+  /** The native (public client) app registration that clients sign in with. */
   readonly nativeApplication: azuread.ApplicationRegistration;
+  /** The native app's service principal. */
   readonly nativeServicePrincipal: azuread.ServicePrincipal;
+  /** Id of the web app's `user_impersonation` scope, stable for the environment. */
   readonly userImpersonationScopeId: string;
+  /** The tenant-wide consent for the native app to call the web app, when granted. */
   readonly adminConsent?: azuread.ServicePrincipalDelegatedPermissionGrant;
+  /** What a client passes to authenticate: `{authuri, tenant, clientid, resource}`. */
   readonly clientContext: pulumi.Output<ClientContext>;
 
   constructor(name: string, args: AadApplicationsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -72,6 +81,7 @@ export class AadApplications extends pulumi.ComponentResource {
       parent,
     );
     this.webServicePrincipal = new azuread.ServicePrincipal(`${name}-web-service-principal`, { clientId: this.webApplication.clientId }, parent);
+    this.webServicePrincipalObjectId = this.webServicePrincipal.objectId;
 
     this.nativeApplication = new azuread.ApplicationRegistration(
       `${name}-native`,
@@ -108,7 +118,7 @@ export class AadApplications extends pulumi.ComponentResource {
     this.clientContext = pulumi
       .all([tenant, this.nativeApplication.clientId, this.webApplication.clientId])
       .apply(([tenantId, nativeClientId, webClientId]) => ({ authuri: authority, tenant: tenantId, clientid: nativeClientId, resource: webClientId }));
-    this.registerOutputs({ clientContext: this.clientContext });
+    this.registerOutputs({ clientContext: this.clientContext, webServicePrincipalObjectId: this.webServicePrincipalObjectId });
   }
 }
 

@@ -11,6 +11,7 @@ import { AKS_CLUSTER_ID, HOSTNAME } from "./patterns";
 import { privateWorkspaceRegionError } from "./sameRegionCheck";
 import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
+import type { Mutable } from "./mutable";
 import { TYPE_PREFIX } from "./typeTokens";
 import { AKS_DNS_SERVICE_IP, AKS_SERVICE_CIDR } from "./workspaceNetwork";
 
@@ -109,12 +110,8 @@ export const HBI_COMPUTE_STORAGE_ROLES = {
   "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
 } as const;
 
-/**
- * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
- * on, an inference namespace, and the workspace compute that points at both.
- */
-export class AksInferenceCluster extends pulumi.ComponentResource implements KubernetesCompute {
-  readonly kind = "created" as const;
+/** What an AksInferenceCluster holds once its resources are created. */
+export interface AksInferenceClusterParts {
   readonly workspace: ServiceWorkspace;
   readonly managedCluster?: containerservice.ManagedCluster;
   readonly clusterId: pulumi.Output<string>;
@@ -133,201 +130,223 @@ export class AksInferenceCluster extends pulumi.ComponentResource implements Kub
   readonly computeName: pulumi.Output<string>;
   readonly ready: readonly pulumi.Resource[];
   /** High-business-impact workspaces: the compute identity's roles on the workspace storage. */
-  readonly storageRoleAssignments: readonly authorization.RoleAssignment[] = [];
+  readonly storageRoleAssignments: readonly authorization.RoleAssignment[];
+}
+
+// The component's fields are its parts, assigned at once after its resources are created.
+export interface AksInferenceCluster extends AksInferenceClusterParts {}
+/**
+ * An AKS cluster prepared for Kubernetes online endpoints: the AzureML extension with inference
+ * on, an inference namespace, and the workspace compute that points at both.
+ */
+export class AksInferenceCluster extends pulumi.ComponentResource implements KubernetesCompute {
+  readonly kind = "created" as const;
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateArgs(name, args, opts);
+    validateAksInferenceClusterArgs(name, args, opts);
     super(`${TYPE_PREFIX}:AksInferenceCluster`, name, {}, opts);
-    const { workspace, cluster, transport } = args;
-    this.workspace = workspace;
-    this.allowCrossRegion = args.allowCrossRegion ?? false;
-    const knownLocation = cluster.kind === "new" ? (cluster.location ?? workspace.location) : cluster.location;
-    if (knownLocation) this.knownLocation = knownLocation;
-
-    let coordinates: ClusterCoordinates;
-    if (cluster.kind === "new") {
-      const nodeCount = cluster.nodeCount ?? DEFAULT_NODE_COUNT;
-      this.managedCluster = new containerservice.ManagedCluster(
-        `${name}-managed-cluster`,
-        {
-          resourceName: workspace.names.aksCluster,
-          resourceGroupName: workspace.resourceGroupName,
-          location: knownLocation,
-          dnsPrefix: workspace.names.aksCluster,
-          identity: { type: "SystemAssigned" },
-          agentPoolProfiles: [
-            {
-              name: "system",
-              mode: "System",
-              count: nodeCount,
-              vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE,
-              osType: "Linux",
-              // In a private workspace's network, where the workspace's private endpoints resolve.
-              ...(workspace.aksSubnetId ? { vnetSubnetID: workspace.aksSubnetId } : {}),
-            },
-          ],
-          ...(workspace.aksSubnetId
-            ? { networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", serviceCidr: AKS_SERVICE_CIDR, dnsServiceIP: AKS_DNS_SERVICE_IP } }
-            : {}),
-          enableRBAC: true,
-          // The AzureML extension authenticates with local accounts.
-          disableLocalAccounts: false,
-          tags: workspace.tags,
-        },
-        { parent: this },
-      );
-      if (workspace.aksSubnetId) this.grantSubnetAccess(name, this.managedCluster, workspace.aksSubnetId);
-      coordinates = {
-        subscriptionId: workspace.subscriptionId,
-        resourceGroupName: workspace.resourceGroupName,
-        clusterName: this.managedCluster.name,
-        // Known from names, so the extension's settings stay known in preview.
-        settingsFacts: { resourceGroupName: workspace.names.resourceGroup, clusterName: workspace.names.aksCluster, location: knownLocation ?? workspace.location },
-        clusterId: this.managedCluster.id,
-        location: this.managedCluster.location.apply((location) => location ?? knownLocation ?? workspace.location),
-      };
-    } else {
-      const [, , subscriptionId = "", , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/");
-      const location = cluster.location
-        ? pulumi.output(cluster.location)
-        : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this }).location.apply((read) => {
-            // Known only once Azure answers: check it before the compute is attached.
-            const error = workspace.privateEndpoint ? privateWorkspaceRegionError(workspace.location, read) : undefined;
-            if (error) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${error}`, this, true);
-            return read;
-          });
-      coordinates = { subscriptionId, resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location, settingsFacts: { resourceGroupName, clusterName, location } };
-    }
-    this.clusterId = coordinates.clusterId;
-    this.location = coordinates.location;
-
-    if (transport.kind === "insecure") {
-      pulumi.log.warn(
-        `AksInferenceCluster "${name}": allowInsecureConnections is set, so the inference router serves plain HTTP and keys and tokens then cross the network in clear. ` +
-          `Use it only on test clusters; configure TLS (aksCluster.tls) for anything else.`,
-        this,
-      );
-    }
-    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
-      { resourceGroupName: coordinates.resourceGroupName, resourceName: coordinates.clusterName },
-      { parent: this },
-    );
-    this.kubeconfig = pulumi.secret(
-      credentials.kubeconfigs.apply((kubeconfigs) => {
-        const encoded = kubeconfigs[0]?.value;
-        if (!encoded) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": the cluster returned no user kubeconfig`, this);
-        return Buffer.from(encoded, "base64").toString("utf8");
-      }),
-    );
-    this.kubernetesProvider = new KubernetesProvider(`${name}-kubernetes`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-    const tlsSecret = transport.kind === "tls" && transport.certificate.kind === "pem" ? this.tlsSecret(name, transport.certificate) : undefined;
-    this.extension = new kubernetesconfiguration.Extension(
-      `${name}-azureml-extension`,
-      {
-        clusterRp: "Microsoft.ContainerService",
-        clusterResourceName: "managedClusters",
-        clusterName: coordinates.clusterName,
-        resourceGroupName: coordinates.resourceGroupName,
-        extensionName: "azureml",
-        extensionType: AZUREML_EXTENSION_TYPE,
-        releaseTrain: "stable",
-        autoUpgradeMinorVersion: true,
-        identity: { type: "SystemAssigned" },
-        scope: { cluster: { releaseNamespace: AZUREML_NAMESPACE } },
-        configurationSettings: pulumi
-          .all([coordinates.subscriptionId, coordinates.settingsFacts.location])
-          .apply(([subscriptionId, location]) =>
-            azureMlExtensionSettings(
-              { subscriptionId, resourceGroupName: coordinates.settingsFacts.resourceGroupName, clusterName: coordinates.settingsFacts.clusterName, location, ...(cluster.kind === "new" ? { nodeCount: cluster.nodeCount ?? DEFAULT_NODE_COUNT } : {}) },
-              transport,
-              args.inferenceRouterServiceType ?? "LoadBalancer",
-            ),
-          ),
-      },
-      { parent: this, ...(tlsSecret ? { dependsOn: [tlsSecret] } : {}) },
-    );
-
-    this.namespace = new Namespace(
-      `${name}-inference-namespace`,
-      { metadata: { name: workspace.names.kubernetesNamespace, labels: { "app.kubernetes.io/managed-by": "aml-webservices" } } },
-      { parent: this, provider: this.kubernetesProvider },
-    );
-
-    this.compute = new machinelearningservices.Compute(
-      `${name}-compute`,
-      {
-        computeName: workspace.names.compute,
-        workspaceName: workspace.workspaceName,
-        resourceGroupName: workspace.resourceGroupName,
-        location: coordinates.location,
-        // A high-business-impact workspace reaches its storage through the compute's own identity.
-        ...(workspace.hbiStorageAccountId ? { identity: { type: "SystemAssigned" } } : {}),
-        properties: {
-          computeType: "Kubernetes",
-          resourceId: coordinates.clusterId,
-          computeLocation: coordinates.location,
-          disableLocalAuth: true,
-          description: `AKS inference cluster of ${workspace.environment}`,
-          properties: { namespace: this.namespace.metadata.name, defaultInstanceType: DEFAULT_INSTANCE_TYPE },
-        },
-      },
-      { parent: this, dependsOn: [this.extension, this.namespace] },
-    );
-    this.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
-    this.computeName = this.compute.name;
-    this.ready = [this.compute];
-    if (workspace.hbiStorageAccountId) this.storageRoleAssignments = this.grantStorageAccess(name, workspace.hbiStorageAccountId);
+    Object.assign(this, createAksInferenceClusterResources(this, name, args));
     this.registerOutputs({ clusterId: this.clusterId, location: this.location, computeId: this.computeId, kubeconfig: this.kubeconfig });
   }
-
-  /** An AKS cluster with a system-assigned identity manages load balancers in its subnet only with Network Contributor there. */
-  private grantSubnetAccess(name: string, managedCluster: containerservice.ManagedCluster, subnetId: pulumi.Output<string>): void {
-    const principalId = managedCluster.identity.apply((identity) => identity?.principalId ?? "");
-    new authorization.RoleAssignment(
-      `${name}-subnet-network-contributor`,
-      {
-        roleAssignmentName: pulumi.all([subnetId, this.workspace.names.aksCluster]).apply(([scope, cluster]) => stableUuid("aks-subnet-network-contributor", scope, cluster)),
-        principalId,
-        principalType: "ServicePrincipal",
-        roleDefinitionId: pulumi.interpolate`/subscriptions/${this.workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
-        scope: subnetId,
-      },
-      { parent: this },
-    );
-  }
-
-  private grantStorageAccess(name: string, storageAccountId: pulumi.Output<string>): authorization.RoleAssignment[] {
-    const { workspace } = this;
-    const principalId = this.compute.identity.apply((identity) => identity?.principalId ?? "");
-    return Object.entries(HBI_COMPUTE_STORAGE_ROLES).map(
-      ([role, roleId]) =>
-        new authorization.RoleAssignment(
-          `${name}-compute-${role.toLowerCase().replace(/ /g, "-")}`,
-          {
-            roleAssignmentName: workspace.subscriptionId.apply((subscription) => stableUuid("compute-storage", subscription, workspace.names.resourceGroup, workspace.names.compute, roleId)),
-            principalId,
-            principalType: "ServicePrincipal",
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
-            scope: storageAccountId,
-          },
-          { parent: this },
-        ),
-    );
-  }
-
-  private tlsSecret(name: string, certificate: Extract<TlsCertificate, { kind: "pem" }>): Secret {
-    const namespace = new Namespace(`${name}-azureml-namespace`, { metadata: { name: AZUREML_NAMESPACE } }, { parent: this, provider: this.kubernetesProvider });
-    return new Secret(
-      `${name}-tls-secret`,
-      {
-        metadata: { name: TLS_SECRET_NAME, namespace: namespace.metadata.name },
-        type: "Opaque",
-        stringData: { "cert.pem": pulumi.secret(certificate.certificatePem), "key.pem": pulumi.secret(certificate.privateKeyPem) },
-      },
-      { parent: this, provider: this.kubernetesProvider },
-    );
-  }
 }
+
+/**
+ * The resources of an AksInferenceCluster, children of `component`: the TypeScript component and the package's
+ * (provider/) both register them under their own component, so both trees are the same.
+ */
+export function createAksInferenceClusterResources(component: pulumi.ComponentResource, name: string, args: AksInferenceClusterArgs): AksInferenceClusterParts {
+  const self = {} as Mutable<AksInferenceClusterParts>;
+  self.storageRoleAssignments = [];
+  const { workspace, cluster, transport } = args;
+  self.workspace = workspace;
+  self.allowCrossRegion = args.allowCrossRegion ?? false;
+  const knownLocation = cluster.kind === "new" ? (cluster.location ?? workspace.location) : cluster.location;
+  if (knownLocation) self.knownLocation = knownLocation;
+
+  let coordinates: ClusterCoordinates;
+  if (cluster.kind === "new") {
+    const nodeCount = cluster.nodeCount ?? DEFAULT_NODE_COUNT;
+    self.managedCluster = new containerservice.ManagedCluster(
+      `${name}-managed-cluster`,
+      {
+        resourceName: workspace.names.aksCluster,
+        resourceGroupName: workspace.resourceGroupName,
+        location: knownLocation,
+        dnsPrefix: workspace.names.aksCluster,
+        identity: { type: "SystemAssigned" },
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            count: nodeCount,
+            vmSize: cluster.vmSize ?? DEFAULT_VM_SIZE,
+            osType: "Linux",
+            // In a private workspace's network, where the workspace's private endpoints resolve.
+            ...(workspace.aksSubnetId ? { vnetSubnetID: workspace.aksSubnetId } : {}),
+          },
+        ],
+        ...(workspace.aksSubnetId
+          ? { networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", serviceCidr: AKS_SERVICE_CIDR, dnsServiceIP: AKS_DNS_SERVICE_IP } }
+          : {}),
+        enableRBAC: true,
+        // The AzureML extension authenticates with local accounts.
+        disableLocalAccounts: false,
+        tags: workspace.tags,
+      },
+      { parent: component },
+    );
+    if (workspace.aksSubnetId) grantSubnetAccess(component, self, name, self.managedCluster, workspace.aksSubnetId);
+    coordinates = {
+      subscriptionId: workspace.subscriptionId,
+      resourceGroupName: workspace.resourceGroupName,
+      clusterName: self.managedCluster.name,
+      // Known from names, so the extension's settings stay known in preview.
+      settingsFacts: { resourceGroupName: workspace.names.resourceGroup, clusterName: workspace.names.aksCluster, location: knownLocation ?? workspace.location },
+      clusterId: self.managedCluster.id,
+      location: self.managedCluster.location.apply((location) => location ?? knownLocation ?? workspace.location),
+    };
+  } else {
+    const [, , subscriptionId = "", , resourceGroupName = "", , , , clusterName = ""] = cluster.clusterId.split("/");
+    const location = cluster.location
+      ? pulumi.output(cluster.location)
+      : containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: component }).location.apply((read) => {
+          // Known only once Azure answers: check it before the compute is attached.
+          const error = workspace.privateEndpoint ? privateWorkspaceRegionError(workspace.location, read) : undefined;
+          if (error) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": ${error}`, component, true);
+          return read;
+        });
+    coordinates = { subscriptionId, resourceGroupName, clusterName, clusterId: pulumi.output(cluster.clusterId), location, settingsFacts: { resourceGroupName, clusterName, location } };
+  }
+  self.clusterId = coordinates.clusterId;
+  self.location = coordinates.location;
+
+  if (transport.kind === "insecure") {
+    pulumi.log.warn(
+      `AksInferenceCluster "${name}": allowInsecureConnections is set, so the inference router serves plain HTTP and keys and tokens then cross the network in clear. ` +
+        `Use it only on test clusters; configure TLS (aksCluster.tls) for anything else.`,
+      component,
+    );
+  }
+  const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+    { resourceGroupName: coordinates.resourceGroupName, resourceName: coordinates.clusterName },
+    { parent: component },
+  );
+  self.kubeconfig = pulumi.secret(
+    credentials.kubeconfigs.apply((kubeconfigs) => {
+      const encoded = kubeconfigs[0]?.value;
+      if (!encoded) throw new pulumi.ResourceError(`AksInferenceCluster "${name}": the cluster returned no user kubeconfig`, component);
+      return Buffer.from(encoded, "base64").toString("utf8");
+    }),
+  );
+  self.kubernetesProvider = new KubernetesProvider(`${name}-kubernetes`, { kubeconfig: self.kubeconfig, enableServerSideApply: true }, { parent: component });
+  const tlsSecret = transport.kind === "tls" && transport.certificate.kind === "pem" ? storeTlsSecret(component, self, name, transport.certificate) : undefined;
+  self.extension = new kubernetesconfiguration.Extension(
+    `${name}-azureml-extension`,
+    {
+      clusterRp: "Microsoft.ContainerService",
+      clusterResourceName: "managedClusters",
+      clusterName: coordinates.clusterName,
+      resourceGroupName: coordinates.resourceGroupName,
+      extensionName: "azureml",
+      extensionType: AZUREML_EXTENSION_TYPE,
+      releaseTrain: "stable",
+      autoUpgradeMinorVersion: true,
+      identity: { type: "SystemAssigned" },
+      scope: { cluster: { releaseNamespace: AZUREML_NAMESPACE } },
+      configurationSettings: pulumi
+        .all([coordinates.subscriptionId, coordinates.settingsFacts.location])
+        .apply(([subscriptionId, location]) =>
+          azureMlExtensionSettings(
+            { subscriptionId, resourceGroupName: coordinates.settingsFacts.resourceGroupName, clusterName: coordinates.settingsFacts.clusterName, location, ...(cluster.kind === "new" ? { nodeCount: cluster.nodeCount ?? DEFAULT_NODE_COUNT } : {}) },
+            transport,
+            args.inferenceRouterServiceType ?? "LoadBalancer",
+          ),
+        ),
+    },
+    { parent: component, ...(tlsSecret ? { dependsOn: [tlsSecret] } : {}) },
+  );
+
+  self.namespace = new Namespace(
+    `${name}-inference-namespace`,
+    { metadata: { name: workspace.names.kubernetesNamespace, labels: { "app.kubernetes.io/managed-by": "aml-webservices" } } },
+    { parent: component, provider: self.kubernetesProvider },
+  );
+
+  self.compute = new machinelearningservices.Compute(
+    `${name}-compute`,
+    {
+      computeName: workspace.names.compute,
+      workspaceName: workspace.workspaceName,
+      resourceGroupName: workspace.resourceGroupName,
+      location: coordinates.location,
+      // A high-business-impact workspace reaches its storage through the compute's own identity.
+      ...(workspace.hbiStorageAccountId ? { identity: { type: "SystemAssigned" } } : {}),
+      properties: {
+        computeType: "Kubernetes",
+        resourceId: coordinates.clusterId,
+        computeLocation: coordinates.location,
+        disableLocalAuth: true,
+        description: `AKS inference cluster of ${workspace.environment}`,
+        properties: { namespace: self.namespace.metadata.name, defaultInstanceType: DEFAULT_INSTANCE_TYPE },
+      },
+    },
+    { parent: component, dependsOn: [self.extension, self.namespace] },
+  );
+  self.computeId = pulumi.interpolate`${workspace.workspaceArmId}/computes/${workspace.names.compute}`;
+  self.computeName = self.compute.name;
+  self.ready = [self.compute];
+  if (workspace.hbiStorageAccountId) self.storageRoleAssignments = grantStorageAccess(component, self, name, workspace.hbiStorageAccountId);
+  return self;
+}
+
+/** An AKS cluster with a system-assigned identity manages load balancers in its subnet only with Network Contributor there. */
+function grantSubnetAccess(component: pulumi.ComponentResource, self: Mutable<AksInferenceClusterParts>, name: string, managedCluster: containerservice.ManagedCluster, subnetId: pulumi.Output<string>): void {
+  const principalId = managedCluster.identity.apply((identity) => identity?.principalId ?? "");
+  new authorization.RoleAssignment(
+    `${name}-subnet-network-contributor`,
+    {
+      roleAssignmentName: pulumi.all([subnetId, self.workspace.names.aksCluster]).apply(([scope, cluster]) => stableUuid("aks-subnet-network-contributor", scope, cluster)),
+      principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${self.workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${NETWORK_CONTRIBUTOR_ROLE_ID}`,
+      scope: subnetId,
+    },
+    { parent: component },
+  );
+}
+
+function grantStorageAccess(component: pulumi.ComponentResource, self: Mutable<AksInferenceClusterParts>, name: string, storageAccountId: pulumi.Output<string>): authorization.RoleAssignment[] {
+  const { workspace } = self;
+  const principalId = self.compute.identity.apply((identity) => identity?.principalId ?? "");
+  return Object.entries(HBI_COMPUTE_STORAGE_ROLES).map(
+    ([role, roleId]) =>
+      new authorization.RoleAssignment(
+        `${name}-compute-${role.toLowerCase().replace(/ /g, "-")}`,
+        {
+          roleAssignmentName: workspace.subscriptionId.apply((subscription) => stableUuid("compute-storage", subscription, workspace.names.resourceGroup, workspace.names.compute, roleId)),
+          principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: pulumi.interpolate`/subscriptions/${workspace.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
+          scope: storageAccountId,
+        },
+        { parent: component },
+      ),
+  );
+}
+
+function storeTlsSecret(component: pulumi.ComponentResource, self: Mutable<AksInferenceClusterParts>, name: string, certificate: Extract<TlsCertificate, { kind: "pem" }>): Secret {
+  const namespace = new Namespace(`${name}-azureml-namespace`, { metadata: { name: AZUREML_NAMESPACE } }, { parent: component, provider: self.kubernetesProvider });
+  return new Secret(
+    `${name}-tls-secret`,
+    {
+      metadata: { name: TLS_SECRET_NAME, namespace: namespace.metadata.name },
+      type: "Opaque",
+      stringData: { "cert.pem": pulumi.secret(certificate.certificatePem), "key.pem": pulumi.secret(certificate.privateKeyPem) },
+    },
+    { parent: component, provider: self.kubernetesProvider },
+  );
+}
+
 
 /** The certificate must be in the cluster before the extension installs, so it is stored first. */
 function tlsSecretName(certificate: TlsCertificate): string {
@@ -379,7 +398,8 @@ export function azureMlExtensionSettings(
   return settings;
 }
 
-function validateArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
+/** Throws a ResourceError naming every problem of the arguments known at construction. */
+export function validateAksInferenceClusterArgs(name: string, args: AksInferenceClusterArgs, opts: pulumi.ComponentResourceOptions | undefined): void {
   const problems: string[] = [];
   const { cluster, transport } = args;
   if (cluster.kind === "existing" && !AKS_CLUSTER_ID.test(cluster.clusterId)) {

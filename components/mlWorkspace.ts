@@ -13,6 +13,7 @@ import { platformNames, platformNamingProblems, type PlatformNames } from "./nam
 import { ENVIRONMENT } from "./patterns";
 import type { ServiceWorkspace } from "./serviceWorkspace";
 import { TYPE_PREFIX } from "./typeTokens";
+import type { Mutable } from "./mutable";
 import { createPrivateNetwork, privateNetworkProblems, type PrivateNetwork, type WorkspaceNetwork } from "./workspaceNetwork";
 
 export interface MlWorkspaceArgs {
@@ -35,12 +36,8 @@ export interface MlWorkspaceArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/**
- * An Azure ML workspace with its resource group, storage, key vault, monitoring and registry,
- * all named from environment and region and locked down by default.
- */
-export class MlWorkspace extends pulumi.ComponentResource implements ServiceWorkspace {
-  readonly kind = "created" as const;
+/** What an MlWorkspace holds once its resources are created. */
+export interface MlWorkspaceParts {
   readonly names: PlatformNames;
   readonly location: AzureRegion;
   readonly environment: string;
@@ -71,29 +68,55 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
   readonly aksSubnetId?: pulumi.Output<string>;
   readonly hbiStorageAccountId?: pulumi.Output<string>;
   readonly codeStorage: CodeStorage;
+}
+
+// The component's fields are its parts, assigned at once after the resources are created.
+export interface MlWorkspace extends MlWorkspaceParts {}
+/**
+ * An Azure ML workspace with its resource group, storage, key vault, monitoring and registry,
+ * all named from environment and region and locked down by default.
+ */
+export class MlWorkspace extends pulumi.ComponentResource implements ServiceWorkspace {
+  readonly kind = "created" as const;
 
   constructor(name: string, args: MlWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const names = validatedNames(name, args, opts);
+    const names = validatedMlWorkspaceNames(name, args, opts);
     super(`${TYPE_PREFIX}:MlWorkspace`, name, {}, opts);
-    this.names = names;
-    this.location = args.location;
-    this.environment = args.environment;
-    this.protected = args.protect ?? args.environment === "prod";
-    this.hbi = args.hbi ?? false;
-    this.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
+    Object.assign(this, createMlWorkspaceResources(this, name, args, names));
+    this.registerOutputs({
+      resourceGroupName: this.resourceGroupName,
+      workspaceName: this.workspaceName,
+      workspaceId: this.workspaceId,
+      location: this.location,
+    });
+  }
+}
+
+/**
+ * The workspace's resources, children of `component`: the TypeScript MlWorkspace and the package's
+ * MlWorkspace (provider/) both register them under their own component, so both trees are the same.
+ */
+export function createMlWorkspaceResources(component: pulumi.ComponentResource, name: string, args: MlWorkspaceArgs, names: PlatformNames): MlWorkspaceParts {
+  const self = {} as Mutable<MlWorkspaceParts>;
+    self.names = names;
+    self.location = args.location;
+    self.environment = args.environment;
+    self.protected = args.protect ?? args.environment === "prod";
+    self.hbi = args.hbi ?? false;
+    self.tags = { ...args.tags, environment: args.environment, "managed-by": "aml-webservices" };
     const isPrivate = args.network.kind === "private";
-    this.privateEndpoint = isPrivate;
+    self.privateEndpoint = isPrivate;
     // With a private network, every dependency is reached through its private endpoint only.
     const publicNetworkAccess = isPrivate ? "Disabled" : "Enabled";
-    const stateful: pulumi.CustomResourceOptions = { parent: this, protect: this.protected };
-    const common = { location: args.location, tags: this.tags };
-    const client = authorization.getClientConfigOutput({ parent: this });
-    this.subscriptionId = client.subscriptionId;
+    const stateful: pulumi.CustomResourceOptions = { parent: component, protect: self.protected };
+    const common = { location: args.location, tags: self.tags };
+    const client = authorization.getClientConfigOutput({ parent: component });
+    self.subscriptionId = client.subscriptionId;
 
-    this.resourceGroup = new resources.ResourceGroup(`${name}-resource-group`, { resourceGroupName: names.resourceGroup, ...common }, stateful);
-    const resourceGroupName = this.resourceGroup.name;
+    self.resourceGroup = new resources.ResourceGroup(`${name}-resource-group`, { resourceGroupName: names.resourceGroup, ...common }, stateful);
+    const resourceGroupName = self.resourceGroup.name;
 
-    this.storageAccount = new storage.StorageAccount(
+    self.storageAccount = new storage.StorageAccount(
       `${name}-storage`,
       {
         accountName: names.storageAccount,
@@ -111,7 +134,7 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
       stateful,
     );
 
-    this.keyVault = new keyvault.Vault(
+    self.keyVault = new keyvault.Vault(
       `${name}-key-vault`,
       {
         vaultName: names.keyVault,
@@ -125,19 +148,19 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
           softDeleteRetentionInDays: 90,
           publicNetworkAccess,
           // Purge protection can never be turned off again, so only protected stacks get it.
-          ...(this.protected ? { enablePurgeProtection: true } : {}),
+          ...(self.protected ? { enablePurgeProtection: true } : {}),
         },
       },
       stateful,
     );
 
-    this.logAnalytics = new operationalinsights.Workspace(
+    self.logAnalytics = new operationalinsights.Workspace(
       `${name}-log-analytics`,
       { workspaceName: names.logAnalytics, resourceGroupName, ...common, sku: { name: "PerGB2018" }, retentionInDays: 30 },
       stateful,
     );
 
-    this.applicationInsights = new applicationinsights.Component(
+    self.applicationInsights = new applicationinsights.Component(
       `${name}-application-insights`,
       {
         resourceName: names.applicationInsights,
@@ -146,18 +169,18 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
         kind: "web",
         applicationType: "web",
         ingestionMode: "LogAnalytics",
-        workspaceResourceId: this.logAnalytics.id,
+        workspaceResourceId: self.logAnalytics.id,
       },
       stateful,
     );
 
-    this.containerRegistry = new containerregistry.Registry(
+    self.containerRegistry = new containerregistry.Registry(
       `${name}-container-registry`,
       { registryName: names.containerRegistry, resourceGroupName, ...common, sku: { name: "Premium" }, adminUserEnabled: false, anonymousPullEnabled: false, publicNetworkAccess },
       stateful,
     );
 
-    this.workspace = new machinelearningservices.Workspace(
+    self.workspace = new machinelearningservices.Workspace(
       `${name}-workspace`,
       {
         workspaceName: names.mlWorkspace,
@@ -166,10 +189,10 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
         friendlyName: `${args.environment} model web services`,
         sku: { name: "Basic", tier: "Basic" },
         identity: { type: "SystemAssigned" },
-        storageAccount: this.storageAccount.id,
-        keyVault: this.keyVault.id,
-        applicationInsights: this.applicationInsights.id,
-        containerRegistry: this.containerRegistry.id,
+        storageAccount: self.storageAccount.id,
+        keyVault: self.keyVault.id,
+        applicationInsights: self.applicationInsights.id,
+        containerRegistry: self.containerRegistry.id,
         hbiWorkspace: args.hbi ?? false,
         publicNetworkAccess,
         // Managed online deployments reach the storage, key vault and registry through the managed network.
@@ -181,35 +204,30 @@ export class MlWorkspace extends pulumi.ComponentResource implements ServiceWork
     );
 
     if (args.network.kind === "private") {
-      this.privateNetwork = createPrivateNetwork(name, {
+      self.privateNetwork = createPrivateNetwork(name, {
         network: args.network,
         names,
         resourceGroupName,
         location: args.location,
-        tags: this.tags,
-        targets: { workspace: this.workspace.id, storage: this.storageAccount.id, keyVault: this.keyVault.id, registry: this.containerRegistry.id },
-        parent: this,
+        tags: self.tags,
+        targets: { workspace: self.workspace.id, storage: self.storageAccount.id, keyVault: self.keyVault.id, registry: self.containerRegistry.id },
+        parent: component,
       });
-      this.aksSubnetId = this.privateNetwork.aksSubnetId;
+      self.aksSubnetId = self.privateNetwork.aksSubnetId;
     }
 
-    if (this.hbi) this.hbiStorageAccountId = this.storageAccount.id;
-    this.codeStorage = { storageAccountId: this.storageAccount.id, storageAccountName: names.storageAccount, workspaceGuid: this.workspace.workspaceId };
-    this.resourceGroupName = resourceGroupName;
-    this.resourceGroupId = this.resourceGroup.id;
-    this.workspaceName = this.workspace.name;
-    this.workspaceId = this.workspace.id;
-    this.workspaceArmId = pulumi.interpolate`/subscriptions/${this.subscriptionId}/resourceGroups/${names.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${names.mlWorkspace}`;
-    this.registerOutputs({
-      resourceGroupName: this.resourceGroupName,
-      workspaceName: this.workspaceName,
-      workspaceId: this.workspaceId,
-      location: this.location,
-    });
-  }
+    if (self.hbi) self.hbiStorageAccountId = self.storageAccount.id;
+    self.codeStorage = { storageAccountId: self.storageAccount.id, storageAccountName: names.storageAccount, workspaceGuid: self.workspace.workspaceId };
+    self.resourceGroupName = resourceGroupName;
+    self.resourceGroupId = self.resourceGroup.id;
+    self.workspaceName = self.workspace.name;
+    self.workspaceId = self.workspace.id;
+    self.workspaceArmId = pulumi.interpolate`/subscriptions/${self.subscriptionId}/resourceGroups/${names.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${names.mlWorkspace}`;
+  return self;
 }
 
-function validatedNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
+/** The workspace's names, or a ResourceError naming every problem of the arguments. */
+export function validatedMlWorkspaceNames(name: string, args: MlWorkspaceArgs, opts: pulumi.ComponentResourceOptions | undefined): PlatformNames {
   const problems: string[] = [];
   if (!ENVIRONMENT.test(args.environment)) problems.push(`environment "${args.environment}" must be 2-10 lowercase letters or digits`);
   if (!isAzureRegion(args.location)) problems.push(`location "${String(args.location)}" is not an Azure region name such as "westeurope"`);

@@ -18,6 +18,7 @@ import { GUID } from "./patterns";
 import { enforceSameRegion, type RegionPair } from "./sameRegionCheck";
 import type { ServiceWorkspace } from "./serviceWorkspace";
 import { stableUuid } from "./stableIds";
+import type { Mutable } from "./mutable";
 import { TYPE_PREFIX } from "./typeTokens";
 
 export const DEFAULT_MANAGED_INSTANCE_TYPE = "Standard_DS3_v2";
@@ -49,7 +50,9 @@ export type ModelWebServiceCompute =
 
 /** Raise a counter by one to rotate that slot's key; see the README for the overlap-first procedure. */
 export interface KeyRotationCounters {
+  /** Rotation counter of the primary key slot. Default 0. */
   readonly primary?: number;
+  /** Rotation counter of the secondary key slot. Default 0. */
   readonly secondary?: number;
 }
 
@@ -90,26 +93,30 @@ export interface ModelWebServiceArgs {
   readonly keyRotation?: KeyRotationCounters;
 }
 
+/** The two keys of a key endpoint; always Pulumi secrets. */
 export interface EndpointKeys {
+  /** The primary key. */
   readonly primaryKey: string;
+  /** The secondary key. */
   readonly secondaryKey: string;
 }
 
 /** What a client needs to fetch an AML token itself: tokens expire, so none is exported. */
 export interface TokenAccess {
+  /** The endpoint's name. */
   readonly endpointName: string;
+  /** The workspace the endpoint belongs to. */
   readonly workspaceName: string;
+  /** The workspace's resource group. */
   readonly resourceGroupName: string;
+  /** The workspace's subscription. */
   readonly subscriptionId: string;
   /** POST this ARM path (api-version 2024-10-01 or later) to get {accessToken, expiryTimeUtc, refreshAfterTimeUtc}. */
   readonly tokenPath: string;
 }
 
-/**
- * A model behind an online endpoint with exactly one auth mode: a managed endpoint (the ACI
- * successor) or a Kubernetes endpoint on an attached AKS cluster (the AKS successor).
- */
-export class ModelWebService extends pulumi.ComponentResource {
+/** What a ModelWebService holds once its resources are created. */
+export interface ModelWebServiceParts {
   readonly endpointName: string;
   readonly authMode: EndpointAuthMode;
   readonly endpoint: machinelearningservices.OnlineEndpoint;
@@ -131,127 +138,20 @@ export class ModelWebService extends pulumi.ComponentResource {
   /** AADToken endpoints: the audience of the Entra ID tokens clients send. */
   readonly aadTokenAudience?: string;
   readonly consumerRole?: authorization.RoleDefinition;
-  readonly consumerRoleAssignments: readonly authorization.RoleAssignment[] = [];
+  readonly consumerRoleAssignments: readonly authorization.RoleAssignment[];
+}
 
+// The component's fields are its parts, assigned at once after its resources are created.
+export interface ModelWebService extends ModelWebServiceParts {}
+/**
+ * A model behind an online endpoint with exactly one auth mode: a managed endpoint (the ACI
+ * successor) or a Kubernetes endpoint on an attached AKS cluster (the AKS successor).
+ */
+export class ModelWebService extends pulumi.ComponentResource {
   constructor(name: string, args: ModelWebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const auth = validateArgs(name, args, opts);
+    const auth = validateModelWebServiceArgs(name, args, opts);
     super(`${TYPE_PREFIX}:ModelWebService`, name, {}, opts);
-    const { workspace, compute } = args;
-    this.endpointName = args.endpointName;
-    this.authMode = ENDPOINT_AUTH_MODE[auth];
-    const parent = { parent: this };
-    const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
-
-    // Azure generates the endpoint's first keys; these secrets are what a rotation regenerates with.
-    let configuredKeys: pulumi.Output<EndpointKeys> | undefined;
-    if (auth === "key") {
-      const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
-      const slotKey = (slot: "primary" | "secondary") =>
-        new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
-      configuredKeys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
-      this.configuredKeys = configuredKeys;
-    }
-
-    const properties = this.endpointProperties(name, args);
-    const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
-      ...coordinates,
-      endpointName: args.endpointName,
-      location: workspace.location,
-      identity: { type: "SystemAssigned" },
-      tags: workspace.tags,
-      properties,
-    };
-    const onCompute = compute.kind === "kubernetes" ? [...compute.cluster.ready] : [];
-    this.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
-      parent: this,
-      dependsOn: onCompute,
-      // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
-      ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
-      ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
-    });
-
-    const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
-    const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
-    if (args.code && workspace.codeStorage) this.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStorage, this).codeVersion;
-    const codeConfiguration = args.code && this.codeVersion ? { codeConfiguration: { codeId: this.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
-    const common = {
-      model,
-      ...(environmentId ? { environmentId } : {}),
-      ...codeConfiguration,
-      scaleSettings: { scaleType: "Default" as const },
-      appInsightsEnabled: true,
-    };
-    let kubernetesInstanceType = args.instanceType;
-    if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined && compute.cluster instanceof AksInferenceCluster) {
-      this.instanceType = this.createInstanceType(name, args.endpointName, compute.cluster, args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES);
-      kubernetesInstanceType = args.endpointName.toLowerCase();
-    }
-    this.deployment = new machinelearningservices.OnlineDeployment(
-      `${name}-deployment`,
-      {
-        ...coordinates,
-        endpointName: this.endpoint.name,
-        deploymentName: DEPLOYMENT_NAME,
-        location: workspace.location,
-        sku: { name: "Default", capacity: args.instanceCount ?? 1 },
-        tags: workspace.tags,
-        properties:
-          compute.kind === "managed"
-            ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
-            : { endpointComputeType: "Kubernetes", instanceType: kubernetesInstanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
-      },
-      // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
-      { parent: this, deletedWith: this.endpoint, ...(this.instanceType ? { dependsOn: [this.instanceType] } : {}) },
-    );
-
-    const traffic = endpointTrafficDeployment({
-      workspaceName: workspace.workspaceName,
-      endpointName: this.endpoint.name,
-      location: workspace.location,
-      tags: workspace.tags,
-      authMode: this.authMode,
-      description: endpointDescription(args.model),
-      ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
-      deploymentName: DEPLOYMENT_NAME,
-    });
-    this.traffic = new resources.Deployment(
-      `${name}-traffic`,
-      {
-        resourceGroupName: workspace.resourceGroupName,
-        deploymentName: `${args.endpointName}-traffic`,
-        properties: { mode: "Incremental", template: traffic.template, parameters: traffic.parameters },
-      },
-      { parent: this, dependsOn: [this.deployment, ...onCompute] },
-    );
-
-    this.scoringUri = pulumi.unsecret(this.endpoint.properties.apply((current) => current.scoringUri ?? ""));
-    const endpointId = this.endpoint.id;
-    if (configuredKeys) {
-      this.keys = pulumi.secret(
-        machinelearningservices
-          .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: this.endpoint.name }, parent)
-          .apply((listed) => ({ primaryKey: listed.primaryKey ?? "", secondaryKey: listed.secondaryKey ?? "" })),
-      );
-      this.regenerateKeysPath = pulumi.interpolate`${endpointId}/regenerateKeys`;
-    }
-    if (auth === "amlToken") {
-      this.tokenAccess = pulumi
-        .all([this.endpoint.name, workspace.workspaceName, workspace.resourceGroupName, workspace.subscriptionId, endpointId])
-        .apply(([endpointName, workspaceName, resourceGroupName, subscriptionId, id]) => ({
-          endpointName,
-          workspaceName,
-          resourceGroupName,
-          subscriptionId,
-          tokenPath: `${id}/token`,
-        }));
-    }
-    if (auth === "aadToken") this.aadTokenAudience = AAD_TOKEN_AUDIENCE;
-
-    const access = this.grantConsumerAccess(name, args);
-    if (access) {
-      this.consumerRole = access.role;
-      this.consumerRoleAssignments = access.assignments;
-    }
+    Object.assign(this, createModelWebServiceResources(this, name, args, auth));
     this.registerOutputs({
       endpointName: this.endpointName,
       authMode: this.authMode,
@@ -263,97 +163,226 @@ export class ModelWebService extends pulumi.ComponentResource {
       aadTokenAudience: this.aadTokenAudience,
     });
   }
-
-  /**
-   * No `keys`: Azure takes them only at creation and generates them when absent, so the endpoint's
-   * inputs stay known in preview. Kubernetes endpoints get no `publicNetworkAccess`, which
-   * Microsoft's own SDK sends only for managed endpoints.
-   */
-  private endpointProperties(name: string, args: ModelWebServiceArgs): machinelearningservices.OnlineEndpointArgs["properties"] {
-    const base = { authMode: this.authMode, description: endpointDescription(args.model) };
-    const { compute, workspace } = args;
-    if (compute.kind === "managed") return { ...base, publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS };
-    const properties = { ...base, compute: compute.cluster.computeId };
-    if (this.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
-    // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
-    return compute.cluster.location.apply((clusterLocation) => {
-      const pair: RegionPair = { service: name, workspaceLocation: workspace.location, clusterLocation };
-      const error = enforceSameRegion(pair, compute.cluster.allowCrossRegion, this);
-      if (error) throw new pulumi.ResourceError(error, this, true);
-      return properties;
-    });
-  }
-
-  /** An instance type of the service's own on its cluster, through the cluster's Kubernetes provider. */
-  private createInstanceType(name: string, endpointName: string, cluster: AksInferenceCluster, sizing: KubernetesResources): CustomResource {
-    const { nvidiaGpu, ...limits } = sizing.limits;
-    return new CustomResource(
-      `${name}-instance-type`,
-      {
-        apiVersion: INSTANCE_TYPE_API_VERSION,
-        kind: "InstanceType",
-        metadata: { name: endpointName.toLowerCase(), labels: { "app.kubernetes.io/managed-by": "aml-webservices" } },
-        spec: { resources: { requests: { ...sizing.requests }, limits: { ...limits, ...(nvidiaGpu !== undefined ? { "nvidia.com/gpu": nvidiaGpu } : {}) } } },
-      },
-      // The extension installs the InstanceType definition.
-      { parent: this, provider: cluster.kubernetesProvider, dependsOn: [cluster.extension] },
-    );
-  }
-
-  private grantConsumerAccess(
-    name: string,
-    args: ModelWebServiceArgs,
-  ): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
-    // Azure refuses an assignment whose principalType does not match the principal: take the type
-    // from config, or ask Entra ID (which needs Graph read permission when a service principal deploys).
-    const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((reader) => {
-      const id = readerObjectId(reader);
-      return {
-        key: id.toLowerCase(),
-        principalId: id,
-        principalType: typeof reader === "string" ? azuread.getDirectoryObjectOutput({ objectId: id }, { parent: this }).type : reader.type,
-      };
-    });
-    if (args.webApplicationPrincipalId !== undefined) {
-      principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
-    }
-    if (principals.length === 0) return undefined;
-    const { workspace } = args;
-    const permissions = consumerPermissions(this.authMode);
-    const resourceGroupId = workspace.resourceGroupId;
-    const role = new authorization.RoleDefinition(
-      `${name}-consumer-role`,
-      {
-        // Custom role names are unique per tenant, so the subscription is part of the identity.
-        roleDefinitionId: workspace.subscriptionId.apply((subscription) => stableUuid("consumer-role", subscription, workspace.names.resourceGroup, args.endpointName)),
-        roleName: workspace.subscriptionId.apply((subscription) => consumerRoleName(args.endpointName, workspace.names.resourceGroup, subscription)),
-        description: consumerRoleDescription(this.authMode),
-        roleType: "CustomRole",
-        scope: resourceGroupId,
-        assignableScopes: [resourceGroupId],
-        permissions: [{ actions: [...permissions.actions], dataActions: [], notActions: [], notDataActions: [] }],
-      },
-      { parent: this },
-    );
-    const assignments = principals.map(
-      (principal) =>
-        new authorization.RoleAssignment(
-          `${name}-consumer-${principal.key}`,
-          {
-            roleAssignmentName: pulumi
-              .all([workspace.subscriptionId, principal.principalId])
-              .apply(([subscription, id]) => stableUuid("consumer-assignment", subscription, workspace.names.resourceGroup, args.endpointName, id)),
-            principalId: principal.principalId,
-            principalType: principal.principalType,
-            roleDefinitionId: role.id,
-            scope: this.endpoint.id,
-          },
-          { parent: this },
-        ),
-    );
-    return { role, assignments };
-  }
 }
+
+/**
+ * The resources of a ModelWebService, children of `component`: the TypeScript component and the package's
+ * (provider/) both register them under their own component, so both trees are the same.
+ */
+export function createModelWebServiceResources(component: pulumi.ComponentResource, name: string, args: ModelWebServiceArgs, auth: ServiceAuth): ModelWebServiceParts {
+  const self = {} as Mutable<ModelWebServiceParts>;
+  self.consumerRoleAssignments = [];
+  const { workspace, compute } = args;
+  self.endpointName = args.endpointName;
+  self.authMode = ENDPOINT_AUTH_MODE[auth];
+  const parent = { parent: component };
+  const coordinates = { resourceGroupName: workspace.resourceGroupName, workspaceName: workspace.workspaceName };
+
+  // Azure generates the endpoint's first keys; these secrets are what a rotation regenerates with.
+  let configuredKeys: pulumi.Output<EndpointKeys> | undefined;
+  if (auth === "key") {
+    const rotation = { primary: args.keyRotation?.primary ?? 0, secondary: args.keyRotation?.secondary ?? 0 };
+    const slotKey = (slot: "primary" | "secondary") =>
+      new RandomPassword(`${name}-${slot}-key`, { length: 48, special: false, keepers: { rotation: String(rotation[slot]) } }, parent).result;
+    configuredKeys = pulumi.secret(pulumi.all([slotKey("primary"), slotKey("secondary")]).apply(([primaryKey, secondaryKey]) => ({ primaryKey, secondaryKey })));
+    self.configuredKeys = configuredKeys;
+  }
+
+  const properties = endpointProperties(component, self, name, args);
+  const endpointArgs: machinelearningservices.OnlineEndpointArgs = {
+    ...coordinates,
+    endpointName: args.endpointName,
+    location: workspace.location,
+    identity: { type: "SystemAssigned" },
+    tags: workspace.tags,
+    properties,
+  };
+  const onCompute = compute.kind === "kubernetes" ? [...compute.cluster.ready] : [];
+  self.endpoint = new machinelearningservices.OnlineEndpoint(`${name}-endpoint`, endpointArgs, {
+    parent: component,
+    dependsOn: onCompute,
+    // Written once; every later change goes through the traffic template, which keeps traffic at 100%.
+    ignoreChanges: [...ENDPOINT_SETTINGS_WRITTEN_BY_TRAFFIC],
+    ...(compute.kind === "kubernetes" ? { transformations: [withoutSdkPublicNetworkAccess] } : {}),
+  });
+
+  const model = resolveAssetReference(args.model, "models", workspace.workspaceArmId);
+  const environmentId = args.environment ? resolveAssetReference(args.environment, "environments", workspace.workspaceArmId) : undefined;
+  if (args.code && workspace.codeStorage) self.codeVersion = registerCodeAsset(name, `${args.endpointName}-code`, args.code, workspace, workspace.codeStorage, component).codeVersion;
+  const codeConfiguration = args.code && self.codeVersion ? { codeConfiguration: { codeId: self.codeVersion.id, scoringScript: args.code.scoringScript } } : {};
+  const common = {
+    model,
+    ...(environmentId ? { environmentId } : {}),
+    ...codeConfiguration,
+    scaleSettings: { scaleType: "Default" as const },
+    appInsightsEnabled: true,
+  };
+  let kubernetesInstanceType = args.instanceType;
+  if (compute.kind === "kubernetes" && kubernetesInstanceType === undefined && compute.cluster instanceof AksInferenceCluster) {
+    self.instanceType = createInstanceType(component, name, args.endpointName, compute.cluster, args.kubernetesResources ?? DEFAULT_KUBERNETES_RESOURCES);
+    kubernetesInstanceType = args.endpointName.toLowerCase();
+  }
+  self.deployment = new machinelearningservices.OnlineDeployment(
+    `${name}-deployment`,
+    {
+      ...coordinates,
+      endpointName: self.endpoint.name,
+      deploymentName: DEPLOYMENT_NAME,
+      location: workspace.location,
+      sku: { name: "Default", capacity: args.instanceCount ?? 1 },
+      tags: workspace.tags,
+      properties:
+        compute.kind === "managed"
+          ? { endpointComputeType: "Managed", instanceType: args.instanceType ?? DEFAULT_MANAGED_INSTANCE_TYPE, ...common }
+          : { endpointComputeType: "Kubernetes", instanceType: kubernetesInstanceType ?? DEFAULT_INSTANCE_TYPE, ...common },
+    },
+    // Deleting the endpoint deletes its deployments; deleting a deployment that still has traffic fails.
+    { parent: component, deletedWith: self.endpoint, ...(self.instanceType ? { dependsOn: [self.instanceType] } : {}) },
+  );
+
+  const traffic = endpointTrafficDeployment({
+    workspaceName: workspace.workspaceName,
+    endpointName: self.endpoint.name,
+    location: workspace.location,
+    tags: workspace.tags,
+    authMode: self.authMode,
+    description: endpointDescription(args.model),
+    ...(compute.kind === "kubernetes" ? { compute: compute.cluster.computeId } : { publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS }),
+    deploymentName: DEPLOYMENT_NAME,
+  });
+  self.traffic = new resources.Deployment(
+    `${name}-traffic`,
+    {
+      resourceGroupName: workspace.resourceGroupName,
+      deploymentName: `${args.endpointName}-traffic`,
+      properties: { mode: "Incremental", template: traffic.template, parameters: traffic.parameters },
+    },
+    { parent: component, dependsOn: [self.deployment, ...onCompute] },
+  );
+
+  self.scoringUri = pulumi.unsecret(self.endpoint.properties.apply((current) => current.scoringUri ?? ""));
+  const endpointId = self.endpoint.id;
+  if (configuredKeys) {
+    self.keys = pulumi.secret(
+      machinelearningservices
+        .listOnlineEndpointKeysOutput({ ...coordinates, endpointName: self.endpoint.name }, parent)
+        .apply((listed) => ({ primaryKey: listed.primaryKey ?? "", secondaryKey: listed.secondaryKey ?? "" })),
+    );
+    self.regenerateKeysPath = pulumi.interpolate`${endpointId}/regenerateKeys`;
+  }
+  if (auth === "amlToken") {
+    self.tokenAccess = pulumi
+      .all([self.endpoint.name, workspace.workspaceName, workspace.resourceGroupName, workspace.subscriptionId, endpointId])
+      .apply(([endpointName, workspaceName, resourceGroupName, subscriptionId, id]) => ({
+        endpointName,
+        workspaceName,
+        resourceGroupName,
+        subscriptionId,
+        tokenPath: `${id}/token`,
+      }));
+  }
+  if (auth === "aadToken") self.aadTokenAudience = AAD_TOKEN_AUDIENCE;
+
+  const access = grantConsumerAccess(component, self, name, args);
+  if (access) {
+    self.consumerRole = access.role;
+    self.consumerRoleAssignments = access.assignments;
+  }
+  return self;
+}
+
+/**
+ * No `keys`: Azure takes them only at creation and generates them when absent, so the endpoint's
+ * inputs stay known in preview. Kubernetes endpoints get no `publicNetworkAccess`, which
+ * Microsoft's own SDK sends only for managed endpoints.
+ */
+function endpointProperties(component: pulumi.ComponentResource, self: Mutable<ModelWebServiceParts>, name: string, args: ModelWebServiceArgs): machinelearningservices.OnlineEndpointArgs["properties"] {
+  const base = { authMode: self.authMode, description: endpointDescription(args.model) };
+  const { compute, workspace } = args;
+  if (compute.kind === "managed") return { ...base, publicNetworkAccess: MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS };
+  const properties = { ...base, compute: compute.cluster.computeId };
+  if (self.authMode !== "AMLToken" || compute.cluster.knownLocation) return properties;
+  // The cluster's region is known only once Azure answers: check it then, before the endpoint is created.
+  return compute.cluster.location.apply((clusterLocation) => {
+    const pair: RegionPair = { service: name, workspaceLocation: workspace.location, clusterLocation };
+    const error = enforceSameRegion(pair, compute.cluster.allowCrossRegion, component);
+    if (error) throw new pulumi.ResourceError(error, component, true);
+    return properties;
+  });
+}
+
+/** An instance type of the service's own on its cluster, through the cluster's Kubernetes provider. */
+function createInstanceType(component: pulumi.ComponentResource, name: string, endpointName: string, cluster: AksInferenceCluster, sizing: KubernetesResources): CustomResource {
+  const { nvidiaGpu, ...limits } = sizing.limits;
+  return new CustomResource(
+    `${name}-instance-type`,
+    {
+      apiVersion: INSTANCE_TYPE_API_VERSION,
+      kind: "InstanceType",
+      metadata: { name: endpointName.toLowerCase(), labels: { "app.kubernetes.io/managed-by": "aml-webservices" } },
+      spec: { resources: { requests: { ...sizing.requests }, limits: { ...limits, ...(nvidiaGpu !== undefined ? { "nvidia.com/gpu": nvidiaGpu } : {}) } } },
+    },
+    // The extension installs the InstanceType definition.
+    { parent: component, provider: cluster.kubernetesProvider, dependsOn: [cluster.extension] },
+  );
+}
+
+function grantConsumerAccess(
+  component: pulumi.ComponentResource,
+  self: Mutable<ModelWebServiceParts>,
+  name: string,
+  args: ModelWebServiceArgs,
+): { role: authorization.RoleDefinition; assignments: authorization.RoleAssignment[] } | undefined {
+  // Azure refuses an assignment whose principalType does not match the principal: take the type
+  // from config, or ask Entra ID (which needs Graph read permission when a service principal deploys).
+  const principals: { key: string; principalId: pulumi.Input<string>; principalType: pulumi.Input<string> }[] = (args.credentialReaders ?? []).map((reader) => {
+    const id = readerObjectId(reader);
+    return {
+      key: id.toLowerCase(),
+      principalId: id,
+      principalType: typeof reader === "string" ? azuread.getDirectoryObjectOutput({ objectId: id }, { parent: component }).type : reader.type,
+    };
+  });
+  if (args.webApplicationPrincipalId !== undefined) {
+    principals.push({ key: "web-application", principalId: args.webApplicationPrincipalId, principalType: "ServicePrincipal" });
+  }
+  if (principals.length === 0) return undefined;
+  const { workspace } = args;
+  const permissions = consumerPermissions(self.authMode);
+  const resourceGroupId = workspace.resourceGroupId;
+  const role = new authorization.RoleDefinition(
+    `${name}-consumer-role`,
+    {
+      // Custom role names are unique per tenant, so the subscription is part of the identity.
+      roleDefinitionId: workspace.subscriptionId.apply((subscription) => stableUuid("consumer-role", subscription, workspace.names.resourceGroup, args.endpointName)),
+      roleName: workspace.subscriptionId.apply((subscription) => consumerRoleName(args.endpointName, workspace.names.resourceGroup, subscription)),
+      description: consumerRoleDescription(self.authMode),
+      roleType: "CustomRole",
+      scope: resourceGroupId,
+      assignableScopes: [resourceGroupId],
+      permissions: [{ actions: [...permissions.actions], dataActions: [], notActions: [], notDataActions: [] }],
+    },
+    { parent: component },
+  );
+  const assignments = principals.map(
+    (principal) =>
+      new authorization.RoleAssignment(
+        `${name}-consumer-${principal.key}`,
+        {
+          roleAssignmentName: pulumi
+            .all([workspace.subscriptionId, principal.principalId])
+            .apply(([subscription, id]) => stableUuid("consumer-assignment", subscription, workspace.names.resourceGroup, args.endpointName, id)),
+          principalId: principal.principalId,
+          principalType: principal.principalType,
+          roleDefinitionId: role.id,
+          scope: self.endpoint.id,
+        },
+        { parent: component },
+      ),
+  );
+  return { role, assignments };
+}
+
 
 const MANAGED_ENDPOINT_PUBLIC_NETWORK_ACCESS = "Enabled";
 
@@ -378,7 +407,7 @@ function endpointDescription(model: string): string {
 
 
 /** Validates everything known at construction; returns the effective auth mode. */
-function validateArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {
+export function validateModelWebServiceArgs(name: string, args: ModelWebServiceArgs, opts: pulumi.ComponentResourceOptions | undefined): ServiceAuth {
   const { compute } = args;
   const auth: ServiceAuth = compute.auth ?? DEFAULT_AUTH[compute.kind === "managed" ? "managed" : "aks"];
   const problems: string[] = [];

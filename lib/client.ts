@@ -1,0 +1,2 @@
+// `aml-webservices/client`: the endpoint client alone, without the components and their Pulumi SDKs.
+export * from "../client";
