@@ -116,7 +116,17 @@ export interface AnalyzerOptions {
   callTimeoutMs?: number;
   /** called with the pack process's pid as soon as it is spawned */
   onSpawn?: (pid: number) => void;
+  /**
+   * `compiled` (default): the pack type-checked and compiled once per content, then started from
+   * the cache (`compiledPackHost.cjs`); `run-policy-pack`: exactly as the CLI starts it, ts-node
+   * type-checking the pack on every start. `AML_PLAN_PACK_START=run-policy-pack` selects the latter.
+   */
+  start?: PackStart;
+  /** where compiled packs are cached; default `AML_PLAN_CACHE_DIR` or this package's `node_modules/.cache` */
+  cacheDir?: string;
 }
+
+export type PackStart = "compiled" | "run-policy-pack";
 
 /**
  * The engine's address that the CLI passes as the first argument. `run-policy-pack` drops that
@@ -127,6 +137,15 @@ export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
 /** Preload that ends a child process when this process ends, however it ends. */
 export const PARENT_WATCH = path.join(__dirname, "engine", "parentWatch.cjs");
+
+const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
+
+/** Where compiled policy packs are cached unless told otherwise. */
+export function defaultPackCacheDir(): string {
+  return process.env.AML_PLAN_CACHE_DIR
+    ? path.join(path.resolve(process.env.AML_PLAN_CACHE_DIR), "policy-packs")
+    : path.join(__dirname, "..", "node_modules", ".cache", "aml-webservices", "policy-packs");
+}
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -148,7 +167,9 @@ const LEVEL_TO_PROTO: Record<EnforcementLevel, analyzerPb.EnforcementLevel> = {
 
 /**
  * A policy pack running as the Pulumi CLI runs it: `node <@pulumi/pulumi>/cmd/run-policy-pack
- * <engine address> .` in the pack's directory, reached over gRPC at the port it prints.
+ * <engine address> .` in the pack's directory, reached over gRPC at the port it prints. By default
+ * the TypeScript is type-checked and compiled once per content of the pack instead of at every
+ * start (see `AnalyzerOptions.start`); the pack runs through the same `run-policy-pack` code.
  *
  * Always pair `start()` with `shutdown()` in a `finally`: the pack's gRPC server keeps its process
  * alive until it is killed. As a last resort the process is also killed when this process exits.
@@ -198,7 +219,12 @@ export class PolicyAnalyzer {
 
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--require", PARENT_WATCH, runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
+        const start = this.options.start ?? (process.env.AML_PLAN_PACK_START === "run-policy-pack" ? "run-policy-pack" : "compiled");
+        const args =
+          start === "compiled"
+            ? [COMPILED_PACK_HOST, runPolicyPack, this.options.cacheDir ?? defaultPackCacheDir()]
+            : [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."];
+        const child = spawn(process.execPath, ["--require", PARENT_WATCH, ...args], {
           cwd: this.packDir,
           env,
           // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included

@@ -204,6 +204,7 @@ function planWith(testCase: Case, encoded: Encoded, scrubber: SecretScrubber): {
         description: "",
         urn: RESOURCE,
         stage: "analyze",
+        phase: "preview",
       },
     ],
   };

@@ -1,0 +1,113 @@
+// The policy pack started from a compiled, content-hash-cached build versus `run-policy-pack` as the
+// CLI runs it (ts-node type-checking on every start): same answers, and a pack that does not
+// compile still fails with the compiler's message, cache or no cache.
+import { readdirSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { PolicyAnalyzer, type AnalyzerInfo, type AnalyzeDiagnostic, type PackStart } from "../../plan/analyzer";
+import { PolicyPackError } from "../../plan/planErrors";
+import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, removedAfterAll } from "./helpers";
+
+const temp = removedAfterAll();
+
+const dualAuthService = {
+  urn: "urn:pulumi:t::p::azure-native:machinelearningservices/v20210401:AKSService::svc",
+  type: "azure-native:machinelearningservices/v20210401:AKSService",
+  name: "svc",
+  properties: { properties: { computeType: "AKS", authEnabled: true, aadAuthEnabled: true } },
+  options: { protect: false },
+};
+
+async function withAnalyzer<T>(packDir: string, start: PackStart, cacheDir: string, use: (analyzer: PolicyAnalyzer) => Promise<T>): Promise<T> {
+  const analyzer = new PolicyAnalyzer({ packDir, start, cacheDir });
+  try {
+    await analyzer.start();
+    return await use(analyzer);
+  } finally {
+    await analyzer.shutdown();
+  }
+}
+
+async function infoAndAnalysis(analyzer: PolicyAnalyzer): Promise<{ info: AnalyzerInfo; diagnostics: AnalyzeDiagnostic[] }> {
+  const info = await analyzer.getAnalyzerInfo();
+  await analyzer.configure(Object.fromEntries(info.policies.map((p) => [p.name, { enforcementLevel: p.enforcementLevel, properties: {} }])));
+  return { info, diagnostics: await analyzer.analyze(dualAuthService) };
+}
+
+const cacheEntries = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+
+/** A pack with one policy that reports a message imported from `shared` (a module outside the pack). */
+function packImporting(shared: string): string {
+  const pack = makeTempDir(PACK_SCAFFOLD);
+  writeFileSync(
+    path.join(pack, "index.ts"),
+    [
+      `import { PolicyPack } from "@pulumi/policy";`,
+      `import { MESSAGE } from ${JSON.stringify(path.relative(pack, shared))};`,
+      `new PolicyPack("outside-pack", { policies: [{ name: "says", description: "d", enforcementLevel: "advisory",`,
+      `  validateResource: (_args, report) => report(MESSAGE) }] });`,
+      ``,
+    ].join("\n"),
+  );
+  return pack;
+}
+
+describe("compiled policy pack start", () => {
+  it("answers exactly as the pack run through run-policy-pack (the CLI's own path)", async () => {
+    const cacheDir = temp(makeTempDir({}));
+    const viaCli = await withAnalyzer(MINIMAL_PACK, "run-policy-pack", cacheDir, infoAndAnalysis);
+    const compiled = await withAnalyzer(MINIMAL_PACK, "compiled", cacheDir, infoAndAnalysis);
+    expect(compiled).toEqual(viaCli);
+    expect(viaCli.diagnostics.map((d) => d.policyName)).toContain("fixture-legacy-dual-auth");
+    expect(cacheEntries(cacheDir)).toHaveLength(1);
+  });
+
+  it("compiles once per content: a second start reuses the entry, an edit makes a new one", async () => {
+    const cacheDir = temp(makeTempDir({}));
+    const pack = temp(
+      makeTempDir({
+        ...PACK_SCAFFOLD,
+        "index.ts": `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "first", enforcementLevel: "advisory", validateResource: () => undefined }] });\n`,
+      }),
+    );
+    const description = (analyzer: PolicyAnalyzer): Promise<string | undefined> =>
+      analyzer.getAnalyzerInfo().then((info) => info.policies[0]?.description);
+    expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("first");
+    const [entry] = cacheEntries(cacheDir);
+    const written = statSync(path.join(cacheDir, entry!)).mtimeMs;
+    expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("first");
+    expect(cacheEntries(cacheDir)).toEqual([entry]);
+    expect(statSync(path.join(cacheDir, entry!)).mtimeMs).toBe(written);
+
+    writeFileSync(path.join(pack, "index.ts"), `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "second", enforcementLevel: "advisory", validateResource: () => undefined }] });\n`);
+    expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("second");
+    expect(cacheEntries(cacheDir)).toHaveLength(2);
+  });
+
+  it("fails with the compiler's message once an edit breaks a pack that compiled and was cached", async () => {
+    const cacheDir = temp(makeTempDir({}));
+    const pack = temp(
+      makeTempDir({ ...PACK_SCAFFOLD, "index.ts": `import { PolicyPack } from "@pulumi/policy";\nconst count: number = 1;\nnew PolicyPack("p", { policies: [] });\nexport { count };\n` }),
+    );
+    await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo());
+    writeFileSync(path.join(pack, "index.ts"), `import { PolicyPack } from "@pulumi/policy";\nconst count: number = "one";\nnew PolicyPack("p", { policies: [] });\nexport { count };\n`);
+    const error = await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyPackError);
+    expect((error as Error).message).toMatch(/failed to start \(exit code 1\)/);
+    expect((error as Error).message).toMatch(/index\.ts\(2,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  });
+
+  it("recompiles when a module the pack imports from outside its directory changes", async () => {
+    const cacheDir = temp(makeTempDir({}));
+    const root = temp(makeTempDir({ "shared.ts": `export const MESSAGE: string = "first message";\n` }));
+    const pack = temp(packImporting(path.join(root, "shared")));
+    const message = (analyzer: PolicyAnalyzer): Promise<string | undefined> =>
+      infoAndAnalysis(analyzer).then(({ diagnostics }) => diagnostics[0]?.message);
+    expect(await withAnalyzer(pack, "compiled", cacheDir, message)).toMatch(/first message$/);
+    writeFileSync(path.join(root, "shared.ts"), `export const MESSAGE: string = "second message";\n`);
+    expect(await withAnalyzer(pack, "compiled", cacheDir, message)).toMatch(/second message$/);
+    writeFileSync(path.join(root, "shared.ts"), `export const MESSAGE: string = 2;\n`);
+    const error = await withAnalyzer(pack, "compiled", cacheDir, message).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/TS2322/);
+  });
+});
