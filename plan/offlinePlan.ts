@@ -76,6 +76,11 @@ export async function runOfflinePlan(options: OfflinePlanOptions): Promise<PlanM
 export async function runOfflinePlans(options: OfflinePlansOptions): Promise<StackPlanOutcome[]> {
   const project = readPulumiProject(options.projectDir);
   const packDir = path.resolve(options.packDir);
+  // config errors are known before any process starts; when every stack has one, no pack starts
+  const inputs = options.stacks.map((stack) => ({ stack, read: settleNow(() => readStackInputs(project, stack, options)) }));
+  if (inputs.every(({ read }) => "error" in read)) {
+    return inputs.map(({ stack, read }) => ({ stack, error: (read as { error: unknown }).error }));
+  }
   const analyzer = new PolicyAnalyzer({
     packDir,
     ...(options.onAnalyzerSpawn ? { onSpawn: options.onAnalyzerSpawn } : {}),
@@ -92,10 +97,11 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
     const outcomes: Promise<StackPlanOutcome>[] = [];
     // the analyzer serves one stack at a time: Configure holds for the calls that follow it
     let analyzerFree: Promise<unknown> = started;
-    for (const stack of options.stacks) {
+    for (const { stack, read } of inputs) {
       // a pack that could not start fails the stacks not yet run without running their programs
-      const settled = packFailure ?? (await settle(runStackPrograms(project, stack, options, runOptions)));
-      // as before the multi-stack plan: a failed program is the stack's error, even when the pack failed too
+      const settled =
+        "error" in read ? read : (packFailure ?? (await settle(runStackPrograms(project, read.value, runOptions))));
+      // a config or program error is the stack's error, even when the pack failed too
       const evaluated = analyzerFree.then(
         async (): Promise<StackPlanOutcome> =>
           "error" in settled ? { stack, error: settled.error } : { stack, model: await evaluateStack(analyzer, packDir, settled.value) },
@@ -110,32 +116,39 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
   }
 }
 
-interface StackPrograms {
-  project: PulumiProject;
+interface StackInputs {
   stackConfig: StackConfig;
   packConfigFile: string | undefined;
   packConfig: Record<string, PolicyConfigEntry> | undefined;
-  preview: ProgramRun;
-  deploy: ProgramRun;
 }
 
-/** Reads the stack's config and runs its program in both phases at once, each in its own process. */
-async function runStackPrograms(
-  project: PulumiProject,
-  stack: string,
-  options: OfflinePlansOptions,
-  runOptions: Omit<ProgramRunOptions, "phase">,
-): Promise<StackPrograms> {
+/** The stack's config and its policy pack config, as files say; throws a `PlanConfigError`. */
+function readStackInputs(project: PulumiProject, stack: string, options: OfflinePlansOptions): StackInputs {
   const stackConfig = readStackConfig(project, stack);
   const packConfigFile = options.packConfigFile
     ? path.resolve(options.packConfigFile)
     : defaultPackConfigFile(path.resolve(options.packDir), stack);
   const packConfig = packConfigFile ? loadPolicyPackConfig(packConfigFile) : undefined;
+  return { stackConfig, packConfigFile, packConfig };
+}
+
+interface StackPrograms extends StackInputs {
+  project: PulumiProject;
+  preview: ProgramRun;
+  deploy: ProgramRun;
+}
+
+/** Runs the stack's program in both phases at once, each in its own process. */
+async function runStackPrograms(
+  project: PulumiProject,
+  inputs: StackInputs,
+  runOptions: Omit<ProgramRunOptions, "phase">,
+): Promise<StackPrograms> {
   const [preview, deploy] = await settleAll([
-    runProgram(project, stackConfig, { ...runOptions, phase: "preview" }),
-    runProgram(project, stackConfig, { ...runOptions, phase: "deploy" }),
+    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "preview" }),
+    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "deploy" }),
   ]);
-  return { project, stackConfig, packConfigFile, packConfig, preview, deploy };
+  return { project, ...inputs, preview, deploy };
 }
 
 /** The engine's policy calls on both phases of one stack, then the stack's plan model. */
@@ -189,6 +202,14 @@ async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs
     ],
     scrubber,
   });
+}
+
+function settleNow<T>(read: () => T): { value: T } | { error: unknown } {
+  try {
+    return { value: read() };
+  } catch (error) {
+    return { error };
+  }
 }
 
 async function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
