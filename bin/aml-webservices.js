@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
 // aml-webservices: the offline plan of a Pulumi stack (see `aml-webservices plan --help`).
-// Plain CommonJS: registers tsx's CommonJS loader, then runs plan/cli.ts.
+// Plain CommonJS: registers a TypeScript loader, then runs plan/cli.ts.
 
 const USAGE = `Usage: aml-webservices plan [options]
 
@@ -29,7 +29,9 @@ if (command !== "plan") {
 
 // An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
 // ends with a message and exit code 2, never a stack trace.
-require("tsx/cjs/api").register();
+// TypeScript through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1.
+if (process.env.AML_PLAN_DEBUG === "1") require("tsx/cjs/api").register();
+else require("../plan/typescriptLoader.cjs");
 const { withoutStackFrames } = require("../plan/planErrors.ts");
 const fail = (error) => {
   const message = error instanceof Error ? error.message : String(error);

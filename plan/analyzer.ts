@@ -7,6 +7,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
 
@@ -142,9 +143,7 @@ const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
 
 /** Where compiled policy packs are cached unless told otherwise. */
 export function defaultPackCacheDir(): string {
-  return process.env.AML_PLAN_CACHE_DIR
-    ? path.join(path.resolve(process.env.AML_PLAN_CACHE_DIR), "policy-packs")
-    : path.join(__dirname, "..", "node_modules", ".cache", "aml-webservices", "policy-packs");
+  return path.join(planCacheDir(), "policy-packs");
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;

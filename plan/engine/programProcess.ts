@@ -15,7 +15,7 @@ export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
 const HOST = path.join(__dirname, "programHost.ts");
 /**
  * How the program's process starts. By default without what only a debugger needs: tsx stays off
- * node_modules and source maps off (`programLoader.cjs`), and errors capture no stack frames, which
+ * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
  * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
  * (read only with `PULUMI_DEBUG_PROMISE_LEAKS`, or by the CLI to show where a resource was
  * declared); the plan reports messages, never stacks. `AML_PLAN_DEBUG=1` keeps all of them, to
@@ -24,7 +24,7 @@ const HOST = path.join(__dirname, "programHost.ts");
 export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.AML_PLAN_DEBUG === "1"
     ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "programLoader.cjs"), "--stack-trace-limit=0"];
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--stack-trace-limit=0"];
 }
 
 export interface ProgramProcessOptions {

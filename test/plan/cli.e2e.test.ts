@@ -1,6 +1,6 @@
 // End-to-end: the real CLI (`node bin/aml-webservices.js plan ...`) as a child process.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JsonReport } from "../../plan/report/jsonReport";

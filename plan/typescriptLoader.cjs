@@ -1,6 +1,6 @@
 "use strict";
-// Preloaded (`node --require`) into the program's process to run TypeScript, in place of
-// `tsx/cjs` alone. tsx compiles the project's TypeScript; two things it also does only cost time
+// Runs TypeScript in the plan's own process and, preloaded (`node --require`), in the program's,
+// in place of `tsx/cjs` alone. tsx compiles the TypeScript; two things it also does only cost time
 // here: it reads and scans every JavaScript file of node_modules for ESM syntax (Node loads those
 // itself, `require(esm)` included), and it turns on source maps for the whole process, which makes
 // every stack capture (Pulumi takes one per resource and per promise) load and map
