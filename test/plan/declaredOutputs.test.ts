@@ -11,7 +11,7 @@ const ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint";
 async function freshModule(cacheDir: string): Promise<typeof import("../../plan/engine/declaredOutputs")> {
   vi.stubEnv("AML_PLAN_CACHE_DIR", cacheDir);
   vi.resetModules();
-  return import("../../plan/engine/declaredOutputs");
+  return import("../../plan/engine/declaredOutputs.js");
 }
 
 afterEach(() => {
