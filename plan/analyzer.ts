@@ -223,7 +223,7 @@ export class PolicyAnalyzer {
           start === "compiled"
             ? [COMPILED_PACK_HOST, runPolicyPack, this.options.cacheDir ?? defaultPackCacheDir()]
             : [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."];
-        const child = spawn(process.execPath, ["--require", PARENT_WATCH, ...args], {
+        const child = spawn(process.execPath, ["--require", PARENT_WATCH, ...(start === "compiled" ? packRuntimeFlags() : []), ...args], {
           cwd: this.packDir,
           env,
           // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included
@@ -423,6 +423,16 @@ export class PolicyAnalyzer {
     const stderr = withStderr ? withoutStackFrames(this.stderrText) : "";
     return new PolicyPackError(stderr ? `${message}\n${indent(stderr)}` : message);
   }
+}
+
+/**
+ * V8 settings of a compiled pack's process (`AML_PLAN_PACK_FLAGS` replaces them). No stack frames: a
+ * policy that does not apply to a resource answers by throwing, so most `Analyze` calls capture a
+ * stack nobody reads (the plan reports messages only; `AML_PLAN_DEBUG=1` keeps them).
+ */
+function packRuntimeFlags(): string[] {
+  if (process.env.AML_PLAN_PACK_FLAGS !== undefined) return process.env.AML_PLAN_PACK_FLAGS.split(" ").filter(Boolean);
+  return process.env.AML_PLAN_DEBUG === "1" ? [] : ["--stack-trace-limit=0"];
 }
 
 /** `@pulumi/pulumi` as the pack resolves it, falling back to this package's. */
