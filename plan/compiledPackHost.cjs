@@ -4,8 +4,10 @@
 // the pack on every start: the pack is type-checked and compiled once, with the options
 // `run-policy-pack` gives ts-node, and the output is cached under a hash of everything that can
 // change it (every file of the pack, its package.json and tsconfig.json, the versions of TypeScript
-// and of the pack's dependencies, and any file outside the pack it imports). A pack that does not
-// compile fails as under `run-policy-pack`: the compiler's messages on stderr, exit code 1, no port.
+// and of the pack's dependencies, and any file outside the pack it imports), not by where the pack
+// is: a copy of a pack reuses its compilation. A pack that does not compile fails as under
+// `run-policy-pack`, the compiler's messages on stderr, exit code 1, no port; that outcome is cached
+// too, so it costs a type-check only once per content.
 //
 // Usage (cwd = the pack directory): node compiledPackHost.cjs <run-policy-pack dir> <cache dir>
 // Plain CommonJS and no TypeScript hook: this file is what makes the pack start fast.
@@ -16,7 +18,7 @@ const Module = require("node:module");
 const path = require("node:path");
 
 /** Bumped when what is cached, or how it is compiled, changes. */
-const CACHE_FORMAT = "compiled-pack-v1";
+const CACHE_FORMAT = "compiled-pack-v2";
 /** Compiled packs kept per cache directory; the oldest are removed beyond this. */
 const CACHE_ENTRIES_KEPT = 32;
 /** Diagnostics ts-node ignores by default (it reports the others). */
@@ -34,7 +36,8 @@ const packRequire = Module.createRequire(path.join(packDir, "__pack__.js"));
 
 /**
  * @typedef {{ sha256: string, js: string }} CompiledFile
- * @typedef {{ format: string, files: Record<string, CompiledFile>, outside: Record<string, string> }} CompiledPack
+ * Paths are relative to the pack directory.
+ * @typedef {{ format: string, files: Record<string, CompiledFile>, outside: Record<string, string>, failure?: string }} CompiledPack
  */
 
 function sha256(/** @type {string | Buffer} */ data) {
@@ -65,7 +68,7 @@ function resolvedVersion(/** @type {string} */ name) {
 
 function cacheKey() {
   const hash = crypto.createHash("sha256");
-  hash.update(`${CACHE_FORMAT}\0${packDir}\0`);
+  hash.update(`${CACHE_FORMAT}\0`);
   const manifest = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8"));
   const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies });
   for (const name of ["typescript", "@types/node", ...dependencies].sort()) hash.update(`dep\0${name}\0${resolvedVersion(name)}\0`);
@@ -84,7 +87,7 @@ function readCache(/** @type {string} */ file) {
   if (cached?.format !== CACHE_FORMAT) return undefined;
   for (const [outside, digest] of Object.entries(cached.outside)) {
     try {
-      if (sha256(fs.readFileSync(outside)) !== digest) return undefined;
+      if (sha256(fs.readFileSync(path.resolve(packDir, outside))) !== digest) return undefined;
     } catch {
       return undefined;
     }
@@ -161,7 +164,7 @@ function compilerOptions(/** @type {typeof import("typescript")} */ ts) {
 /**
  * Type-checks and compiles `roots` and what they import, as ts-node reports it: option errors, and
  * the syntactic and semantic errors of every TypeScript file of the program outside node_modules.
- * @returns {CompiledPack}
+ * @returns {CompiledPack} the JavaScript of each file, or the compiler's messages as `failure`
  */
 function compile(/** @type {string[]} */ roots) {
   const ts = loadTypeScript();
@@ -170,6 +173,12 @@ function compile(/** @type {string[]} */ roots) {
   const own = program
     .getSourceFiles()
     .filter((file) => !file.isDeclarationFile && !file.fileName.split(/[\\/]/).includes("node_modules"));
+  /** @type {CompiledPack} */
+  const compiled = { format: CACHE_FORMAT, files: {}, outside: {} };
+  for (const file of own) {
+    const relative = path.relative(packDir, fs.realpathSync(file.fileName));
+    if (relative.startsWith("..") || path.isAbsolute(relative)) compiled.outside[relative] = sha256(fs.readFileSync(file.fileName));
+  }
   const diagnostics = [
     ...problems,
     ...program.getOptionsDiagnostics(),
@@ -182,28 +191,21 @@ function compile(/** @type {string[]} */ roots) {
       getCurrentDirectory: () => packDir,
       getNewLine: () => "\n",
     });
-    const error = new Error(`⨯ Unable to compile TypeScript:\n${text}`);
-    error.name = "TSError";
-    throw error;
+    return { ...compiled, failure: `TSError: ⨯ Unable to compile TypeScript:\n${text}` };
   }
-  /** @type {CompiledPack} */
-  const compiled = { format: CACHE_FORMAT, files: {}, outside: {} };
   for (const file of own) {
-    const source = fs.realpathSync(file.fileName);
+    const relative = path.relative(packDir, fs.realpathSync(file.fileName));
     program.emit(file, (name, text) => {
       if (name.endsWith(".js") || name.endsWith(".cjs") || name.endsWith(".mjs")) {
-        compiled.files[source] = { sha256: sha256(file.text), js: text };
+        compiled.files[relative] = { sha256: sha256(file.text), js: text };
       }
     });
-    const relative = path.relative(packDir, source);
-    if (relative.startsWith("..") || path.isAbsolute(relative)) compiled.outside[source] = sha256(fs.readFileSync(source));
   }
   return compiled;
 }
 
 /** Fails as `run-policy-pack` fails on a TypeScript error: the message on stderr, exit code 1. */
-function failToCompile(/** @type {unknown} */ error) {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+function failToCompile(/** @type {string} */ message) {
   process.stderr.write(`Running program '${packDir}' failed with an unhandled exception:\n${message}\n`);
   process.exit(1);
 }
@@ -212,7 +214,7 @@ function compiledPack() {
   const entry = packRequire.resolve(packDir);
   const cacheFile = path.join(cacheDir, `${cacheKey()}.json`);
   const cached = readCache(cacheFile);
-  if (cached && cached.files[fs.realpathSync(entry)]) return cached;
+  if (cached && (cached.failure !== undefined || cached.files[path.relative(packDir, fs.realpathSync(entry))])) return cached;
   const compiled = compile([entry]);
   writeCache(cacheFile, compiled);
   return compiled;
@@ -227,21 +229,20 @@ let pack;
 try {
   pack = compiledPack();
 } catch (error) {
-  failToCompile(error);
+  failToCompile(error instanceof Error ? error.message : String(error));
 }
+if (pack.failure !== undefined) failToCompile(pack.failure);
 Module._extensions[".ts"] = (module, filename) => {
-  const compiled = pack.files[filename];
+  const relative = path.relative(packDir, filename);
+  const compiled = pack.files[relative];
   if (compiled) {
     /** @type {any} */ (module)._compile(compiled.js, filename);
     return;
   }
   // A file no static import reaches (a computed require): type-checked and compiled on its own.
-  let own;
-  try {
-    own = compile([filename]).files[filename];
-  } catch (error) {
-    failToCompile(error);
-  }
+  const alone = compile([filename]);
+  if (alone.failure !== undefined) failToCompile(alone.failure);
+  const own = alone.files[relative];
   if (!own) throw new Error(`${filename} compiled to no JavaScript`);
   /** @type {any} */ (module)._compile(own.js, filename);
 };

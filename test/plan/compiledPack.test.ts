@@ -1,7 +1,7 @@
 // The policy pack started from a compiled, content-hash-cached build versus `run-policy-pack` as the
 // CLI runs it (ts-node type-checking on every start): same answers, and a pack that does not
 // compile still fails with the compiler's message, cache or no cache.
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyAnalyzer, type AnalyzerInfo, type AnalyzeDiagnostic, type PackStart } from "../../plan/analyzer";
@@ -78,6 +78,10 @@ describe("compiled policy pack start", () => {
     expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("first");
     expect(cacheEntries(cacheDir)).toEqual([entry]);
     expect(statSync(path.join(cacheDir, entry!)).mtimeMs).toBe(written);
+    // a copy of the pack elsewhere has the same content: same entry
+    const copy = temp(makeTempDir({ ...PACK_SCAFFOLD, "index.ts": readFileSync(path.join(pack, "index.ts"), "utf8") }));
+    expect(await withAnalyzer(copy, "compiled", cacheDir, description)).toBe("first");
+    expect(cacheEntries(cacheDir)).toEqual([entry]);
 
     writeFileSync(path.join(pack, "index.ts"), `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "second", enforcementLevel: "advisory", validateResource: () => undefined }] });\n`);
     expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("second");
@@ -95,6 +99,12 @@ describe("compiled policy pack start", () => {
     expect(error).toBeInstanceOf(PolicyPackError);
     expect((error as Error).message).toMatch(/failed to start \(exit code 1\)/);
     expect((error as Error).message).toMatch(/index\.ts\(2,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
+    // the failure is cached with the content: starting again fails the same, from the cache
+    const entries = cacheEntries(cacheDir);
+    expect(entries).toHaveLength(2);
+    const again = await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo()).catch((e: unknown) => e);
+    expect((again as Error).message).toBe((error as Error).message);
+    expect(cacheEntries(cacheDir)).toEqual(entries);
   });
 
   it("recompiles when a module the pack imports from outside its directory changes", async () => {
