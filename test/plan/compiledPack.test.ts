@@ -1,10 +1,10 @@
 // The policy pack started from a compiled, content-hash-cached build versus `run-policy-pack` as the
 // CLI runs it (ts-node type-checking on every start): same answers, and a pack that does not
 // compile still fails with the compiler's message, cache or no cache.
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PolicyAnalyzer, type AnalyzerInfo, type AnalyzeDiagnostic, type PackStart } from "../../plan/analyzer";
+import { defaultPackCacheDir, PolicyAnalyzer, type AnalyzerInfo, type AnalyzeDiagnostic, type PackStart } from "../../plan/analyzer";
 import { PolicyPackError } from "../../plan/planErrors";
 import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, removedAfterAll } from "./helpers";
 
@@ -54,22 +54,18 @@ function packImporting(shared: string): string {
 
 describe("compiled policy pack start", () => {
   it("answers exactly as the pack run through run-policy-pack (the CLI's own path)", async () => {
-    const cacheDir = temp(makeTempDir({}));
+    const cacheDir = defaultPackCacheDir(); // shared with the other tests' starts of this pack
     const viaCli = await withAnalyzer(MINIMAL_PACK, "run-policy-pack", cacheDir, infoAndAnalysis);
     const compiled = await withAnalyzer(MINIMAL_PACK, "compiled", cacheDir, infoAndAnalysis);
     expect(compiled).toEqual(viaCli);
     expect(viaCli.diagnostics.map((d) => d.policyName)).toContain("fixture-legacy-dual-auth");
-    expect(cacheEntries(cacheDir)).toHaveLength(1);
   });
 
-  it("compiles once per content: a second start reuses the entry, an edit makes a new one", async () => {
+  it("compiles once per content: a second start and a copy reuse the entry, an edit makes a new one, a breaking edit fails with the compiler's message", async () => {
     const cacheDir = temp(makeTempDir({}));
-    const pack = temp(
-      makeTempDir({
-        ...PACK_SCAFFOLD,
-        "index.ts": `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "first", enforcementLevel: "advisory", validateResource: () => undefined }] });\n`,
-      }),
-    );
+    const source = (description: string, count: string): string =>
+      `import { PolicyPack } from "@pulumi/policy";\nconst count: number = ${count};\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "${description}", enforcementLevel: "advisory", validateResource: () => undefined }] });\nexport { count };\n`;
+    const pack = temp(makeTempDir({ ...PACK_SCAFFOLD, "index.ts": source("first", "1") }));
     const description = (analyzer: PolicyAnalyzer): Promise<string | undefined> =>
       analyzer.getAnalyzerInfo().then((info) => info.policies[0]?.description);
     expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("first");
@@ -79,30 +75,23 @@ describe("compiled policy pack start", () => {
     expect(cacheEntries(cacheDir)).toEqual([entry]);
     expect(statSync(path.join(cacheDir, entry!)).mtimeMs).toBe(written);
     // a copy of the pack elsewhere has the same content: same entry
-    const copy = temp(makeTempDir({ ...PACK_SCAFFOLD, "index.ts": readFileSync(path.join(pack, "index.ts"), "utf8") }));
+    const copy = temp(makeTempDir({ ...PACK_SCAFFOLD, "index.ts": source("first", "1") }));
     expect(await withAnalyzer(copy, "compiled", cacheDir, description)).toBe("first");
     expect(cacheEntries(cacheDir)).toEqual([entry]);
 
-    writeFileSync(path.join(pack, "index.ts"), `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("edited-pack", { policies: [{ name: "v", description: "second", enforcementLevel: "advisory", validateResource: () => undefined }] });\n`);
+    writeFileSync(path.join(pack, "index.ts"), source("second", "2"));
     expect(await withAnalyzer(pack, "compiled", cacheDir, description)).toBe("second");
     expect(cacheEntries(cacheDir)).toHaveLength(2);
-  });
 
-  it("fails with the compiler's message once an edit breaks a pack that compiled and was cached", async () => {
-    const cacheDir = temp(makeTempDir({}));
-    const pack = temp(
-      makeTempDir({ ...PACK_SCAFFOLD, "index.ts": `import { PolicyPack } from "@pulumi/policy";\nconst count: number = 1;\nnew PolicyPack("p", { policies: [] });\nexport { count };\n` }),
-    );
-    await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo());
-    writeFileSync(path.join(pack, "index.ts"), `import { PolicyPack } from "@pulumi/policy";\nconst count: number = "one";\nnew PolicyPack("p", { policies: [] });\nexport { count };\n`);
-    const error = await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo()).catch((e: unknown) => e);
+    writeFileSync(path.join(pack, "index.ts"), source("third", `"three"`));
+    const error = await withAnalyzer(pack, "compiled", cacheDir, description).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyPackError);
     expect((error as Error).message).toMatch(/failed to start \(exit code 1\)/);
     expect((error as Error).message).toMatch(/index\.ts\(2,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
     // the failure is cached with the content: starting again fails the same, from the cache
     const entries = cacheEntries(cacheDir);
-    expect(entries).toHaveLength(2);
-    const again = await withAnalyzer(pack, "compiled", cacheDir, (analyzer) => analyzer.getAnalyzerInfo()).catch((e: unknown) => e);
+    expect(entries).toHaveLength(3);
+    const again = await withAnalyzer(pack, "compiled", cacheDir, description).catch((e: unknown) => e);
     expect((again as Error).message).toBe((error as Error).message);
     expect(cacheEntries(cacheDir)).toEqual(entries);
   });
