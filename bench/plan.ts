@@ -144,11 +144,11 @@ async function main(): Promise<void> {
         );
         const report = JSON.parse(measured.last.stdout) as { summary: { resources: number } };
         scaling.push({ services, resources: report.summary.resources, ms: measured.ms, peakKiB: measured.peakKiB });
-        row(`${services} services`, seconds(measured.ms), `${report.summary.resources} resources, peak ${mib(measured.peakKiB)}`);
+        row(`${services} service${services === 1 ? "" : "s"}`, seconds(measured.ms), `${report.summary.resources} resources, peak ${mib(measured.peakKiB)}`);
       } catch (error) {
         // a size the machine cannot plan (memory) is reported, not hidden
         failedSizes.push({ services, error: String(error).slice(0, 300) });
-        row(`${services} services`, "failed", String(error).split("\n")[0]!.slice(0, 120));
+        row(`${services} service${services === 1 ? "" : "s"}`, "failed", String(error).split("\n")[0]!.slice(0, 120));
       }
     }
   } finally {
