@@ -2,7 +2,7 @@
 "use strict";
 // aml-webservices: the offline plan of a Pulumi stack (`aml-webservices plan --help`) and the
 // credentials and calls of its endpoints (`aml-webservices endpoint --help`).
-// Plain CommonJS: registers tsx's CommonJS loader, then runs the command's module.
+// Plain CommonJS: registers a TypeScript loader, then runs the command's module.
 
 const USAGE = `Usage: aml-webservices <command> [options]
 
@@ -36,7 +36,9 @@ if (!Object.hasOwn(COMMANDS, command)) {
 
 // An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
 // ends with a message and exit code 2, never a stack trace.
-require("tsx/cjs/api").register();
+// TypeScript through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1.
+if (process.env.AML_PLAN_DEBUG === "1") require("tsx/cjs/api").register();
+else require("../plan/typescriptLoader.cjs");
 const { withoutStackFrames } = require("../plan/planErrors.ts");
 const fail = (error) => {
   const message = error instanceof Error ? error.message : String(error);

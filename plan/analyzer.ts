@@ -7,6 +7,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
 
@@ -116,7 +117,17 @@ export interface AnalyzerOptions {
   callTimeoutMs?: number;
   /** called with the pack process's pid as soon as it is spawned */
   onSpawn?: (pid: number) => void;
+  /**
+   * `compiled` (default): the pack type-checked and compiled once per content, then started from
+   * the cache (`compiledPackHost.cjs`); `run-policy-pack`: exactly as the CLI starts it, ts-node
+   * type-checking the pack on every start. `AML_PLAN_PACK_START=run-policy-pack` selects the latter.
+   */
+  start?: PackStart;
+  /** where compiled packs are cached; default `AML_PLAN_CACHE_DIR` or this package's `node_modules/.cache` */
+  cacheDir?: string;
 }
+
+export type PackStart = "compiled" | "run-policy-pack";
 
 /**
  * The engine's address that the CLI passes as the first argument. `run-policy-pack` drops that
@@ -131,6 +142,13 @@ export const PARENT_WATCH = path.join(__dirname, "engine", "parentWatch.cjs");
 /** The environment of a process preloading PARENT_WATCH: it ends once its parent is not this process. */
 export function watchingThisProcess(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, AML_PLAN_PID: String(process.pid) };
+}
+
+const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
+
+/** Where compiled policy packs are cached unless told otherwise. */
+export function defaultPackCacheDir(): string {
+  return path.join(planCacheDir(), "policy-packs");
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -153,7 +171,9 @@ const LEVEL_TO_PROTO: Record<EnforcementLevel, analyzerPb.EnforcementLevel> = {
 
 /**
  * A policy pack running as the Pulumi CLI runs it: `node <@pulumi/pulumi>/cmd/run-policy-pack
- * <engine address> .` in the pack's directory, reached over gRPC at the port it prints.
+ * <engine address> .` in the pack's directory, reached over gRPC at the port it prints. By default
+ * the TypeScript is type-checked and compiled once per content of the pack instead of at every
+ * start (see `AnalyzerOptions.start`); the pack runs through the same `run-policy-pack` code.
  *
  * Always pair `start()` with `shutdown()` in a `finally`: the pack's gRPC server keeps its process
  * alive until it is killed. As a last resort the process is also killed when this process exits.
@@ -203,7 +223,12 @@ export class PolicyAnalyzer {
 
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--require", PARENT_WATCH, runPolicyPack, UNUSED_ENGINE_ADDRESS, "."], {
+        const start = this.options.start ?? (process.env.AML_PLAN_PACK_START === "run-policy-pack" ? "run-policy-pack" : "compiled");
+        const args =
+          start === "compiled"
+            ? [COMPILED_PACK_HOST, runPolicyPack, this.options.cacheDir ?? defaultPackCacheDir()]
+            : [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."];
+        const child = spawn(process.execPath, ["--require", PARENT_WATCH, ...(start === "compiled" ? packRuntimeFlags() : []), ...args], {
           cwd: this.packDir,
           env: watchingThisProcess(env),
           // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included
@@ -403,6 +428,16 @@ export class PolicyAnalyzer {
     const stderr = withStderr ? withoutStackFrames(this.stderrText) : "";
     return new PolicyPackError(stderr ? `${message}\n${indent(stderr)}` : message);
   }
+}
+
+/**
+ * V8 settings of a compiled pack's process (`AML_PLAN_PACK_FLAGS` replaces them). No stack frames: a
+ * policy that does not apply to a resource answers by throwing, so most `Analyze` calls capture a
+ * stack nobody reads (the plan reports messages only; `AML_PLAN_DEBUG=1` keeps them).
+ */
+function packRuntimeFlags(): string[] {
+  if (process.env.AML_PLAN_PACK_FLAGS !== undefined) return process.env.AML_PLAN_PACK_FLAGS.split(" ").filter(Boolean);
+  return process.env.AML_PLAN_DEBUG === "1" ? [] : ["--stack-trace-limit=0"];
 }
 
 /** `@pulumi/pulumi` as the pack resolves it, falling back to this package's. */

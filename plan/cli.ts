@@ -5,7 +5,7 @@ import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
 import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
-import { runOfflinePlan } from "./offlinePlan";
+import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
@@ -26,7 +26,9 @@ runs twice in its own process: as a preview, and as a deployment against fakes o
 the program and the policy pack, not what exists in Azure: it does not replace \`pulumi preview\`.
 
 Options:
-  --stack <name>                 stack to plan (default: dev)
+  --stack <name>[,<name>...]     stack(s) to plan (default: dev); several stacks share one policy
+                                 pack process, and the exit code is the highest of their codes
+  --all-stacks                   plan every stack with a file in the stack config directory
   --cwd <dir>                    Pulumi TypeScript project to plan: a directory with Pulumi.yaml
                                  (default: this project)
   --policy-pack <dir>            policy pack directory (default: this project's policies/)
@@ -48,7 +50,10 @@ Exit codes:
 `;
 
 export interface PlanCommand {
+  /** the first of `stacks` */
   stack: string;
+  /** every stack to plan, in the order given (one analyzer serves them all) */
+  stacks: string[];
   projectDir: string;
   packDir: string;
   packConfigFile?: string;
@@ -68,6 +73,7 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
       strict: true,
       options: {
         stack: { type: "string" },
+        "all-stacks": { type: "boolean" },
         cwd: { type: "string" },
         "policy-pack": { type: "string" },
         "policy-pack-config": { type: "string" },
@@ -92,16 +98,37 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
     throw new UsageError(`--timeout must be a number of seconds between 1 and 86400, got '${values.timeout}'`);
   }
+  const projectDir = path.resolve(values.cwd ?? PACKAGE_ROOT);
+  const stacks = stacksToPlan(values.stack, values["all-stacks"] === true, projectDir);
   return {
     timeoutSeconds,
-    stack: values.stack ?? "dev",
-    projectDir: path.resolve(values.cwd ?? PACKAGE_ROOT),
+    stack: stacks[0]!,
+    stacks,
+    projectDir,
     packDir: path.resolve(values["policy-pack"] ?? path.join(PACKAGE_ROOT, "policies")),
     ...(values["policy-pack-config"] ? { packConfigFile: path.resolve(values["policy-pack-config"]) } : {}),
     format,
     ...(values.out ? { out: path.resolve(values.out) } : {}),
     ...(values.compare ? { compare: path.resolve(values.compare) } : {}),
   };
+}
+
+/** `--stack a,b` in the order given, duplicates dropped; `--all-stacks` from the stack config directory. */
+function stacksToPlan(stackOption: string | undefined, allStacks: boolean, projectDir: string): string[] {
+  if (allStacks) {
+    if (stackOption !== undefined) throw new UsageError("--all-stacks and --stack cannot be used together");
+    let stacks: string[];
+    try {
+      stacks = discoverStacks(projectDir);
+    } catch (error) {
+      throw new UsageError(`--all-stacks: ${errorMessage(error)}`);
+    }
+    if (stacks.length === 0) throw new UsageError(`--all-stacks: no stack files (Pulumi.<stack>.yaml) for the project in ${projectDir}`);
+    return stacks;
+  }
+  const names = (stackOption ?? "dev").split(",").map((name) => name.trim());
+  if (names.some((name) => name === "")) throw new UsageError(`--stack: empty stack name in '${stackOption}'`);
+  return [...new Set(names)];
 }
 
 export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
@@ -134,30 +161,56 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(USAGE);
     return 0;
   }
+  let outcomes: StackPlanOutcome[];
+  let base: ReturnType<typeof parseComparablePlan> | undefined;
   try {
     // the base plan is read first: a wrong file fails fast, before the program runs
-    const base = command.compare ? readBasePlan(command.compare) : undefined;
-    const model = await runOfflinePlan({
+    if (command.compare && command.stacks.length > 1) {
+      throw new UsageError("--compare takes the base plan of one stack: plan one stack with it");
+    }
+    base = command.compare ? readBasePlan(command.compare) : undefined;
+    outcomes = await runOfflinePlans({
       projectDir: command.projectDir,
-      stack: command.stack,
+      stacks: command.stacks,
       packDir: command.packDir,
       timeoutSeconds: command.timeoutSeconds,
       ...(command.packConfigFile ? { packConfigFile: command.packConfigFile } : {}),
     });
-    const comparison = base ? comparePlans(base, toJsonReport(model)) : undefined;
-    const report = renderReport(model, command.format, comparison);
-    if (command.out) {
-      mkdirSync(path.dirname(command.out), { recursive: true });
-      writeFileSync(command.out, report);
-      io.stdout(`${summaryLine(model)}; ${command.format} report written to ${command.out}\n`);
-    } else {
-      io.stdout(report);
-    }
-    return exitCodeOf(model);
   } catch (error) {
     io.stderr(`error: ${errorMessage(error)}\n`);
     return 2;
   }
+  const several = outcomes.length > 1;
+  const reports: string[] = [];
+  let exitCode = 0;
+  for (const outcome of outcomes) {
+    if ("error" in outcome) {
+      io.stderr(`error: ${several ? `stack ${outcome.stack}: ` : ""}${errorMessage(outcome.error)}\n`);
+      exitCode = 2;
+      continue;
+    }
+    reports.push(renderReport(outcome.model, command.format, base ? comparePlans(base, toJsonReport(outcome.model)) : undefined));
+    exitCode = Math.max(exitCode, exitCodeOf(outcome.model));
+  }
+  const models = outcomes.flatMap((outcome) => ("model" in outcome ? [outcome.model] : []));
+  // several JSON reports form one JSON array; text and markdown reports follow one another
+  const report = command.format === "json" && several ? `[\n${reports.map((r) => r.trimEnd()).join(",\n")}\n]\n` : reports.join("\n");
+  try {
+    if (command.out) {
+      mkdirSync(path.dirname(command.out), { recursive: true });
+      writeFileSync(command.out, report);
+      for (const model of models) io.stdout(`${summaryLine(model)}; ${command.format} report written to ${command.out}\n`);
+    } else {
+      io.stdout(report);
+    }
+  } catch (error) {
+    io.stderr(`error: ${errorMessage(error)}\n`);
+    return 2;
+  }
+  if (several) {
+    io.stderr(`${outcomes.length} stacks planned: ${outcomes.map((o) => `${o.stack} ${"error" in o ? 2 : exitCodeOf(o.model)}`).join(", ")} (exit ${exitCode})\n`);
+  }
+  return exitCode;
 }
 
 function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {

@@ -1,10 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { PolicyAnalyzer } from "./analyzer";
+import { PolicyAnalyzer, type PolicyConfigEntry } from "./analyzer";
 import { evaluatePolicies, loadPolicyPackConfig } from "./policyEvaluation";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
-import { runProgram } from "./programRun";
-import { readPulumiProject, readStackConfig, secretConfigValues } from "./pulumiProject";
+import { runProgram, type ProgramRun, type ProgramRunOptions } from "./programRun";
+import { readPulumiProject, readStackConfig, secretConfigValues, type PulumiProject, type StackConfig } from "./pulumiProject";
 import { buildPlanModel, type PlanModel } from "./report/planModel";
 import { SecretScrubber } from "./secretScrubber";
 
@@ -31,6 +31,26 @@ export function defaultPackConfigFile(packDir: string, stack: string): string | 
   return existsSync(file) ? file : undefined;
 }
 
+/** The plan of one stack in a multi-stack run: its model, or the error that stopped it (exit 2). */
+export type StackPlanOutcome = { stack: string; model: PlanModel } | { stack: string; error: unknown };
+
+export interface OfflinePlansOptions extends Omit<OfflinePlanOptions, "stack"> {
+  stacks: string[];
+}
+
+/**
+ * Stacks whose files are in the project's stack config directory (`Pulumi.<stack>.yaml`), sorted:
+ * what `--all-stacks` plans.
+ */
+export function discoverStacks(projectDir: string): string[] {
+  const project = readPulumiProject(projectDir);
+  if (!existsSync(project.stackConfigDir)) return [];
+  const stacks = readdirSync(project.stackConfigDir)
+    .map((file) => /^Pulumi\.(.+)\.ya?ml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined);
+  return [...new Set(stacks)].sort();
+}
+
 /**
  * Evaluates a stack offline, as `pulumi preview --policy-pack` and `pulumi up --policy-pack` would:
  * reads the project and stack config, starts the policy pack (in parallel with the program, as the
@@ -41,14 +61,26 @@ export function defaultPackConfigFile(packDir: string, stack: string): string | 
  * Throws a `PlanError` (exit 2) on a config, program or pack error.
  */
 export async function runOfflinePlan(options: OfflinePlanOptions): Promise<PlanModel> {
-  const project = readPulumiProject(options.projectDir);
-  const stackConfig = readStackConfig(project, options.stack);
-  const packDir = path.resolve(options.packDir);
-  const packConfigFile = options.packConfigFile
-    ? path.resolve(options.packConfigFile)
-    : defaultPackConfigFile(packDir, options.stack);
-  const packConfig = packConfigFile ? loadPolicyPackConfig(packConfigFile) : undefined;
+  const [outcome] = await runOfflinePlans({ ...options, stacks: [options.stack] });
+  if (!outcome || "error" in outcome) throw outcome?.error ?? new Error("no plan");
+  return outcome.model;
+}
 
+/**
+ * Plans several stacks of one project with one policy pack process: the pack starts first, the
+ * programs of one stack run while the previous stack's resources are checked, and every stack's
+ * policy calls go to the same analyzer, configured anew for each stack and phase. A stack whose
+ * config or program fails gets its error and the others are still planned; a pack that fails to
+ * start or to answer fails every stack not yet checked.
+ */
+export async function runOfflinePlans(options: OfflinePlansOptions): Promise<StackPlanOutcome[]> {
+  const project = readPulumiProject(options.projectDir);
+  const packDir = path.resolve(options.packDir);
+  // config errors are known before any process starts; when every stack has one, no pack starts
+  const inputs = options.stacks.map((stack) => ({ stack, read: settleNow(() => readStackInputs(project, stack, options)) }));
+  if (inputs.every(({ read }) => "error" in read)) {
+    return inputs.map(({ stack, read }) => ({ stack, error: (read as { error: unknown }).error }));
+  }
   const analyzer = new PolicyAnalyzer({
     packDir,
     ...(options.onAnalyzerSpawn ? { onSpawn: options.onAnalyzerSpawn } : {}),
@@ -56,71 +88,135 @@ export async function runOfflinePlan(options: OfflinePlanOptions): Promise<PlanM
   });
   try {
     const started = analyzer.start();
-    started.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    // Both phases run at once, each program in its own process against its own engine.
+    let packFailure: { error: unknown } | undefined;
+    started.catch((error: unknown) => (packFailure = { error })); // awaited below; never an unhandled rejection meanwhile
     const runOptions = {
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_PROGRAM_TIMEOUT_SECONDS,
       ...(options.onProgramSpawn ? { onSpawn: options.onProgramSpawn } : {}),
     };
-    const runs = await settleAll([
-      runProgram(project, stackConfig, { ...runOptions, phase: "preview" }),
-      runProgram(project, stackConfig, { ...runOptions, phase: "deploy" }),
-    ]);
-    const [preview, deploy] = runs;
-    await started;
-
-    const context = {
-      project: project.name,
-      stack: stackConfig.stack,
-      ...(packConfig ? { packConfig } : {}),
-      ...(packConfigFile ? { packConfigFile } : {}),
-      stackConfiguration: {
-        config: stackConfig.config,
-        secretKeys: stackConfig.secretKeys,
-        tags: {
-          "pulumi:project": project.name,
-          "pulumi:runtime": project.runtime,
-          ...(project.description ? { "pulumi:description": project.description } : {}),
-        },
-      },
-    };
-    const evaluation = await evaluatePolicies(analyzer, preview.resources, { ...context, phase: "preview" });
-    const deployEvaluation = await evaluatePolicies(analyzer, deploy.resources, { ...context, phase: "deploy" });
-
-    const scrubber = new SecretScrubber();
-    scrubber.addPlaintext(...secretConfigValues(stackConfig));
-    for (const [run, phaseEvaluation] of [[preview, evaluation], [deploy, deployEvaluation]] as const) {
-      for (const resource of run.resources) {
-        scrubber.addSecretsIn(resource.inputs);
-        scrubber.addSecretsIn(resource.outputs);
-        scrubber.addSecretsIn(phaseEvaluation.remediatedInputs[resource.urn] ?? {});
-      }
-      scrubber.addSecretsIn(run.stackOutputs);
+    const outcomes: Promise<StackPlanOutcome>[] = [];
+    // the analyzer serves one stack at a time: Configure holds for the calls that follow it
+    let analyzerFree: Promise<unknown> = started;
+    for (const { stack, read } of inputs) {
+      // a pack that could not start fails the stacks not yet run without running their programs
+      const settled =
+        "error" in read ? read : (packFailure ?? (await settle(runStackPrograms(project, read.value, runOptions))));
+      // a config or program error is the stack's error, even when the pack failed too
+      const evaluated = analyzerFree.then(
+        async (): Promise<StackPlanOutcome> =>
+          "error" in settled ? { stack, error: settled.error } : { stack, model: await evaluateStack(analyzer, packDir, settled.value) },
+        (error: unknown): StackPlanOutcome => ({ stack, error: "error" in settled ? settled.error : error }),
+      );
+      analyzerFree = evaluated.catch(() => undefined).then(() => started); // a failed start fails every stack
+      outcomes.push(evaluated.catch((error: unknown): StackPlanOutcome => ({ stack, error })));
     }
-
-    return buildPlanModel({
-      stack: stackConfig.stack,
-      project: project.name,
-      projectDir: project.dir,
-      packDir,
-      ...(packConfigFile ? { packConfigFile } : {}),
-      resources: preview.resources,
-      deployResources: deploy.resources,
-      evaluation: { ...evaluation, results: [...evaluation.results, ...deployEvaluation.results] },
-      programMessages: preview.messages.filter((m) => m.severity !== "error"),
-      warnings: [
-        ...stackConfig.warnings,
-        ...new Set([...preview.limits, ...deploy.limits]),
-        ...(stackConfig.secretKeys.length > 0
-          ? [
-              `secret config (${stackConfig.secretKeys.join(", ")}) is not decrypted offline: the program saw placeholders`,
-            ]
-          : []),
-      ],
-      scrubber,
-    });
+    return await Promise.all(outcomes);
   } finally {
     await analyzer.shutdown();
+  }
+}
+
+interface StackInputs {
+  stackConfig: StackConfig;
+  packConfigFile: string | undefined;
+  packConfig: Record<string, PolicyConfigEntry> | undefined;
+}
+
+/** The stack's config and its policy pack config, as files say; throws a `PlanConfigError`. */
+function readStackInputs(project: PulumiProject, stack: string, options: OfflinePlansOptions): StackInputs {
+  const stackConfig = readStackConfig(project, stack);
+  const packConfigFile = options.packConfigFile
+    ? path.resolve(options.packConfigFile)
+    : defaultPackConfigFile(path.resolve(options.packDir), stack);
+  const packConfig = packConfigFile ? loadPolicyPackConfig(packConfigFile) : undefined;
+  return { stackConfig, packConfigFile, packConfig };
+}
+
+interface StackPrograms extends StackInputs {
+  project: PulumiProject;
+  preview: ProgramRun;
+  deploy: ProgramRun;
+}
+
+/** Runs the stack's program in both phases at once, each in its own process. */
+async function runStackPrograms(
+  project: PulumiProject,
+  inputs: StackInputs,
+  runOptions: Omit<ProgramRunOptions, "phase">,
+): Promise<StackPrograms> {
+  const [preview, deploy] = await settleAll([
+    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "preview" }),
+    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "deploy" }),
+  ]);
+  return { project, ...inputs, preview, deploy };
+}
+
+/** The engine's policy calls on both phases of one stack, then the stack's plan model. */
+async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs: StackPrograms): Promise<PlanModel> {
+  const { project, stackConfig, packConfigFile, packConfig, preview, deploy } = programs;
+  const context = {
+    project: project.name,
+    stack: stackConfig.stack,
+    ...(packConfig ? { packConfig } : {}),
+    ...(packConfigFile ? { packConfigFile } : {}),
+    stackConfiguration: {
+      config: stackConfig.config,
+      secretKeys: stackConfig.secretKeys,
+      tags: {
+        "pulumi:project": project.name,
+        "pulumi:runtime": project.runtime,
+        ...(project.description ? { "pulumi:description": project.description } : {}),
+      },
+    },
+  };
+  const evaluation = await evaluatePolicies(analyzer, preview.resources, { ...context, phase: "preview" });
+  const deployEvaluation = await evaluatePolicies(analyzer, deploy.resources, { ...context, phase: "deploy" });
+
+  const scrubber = new SecretScrubber();
+  scrubber.addPlaintext(...secretConfigValues(stackConfig));
+  for (const [run, phaseEvaluation] of [[preview, evaluation], [deploy, deployEvaluation]] as const) {
+    for (const resource of run.resources) {
+      scrubber.addSecretsIn(resource.inputs);
+      scrubber.addSecretsIn(resource.outputs);
+      scrubber.addSecretsIn(phaseEvaluation.remediatedInputs[resource.urn] ?? {});
+    }
+    scrubber.addSecretsIn(run.stackOutputs);
+  }
+
+  return buildPlanModel({
+    stack: stackConfig.stack,
+    project: project.name,
+    projectDir: project.dir,
+    packDir,
+    ...(packConfigFile ? { packConfigFile } : {}),
+    resources: preview.resources,
+    deployResources: deploy.resources,
+    evaluation: { ...evaluation, results: [...evaluation.results, ...deployEvaluation.results] },
+    programMessages: preview.messages.filter((m) => m.severity !== "error"),
+    warnings: [
+      ...stackConfig.warnings,
+      ...new Set([...preview.limits, ...deploy.limits]),
+      ...(stackConfig.secretKeys.length > 0
+        ? [`secret config (${stackConfig.secretKeys.join(", ")}) is not decrypted offline: the program saw placeholders`]
+        : []),
+    ],
+    scrubber,
+  });
+}
+
+function settleNow<T>(read: () => T): { value: T } | { error: unknown } {
+  try {
+    return { value: read() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error };
   }
 }
 

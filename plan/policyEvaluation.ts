@@ -178,7 +178,8 @@ export function reconcilePolicyConfig(
 /**
  * What the engine does with a policy pack during `pulumi preview`, on recorded resources:
  * `GetAnalyzerInfo`, `Configure` (reconciled config), `ConfigureStack`; per resource, in
- * registration order, `Remediate` then `Analyze` with the (remediated) inputs; finally
+ * registration order, `Remediate` (only when a policy is configured to remediate) then `Analyze` with
+ * the (remediated) inputs, several resources in flight at once; finally
  * `AnalyzeStack` with every resource's outputs.
  *
  * Like the engine, every registered resource is sent: the stack, components, explicit providers
@@ -224,9 +225,11 @@ export async function evaluatePolicies(
     phase,
   });
 
-  for (const resource of resources) {
-    // a read (`Resource.get`) is no step the engine checks with Analyze; the stack policy sees it
-    if (resource.read) continue;
+  // The SDK's Remediate runs only policies whose configured level is "remediate" (PolicyInfo does
+  // not say which policies implement a remediation), so without one every Remediate answers nothing.
+  const remediates = Object.values(config).some((entry) => entry.enforcementLevel === "remediate");
+  const checkResource = async (resource: RecordedResource): Promise<PolicyResult[]> => {
+    const found: PolicyResult[] = [];
     let inputs = engineProperties(resource.inputs);
     const request = (): AnalyzerResource => ({
       urn: resource.urn,
@@ -237,24 +240,27 @@ export async function evaluatePolicies(
       ...providerOf(resource, byUrn),
     });
 
-    for (const remediation of await withResource(resource, () => analyzer.remediate(request()))) {
+    const remediations = remediates ? await withResource(resource, () => analyzer.remediate(request())) : [];
+    for (const remediation of remediations) {
       if (remediation.diagnostic) {
-        results.push(result(remediation, "advisory", remediation.diagnostic, resource.urn, "remediate"));
+        found.push(result(remediation, "advisory", remediation.diagnostic, resource.urn, "remediate"));
       } else if (remediation.properties) {
         inputs = engineProperties(remediation.properties);
         remediatedInputs[resource.urn] = inputs;
-        results.push(
-          result(remediation, "remediate", remediation.description || "remediated", resource.urn, "remediate"),
-        );
+        found.push(result(remediation, "remediate", remediation.description || "remediated", resource.urn, "remediate"));
       }
     }
 
     for (const diagnostic of await withResource(resource, () => analyzer.analyze(request()))) {
       const level = reportedLevel(diagnostic.enforcementLevel);
       // the engine reports Analyze results against the resource analyzed, whatever URN the pack gave
-      if (level) results.push(result(diagnostic, level, diagnostic.message, resource.urn, "analyze"));
+      if (level) found.push(result(diagnostic, level, diagnostic.message, resource.urn, "analyze"));
     }
-  }
+    return found;
+  };
+  // a read (`Resource.get`) is no step the engine checks with Analyze; the stack policy sees it
+  const checked = resources.filter((resource) => !resource.read);
+  for (const found of await inOrder(checked, ANALYZE_CALLS_IN_FLIGHT, checkResource)) results.push(...found);
 
   const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? rootStackUrn(context.project, context.stack);
   const stackResources: AnalyzerStackResource[] = resources.map((resource) => ({
@@ -284,6 +290,36 @@ export async function evaluatePolicies(
     results,
     remediatedInputs,
   };
+}
+
+/**
+ * Resources whose `Remediate`/`Analyze` calls are in flight at once. Each resource's calls stay in
+ * order; results are reported in registration order whatever order the answers come in.
+ */
+export const ANALYZE_CALLS_IN_FLIGHT = 16;
+
+/**
+ * Maps `items` through `work` with at most `limit` calls pending, returning the results in the
+ * items' order. When calls fail, every call already started is awaited, then the failure of the
+ * earliest item is thrown, so the error does not depend on timing.
+ */
+export async function inOrder<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  const failures = new Map<number, unknown>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failures.size === 0) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index]!);
+      } catch (error) {
+        failures.set(index, error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.size > 0) throw failures.get(Math.min(...failures.keys()));
+  return results;
 }
 
 /** Names the resource in a failure of the pack, which often does not. */

@@ -1,6 +1,8 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { planCacheDir } from "../planCache";
 
 /** Top-level properties every ARM resource has; used when a resource's SDK class cannot be found. */
 const ARM_RESOURCE_OUTPUTS = ["name", "type", "location", "tags", "properties", "identity", "sku", "kind", "systemData"];
@@ -53,10 +55,71 @@ export function nestedOutputOnlyPaths(type: string, projectDir: string): string[
   const key = `${projectDir}\0nested\0${type}`;
   let paths = cache.get(key);
   if (!paths) {
-    paths = readNestedOutputOnly(type, projectDir);
+    const persisted = persistedPaths(type, projectDir);
+    paths = persisted?.paths[type] ?? readNestedOutputOnly(type, projectDir);
+    if (persisted && !persisted.paths[type]) {
+      persisted.paths[type] = paths;
+      persist(persisted);
+    }
     cache.set(key, paths);
   }
   return paths;
+}
+
+interface PersistedPaths {
+  file: string;
+  paths: Record<string, string[]>;
+}
+const persistedByPackage = new Map<string, PersistedPaths | undefined>();
+
+/**
+ * The paths found so far for an SDK package install, kept across runs: reading a package's types
+ * (megabytes of `.d.ts`) costs more than the rest of a small plan. Keyed by the package's name,
+ * version and the size and time of its type files, so a changed install is read again.
+ */
+function persistedPaths(type: string, projectDir: string): PersistedPaths | undefined {
+  const pkg = type.split(":")[0];
+  if (!pkg) return undefined;
+  let packageJson: string;
+  try {
+    packageJson = createRequire(path.join(projectDir, "__plan__.js")).resolve(`@pulumi/${pkg}/package.json`);
+  } catch {
+    return undefined;
+  }
+  if (persistedByPackage.has(packageJson)) return persistedByPackage.get(packageJson);
+  let persisted: PersistedPaths | undefined;
+  try {
+    const packageDir = path.dirname(packageJson);
+    const { version } = JSON.parse(readFileSync(packageJson, "utf8")) as { version?: string };
+    const stamp = ["output.d.ts", "input.d.ts"].map((file) => {
+      const stat = statSync(path.join(packageDir, "types", file));
+      return `${stat.size}-${Math.trunc(stat.mtimeMs)}`;
+    });
+    const identity = createHash("sha256").update(`${packageDir}\0${version}\0${stamp.join("\0")}`).digest("hex").slice(0, 16);
+    const file = path.join(planCacheDir(), "output-only-paths", `${pkg}@${version}-${identity}.json`);
+    let paths: Record<string, string[]> = {};
+    try {
+      paths = JSON.parse(readFileSync(file, "utf8")) as Record<string, string[]>;
+    } catch {
+      // not cached yet
+    }
+    persisted = { file, paths };
+  } catch {
+    persisted = undefined; // a package without generated types: nothing to keep
+  }
+  persistedByPackage.set(packageJson, persisted);
+  return persisted;
+}
+
+function persist(persisted: PersistedPaths): void {
+  try {
+    mkdirSync(path.dirname(persisted.file), { recursive: true });
+    const temporary = `${persisted.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(persisted.paths));
+    renameSync(temporary, persisted.file); // a concurrent plan reads the old or the new map, never half
+  } catch {
+    // a cache that cannot be written only costs the next run the reading
+  }
 }
 
 function readNestedOutputOnly(type: string, projectDir: string): string[] {

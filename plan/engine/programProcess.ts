@@ -13,7 +13,19 @@ import type { HostMessage, HostSettings } from "./programHost";
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
 
 const HOST = path.join(__dirname, "programHost.ts");
-const TSX = require.resolve("tsx/cjs");
+/**
+ * How the program's process starts. By default without what only a debugger needs: tsx stays off
+ * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
+ * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
+ * (read only with `PULUMI_DEBUG_PROMISE_LEAKS`, or by the CLI to show where a resource was
+ * declared); the plan reports messages, never stacks. `AML_PLAN_DEBUG=1` keeps all of them, to
+ * debug a program under the plan.
+ */
+export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.AML_PLAN_DEBUG === "1"
+    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--stack-trace-limit=0"];
+}
 
 export interface ProgramProcessOptions {
   project: string;
@@ -58,7 +70,7 @@ export async function runProgramProcess(options: ProgramProcessOptions): Promise
 
   const child = fork(HOST, [], {
     cwd: options.projectDir,
-    execArgv: ["--require", PARENT_WATCH, "--require", TSX],
+    execArgv: programExecArgv(),
     stdio: ["pipe", "pipe", "pipe", "ipc"],
     env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
     serialization: "advanced",

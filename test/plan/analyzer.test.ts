@@ -174,10 +174,10 @@ describe("PolicyAnalyzer (the pack's own process, as the CLI runs it)", () => {
 
   it("kills a pack that never prints its port", async () => {
     let pid: number | undefined;
-    const analyzer = new PolicyAnalyzer({ packDir: temp(packThatHangs()), startTimeoutMs: 4_000, onSpawn: (p) => (pid = p) });
+    const analyzer = new PolicyAnalyzer({ packDir: temp(packThatHangs()), startTimeoutMs: 1_500, onSpawn: (p) => (pid = p) });
     const error = await analyzer.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyPackError);
-    expect((error as Error).message).toMatch(/did not print its port within 4 s/);
+    expect((error as Error).message).toMatch(/did not print its port within 1.5 s/);
     expect(isAlive(pid!)).toBe(false);
   });
 

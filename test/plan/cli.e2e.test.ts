@@ -1,6 +1,6 @@
 // End-to-end: the real CLI (`node bin/aml-webservices.js plan ...`) as a child process.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JsonReport } from "../../plan/report/jsonReport";
@@ -60,27 +60,63 @@ describe("usage", () => {
     const format = await runCli(["plan", "--format", "yaml"]);
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/^error: --format must be one of text, markdown, json, got 'yaml'/);
+    const both = await runCli(["plan", "--all-stacks", "--stack", "dev"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: --all-stacks and --stack cannot be used together/);
+    const empty = await runCli(["plan", "--stack", "dev,,prod"]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^error: --stack: empty stack name in 'dev,,prod'/);
   });
 });
 
 describe("a project that is not ours, with the fixture pack (--cwd, default pack config from the pack dir)", () => {
   let text: CliResult;
+  let markdownRun: CliResult;
+  /** the markdown report, from the --out file */
   let markdown: CliResult;
+  let allStacks: CliResult;
   let json: CliResult;
+  let outDir: string;
   beforeAll(async () => {
-    const pack = ["--policy-pack", MINIMAL_PACK];
-    [text, markdown, json] = await Promise.all([
-      runCli([...legacy, ...pack]),
-      runCli([...legacy, ...pack, "--format", "markdown"]),
-      runCli([...legacy, ...pack, "--format", "json"]),
+    // markdown: through --out, run from another working directory with relative paths
+    outDir = temp(makeTempDir({}));
+    [text, markdownRun, allStacks] = await Promise.all([
+      runCli([...legacy, "--policy-pack", MINIMAL_PACK]),
+      runCli(
+        ["plan", "--cwd", path.relative(outDir, LEGACY_PROJECT), "--stack", "legacy", "--policy-pack", path.relative(outDir, MINIMAL_PACK), "--format", "markdown", "--out", path.join("reports", "plan.md")],
+        { cwd: outDir },
+      ),
+      // the fixture's stacks are `invalid` and `legacy`: one analyzer serves both
+      runCli(["plan", "--cwd", LEGACY_PROJECT, "--all-stacks", "--policy-pack", MINIMAL_PACK, "--format", "json"]),
     ]);
+    const reports = JSON.parse(allStacks.stdout) as JsonReport[];
+    json = { code: 1, stderr: "", stdout: JSON.stringify(reports.find((r) => r.stack === "legacy")) };
+    markdown = { ...markdownRun, stdout: readFileSync(path.join(outDir, "reports", "plan.md"), "utf8") };
+  });
+
+  it("--all-stacks plans every stack file; a stack whose program fails gets its error and exit code 2 wins", () => {
+    const reports = JSON.parse(allStacks.stdout) as JsonReport[];
+    expect(reports.map((r) => r.stack)).toEqual(["legacy"]);
+    expect(allStacks.code).toBe(2);
+    expect(allStacks.stderr).toMatch(/^error: stack invalid: the program of project 'legacy-ml' failed for stack 'invalid'/);
+    expect(allStacks.stderr).toContain("legacy-ml:replicas");
+    expect(allStacks.stderr).not.toMatch(NO_STACK_TRACE);
+    expect(allStacks.stderr).toContain("2 stacks planned: invalid 2, legacy 1 (exit 2)");
   });
 
   it("exits 1 on mandatory violations, in every format", () => {
-    for (const result of [text, markdown, json]) {
+    for (const result of [text, markdown]) {
       expect(result.stderr).toBe("");
       expect(result.code).toBe(1);
     }
+  });
+
+  it("--out writes the report to the file and prints a one-line summary, relative paths resolved from the working directory", () => {
+    expect(markdownRun.stdout.trim().split("\n")).toHaveLength(1);
+    expect(markdownRun.stdout).toMatch(
+      /^legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred in preview \(.*markdown report written to .*reports\/plan\.md\n$/,
+    );
+    expect(markdown.stdout).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
   });
 
   it("json: reports the expected policies at the configured levels", () => {
@@ -163,7 +199,7 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
   });
 
   it("never prints a secret, in any format", () => {
-    for (const result of [text, markdown, json]) {
+    for (const result of [text, markdown, allStacks]) {
       for (const secret of LEGACY_SECRETS) expect(result.stdout + result.stderr).not.toContain(secret);
     }
     // the fixture pack quotes the endpoint's primary key: the plan scrubs it
@@ -185,39 +221,47 @@ describe("a project that is not ours, with the real aml-auth-guard pack", () => 
   });
 });
 
-describe.concurrent("every stack of ours plans with exit 0 (default project, pack and pack config)", () => {
-  for (const stack of ["dev", "staging", "prod"]) {
-    it(`--stack ${stack}`, async () => {
-      expect(existsSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`))).toBe(true);
-      const result = await runCli(["plan", "--stack", stack, "--format", "json"]);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      const report = JSON.parse(result.stdout) as JsonReport;
+describe("every stack of ours plans with exit 0 (default project, pack and pack config)", () => {
+  let stacks: CliResult;
+  let plain: CliResult;
+  let debugging: CliResult;
+  beforeAll(async () => {
+    [stacks, plain] = await Promise.all([
+      runCli(["plan", "--stack", "dev,staging,prod", "--format", "json"]),
+      runCli(["plan"]),
+    ]);
+    debugging = await runCli(["plan"], { env: { AML_PLAN_DEBUG: "1" } });
+  });
+
+  it("--stack dev,staging,prod: one JSON report per stack, in the order given", () => {
+    expect(stacks.code).toBe(0);
+    expect(stacks.stderr).toBe("3 stacks planned: dev 0, staging 0, prod 0 (exit 0)\n");
+    const reports = JSON.parse(stacks.stdout) as JsonReport[];
+    expect(reports.map((r) => r.stack)).toEqual(["dev", "staging", "prod"]);
+    for (const report of reports) {
+      expect(existsSync(path.join(ROOT, "stacks", `Pulumi.${report.stack}.yaml`))).toBe(true);
       expect(report.project).toBe("aml-webservices");
-      expect(report.stack).toBe(stack);
       expect(report.summary.mandatory).toBe(0);
       expect(report.resources.some((r) => r.type === "azure-native:machinelearningservices:OnlineEndpoint")).toBe(true);
-    });
-  }
+      // each stack was checked with its own pack config
+      expect(report.resources.every((r) => r.urn.startsWith(`urn:pulumi:${report.stack}::`))).toBe(true);
+    }
+  });
 
-  it("npm run plan defaults to stack dev", async () => {
-    const result = await runCli(["plan"]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Offline plan of project aml-webservices, stack dev\n/);
-    expect(result.stdout).toContain(`config ${path.join("policies", "config", "dev.json")}`);
+  it("npm run plan defaults to stack dev", () => {
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^Offline plan of project aml-webservices, stack dev\n/);
+    expect(plain.stdout).toContain(`config ${path.join("policies", "config", "dev.json")}`);
+  });
+
+  it("prints the same report, byte for byte, with the debugging aids (stacks, source maps) kept on", () => {
+    expect(debugging.code).toBe(0);
+    expect(debugging.stderr).toBe(plain.stderr);
+    expect(debugging.stdout).toBe(plain.stdout);
   });
 });
 
 describe.concurrent("errors exit 2 with the message, never a stack trace", () => {
-  it("a stack with invalid config", async () => {
-    const result = await runCli(["plan", "--cwd", LEGACY_PROJECT, "--stack", "invalid", "--policy-pack", MINIMAL_PACK]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^error: the program of project 'legacy-ml' failed for stack 'invalid'/);
-    expect(result.stderr).toContain("legacy-ml:replicas");
-    expect(result.stderr).not.toMatch(NO_STACK_TRACE);
-  });
-
   it("a stack without a stack file", async () => {
     const result = await runCli(["plan", "--stack", "nowhere"]);
     expect(result.code).toBe(2);
@@ -324,28 +368,5 @@ describe("interrupted", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(143);
     expect(processesRunningIn(pack)).toEqual([]);
-  });
-});
-
-describe("--out", () => {
-  it("writes the report to the file and prints a one-line summary", async () => {
-    const dir = temp(makeTempDir({}));
-    const out = path.join(dir, "reports", "plan.md");
-    const result = await runCli([...legacy, "--policy-pack", MINIMAL_PACK, "--format", "markdown", "--out", out]);
-    expect(result.code).toBe(1);
-    expect(result.stdout.trim().split("\n")).toHaveLength(1);
-    expect(result.stdout).toMatch(/^legacy-ml\/legacy: 8 resources, 2 mandatory, 2 advisory, 1 deferred in preview \(.*markdown report written to /);
-    expect(readFileSync(out, "utf8")).toMatch(/^### Offline plan: `legacy-ml` \/ `legacy`/);
-  });
-
-  it("is usable from another working directory (relative paths resolve from it)", async () => {
-    const dir = temp(makeTempDir({}));
-    writeFileSync(path.join(dir, "marker"), "");
-    const result = await runCli(
-      ["plan", "--cwd", path.relative(dir, LEGACY_PROJECT), "--stack", "legacy", "--policy-pack", path.relative(dir, MINIMAL_PACK), "--out", "r.txt"],
-      { cwd: dir },
-    );
-    expect(result.code).toBe(1);
-    expect(readFileSync(path.join(dir, "r.txt"), "utf8")).toContain("Offline plan of project legacy-ml, stack legacy");
   });
 });

@@ -12,9 +12,10 @@ import type {
   Remediation,
   StackConfiguration,
 } from "../../plan/analyzer";
-import { PlanConfigError } from "../../plan/planErrors";
+import { PlanConfigError, PolicyPackError } from "../../plan/planErrors";
 import { engineProperties } from "../../plan/wireValues";
 import {
+  ANALYZE_CALLS_IN_FLIGHT,
   evaluatePolicies,
   loadPolicyPackConfig,
   reconcilePolicyConfig,
@@ -56,6 +57,8 @@ const INFO: AnalyzerInfo = {
 };
 
 const withRegion = { c: { properties: { region: "westeurope" } } };
+/** a pack config under which a policy remediates, so the engine calls Remediate */
+const REMEDIATING: Record<string, PolicyConfigEntry> = { a: { enforcementLevel: "remediate" } };
 
 describe("reconcilePolicyConfig (the engine's config: defaults, initial config, file)", () => {
   it("fills every policy with its level and its schema defaults", () => {
@@ -238,25 +241,65 @@ const diagnostic = (policyName: string, enforcementLevel: AnalyzeDiagnostic["enf
 });
 
 describe("evaluatePolicies (the engine's calls during preview)", () => {
-  it("configures, then remediates and analyzes every resource in registration order, then analyzes the stack", async () => {
+  it("configures, then analyzes every resource in registration order, then analyzes the stack; no Remediate when no policy remediates", async () => {
     const analyzer = new FakeAnalyzer({});
     await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev" });
     expect(analyzer.calls).toEqual([
       "getAnalyzerInfo",
       "configure",
       "configureStack",
-      "remediate proj-dev",
       "analyze proj-dev",
-      "remediate eu",
       "analyze eu",
-      "remediate comp",
       "analyze comp",
-      "remediate rg",
       "analyze rg",
       "analyzeStack",
     ]);
     expect(analyzer.configured.b).toEqual({ enforcementLevel: "mandatory", properties: { limit: 5 } });
     expect(analyzer.stackConfiguration).toMatchObject({ stack: "dev", project: "proj", dryRun: true });
+  });
+
+  it("remediates each resource before analyzing it when a policy is configured to remediate", async () => {
+    const analyzer = new FakeAnalyzer({});
+    await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev", packConfig: REMEDIATING });
+    const perResource = RESOURCES.map((r) => analyzer.calls.filter((call) => call.endsWith(` ${r.name}`)));
+    expect(perResource).toEqual(RESOURCES.map((r) => [`remediate ${r.name}`, `analyze ${r.name}`]));
+    expect(analyzer.calls.slice(0, 3)).toEqual(["getAnalyzerInfo", "configure", "configureStack"]);
+    expect(analyzer.calls.at(-1)).toBe("analyzeStack");
+  });
+
+  it("keeps several resources in flight and reports in registration order whatever order the answers come in", async () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      recordedResource({ urn: `urn:pulumi:dev::proj::x:y:Z::r${i}`, type: "x:y:Z", name: `r${i}` }),
+    );
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const analyzer = new FakeAnalyzer({});
+    analyzer.analyze = async (r) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      // later resources answer first
+      await new Promise((resolve) => setTimeout(resolve, 40 - Number(r.name.slice(1))));
+      inFlight--;
+      return [diagnostic("a", "advisory", `seen ${r.name}`)];
+    };
+    const evaluation = await evaluatePolicies(analyzer, many, { project: "proj", stack: "dev" });
+    expect(mostInFlight).toBe(ANALYZE_CALLS_IN_FLIGHT);
+    expect(evaluation.results.map((r) => r.message)).toEqual(many.map((r) => `seen ${r.name}`));
+  });
+
+  it("throws the failure of the earliest resource when several fail, after every started call settled", async () => {
+    const analyzer = new FakeAnalyzer({});
+    let settled = 0;
+    analyzer.analyze = async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, r.name === "eu" ? 30 : 1));
+      settled++;
+      if (r.name === "eu" || r.name === "rg") throw new PolicyPackError(`pack failed on ${r.name}`);
+      return [];
+    };
+    await expect(evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev" })).rejects.toThrow(
+      /pack failed on eu\n  \(while checking pulumi:providers:azure-native eu/,
+    );
+    expect(settled).toBe(RESOURCES.length);
   });
 
   it("sends inputs, options and the explicit provider to Analyze; outputs and relations to AnalyzeStack", async () => {
@@ -286,7 +329,7 @@ describe("evaluatePolicies (the engine's calls during preview)", () => {
           ? [{ policyName: "a", policyPackName: "pack", policyPackVersion: "1.0.0", description: "tag it", properties: { ...r.properties, tags: { a: "1", fixed: "yes" } } }]
           : [],
     });
-    const evaluation = await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev" });
+    const evaluation = await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev", packConfig: REMEDIATING });
     expect(analyzer.analyzed.find((r) => r.name === "rg")!.properties).toEqual({ resourceGroupName: "rg", tags: { a: "1", fixed: "yes" } });
     expect(analyzer.stack.find((r) => r.name === "rg")!.properties).toEqual({
       resourceGroupName: "rg",
@@ -311,7 +354,7 @@ describe("evaluatePolicies (the engine's calls during preview)", () => {
           : [],
       remediate: (r) => (r.name === "comp" ? [{ policyName: "a", policyPackName: "pack", policyPackVersion: "1.0.0", description: "", diagnostic: "can't run during preview" }] : []),
     });
-    const evaluation = await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev" });
+    const evaluation = await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev", packConfig: REMEDIATING });
     expect(evaluation.results.map((r) => [r.enforcementLevel, r.message, r.urn])).toEqual([
       ["advisory", "can't run during preview", RESOURCES[2]!.urn],
       ["mandatory", "still wrong", RESOURCES[3]!.urn],

@@ -1,0 +1,21 @@
+"use strict";
+// Runs TypeScript in the plan's own process and, preloaded (`node --require`), in the program's,
+// in place of `tsx/cjs` alone. tsx compiles the TypeScript; two things it also does only cost time
+// here: it reads and scans every JavaScript file of node_modules for ESM syntax (Node loads those
+// itself, `require(esm)` included), and it turns on source maps for the whole process, which makes
+// every stack capture (Pulumi takes one per resource and per promise) load and map
+// `.js.map` files. Stack traces never reach the plan's report: only messages do.
+const Module = require("node:module");
+const path = require("node:path");
+
+const nodeLoadsJavaScript = Module._extensions[".js"];
+const sourceMapsEnabled = process.sourceMapsEnabled === true;
+require("tsx/cjs");
+const tsxLoadsJavaScript = Module._extensions[".js"];
+const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
+
+Module._extensions[".js"] = function loadJavaScript(module, filename) {
+  return (filename.includes(DEPENDENCY) ? nodeLoadsJavaScript : tsxLoadsJavaScript).call(this, module, filename);
+};
+process.setSourceMapsEnabled(sourceMapsEnabled);
+require("./deferredTypeScript.cjs").deferPulumiTypeScript();
