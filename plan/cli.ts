@@ -196,11 +196,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   // several JSON reports form one JSON array; text and markdown reports follow one another
   const report = command.format === "json" && several ? `[\n${reports.map((r) => r.trimEnd()).join(",\n")}\n]\n` : reports.join("\n");
   try {
-    if (command.out) {
+    // a plan that failed writes no report, so no stale or empty file stands for one
+    if (command.out && models.length > 0) {
       mkdirSync(path.dirname(command.out), { recursive: true });
       writeFileSync(command.out, report);
       for (const model of models) io.stdout(`${summaryLine(model)}; ${command.format} report written to ${command.out}\n`);
-    } else {
+    } else if (!command.out) {
       io.stdout(report);
     }
   } catch (error) {

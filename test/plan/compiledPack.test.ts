@@ -14,7 +14,7 @@ const dualAuthService = {
   urn: "urn:pulumi:t::p::azure-native:machinelearningservices/v20210401:AKSService::svc",
   type: "azure-native:machinelearningservices/v20210401:AKSService",
   name: "svc",
-  properties: { properties: { computeType: "AKS", authEnabled: true, aadAuthEnabled: true } },
+  properties: { computeType: "AKS", authEnabled: true, aadAuthEnabled: true },
   options: { protect: false },
 };
 
