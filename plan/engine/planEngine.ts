@@ -20,8 +20,6 @@ type WireObject = Record<string, WireValue>;
 export interface PlanEngineOptions {
   project: string;
   stack: string;
-  /** `pulumi preview` (true) or `pulumi up` (false) */
-  dryRun: boolean;
   /** Azure and the other clouds, as the providers would answer */
   fakes: Mocks;
   /** the project's directory, where its SDK packages are installed */

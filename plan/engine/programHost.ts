@@ -25,8 +25,8 @@ export interface HostSettings {
 }
 
 export type HostMessage =
-  | { nonce: string; kind: "done"; pulumiPath: string }
-  | { nonce: string; kind: "failed"; message: string; pulumiPath?: string };
+  | { nonce: string; kind: "done" }
+  | { nonce: string; kind: "failed"; message: string };
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
@@ -81,7 +81,7 @@ async function run(settings: HostSettings): Promise<void> {
   } catch (error) {
     return fail(error);
   }
-  report({ nonce, kind: "done", pulumiPath }, () => process.exit(0));
+  report({ nonce, kind: "done" }, () => process.exit(0));
 }
 
 function errorText(error: unknown): string {

@@ -46,8 +46,6 @@ export interface ProgramProcessRun {
   stackOutputs: Record<string, WireValue>;
   /** what the program logged or printed (its stdout and stderr included) */
   messages: LoggedMessage[];
-  /** where the program loaded `@pulumi/pulumi` from */
-  pulumiPath: string;
 }
 
 /**
@@ -57,7 +55,7 @@ export interface ProgramProcessRun {
  * uncaught error, a hang past the time limit or an error the engine raised is a `ProgramError`.
  */
 export async function runProgramProcess(options: ProgramProcessOptions): Promise<ProgramProcessRun> {
-  const engine = new PlanEngine({ project: options.project, stack: options.stack, dryRun: options.dryRun, fakes: options.fakes, projectDir: options.projectDir });
+  const engine = new PlanEngine({ project: options.project, stack: options.stack, fakes: options.fakes, projectDir: options.projectDir });
   const address = await engine.start();
   const nonce = randomBytes(24).toString("hex");
   const output: LoggedMessage[] = [];
@@ -86,7 +84,7 @@ export async function runProgramProcess(options: ProgramProcessOptions): Promise
   }
 
   try {
-    const completion = await new Promise<HostMessage>((resolve, reject) => {
+    await new Promise<HostMessage>((resolve, reject) => {
       let settled = false;
       const settle = (action: () => void): void => {
         if (settled) return;
@@ -150,7 +148,6 @@ export async function runProgramProcess(options: ProgramProcessOptions): Promise
       resources: engine.resources,
       stackOutputs,
       messages: [...output, ...engine.messages],
-      pulumiPath: completion.kind === "done" ? completion.pulumiPath : "",
     };
   } finally {
     process.off("exit", killOnExit);
