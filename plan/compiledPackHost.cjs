@@ -26,7 +26,7 @@ const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
 /** What `run-policy-pack` gives ts-node, under the pack's own `compilerOptions`. */
 const RUN_POLICY_PACK_DEFAULTS = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext" };
 
-require("./deferredTypeScript.cjs").deferPulumiTypeScript();
+require("./deferredSdkModules.cjs").deferPulumiClosureModules();
 
 const [runPolicyPackDir, cacheDir] = process.argv.slice(2);
 if (!runPolicyPackDir || !cacheDir) {

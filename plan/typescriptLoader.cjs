@@ -18,4 +18,4 @@ Module._extensions[".js"] = function loadJavaScript(module, filename) {
   return (filename.includes(DEPENDENCY) ? nodeLoadsJavaScript : tsxLoadsJavaScript).call(this, module, filename);
 };
 process.setSourceMapsEnabled(sourceMapsEnabled);
-require("./deferredTypeScript.cjs").deferPulumiTypeScript();
+require("./deferredSdkModules.cjs").deferPulumiClosureModules();
