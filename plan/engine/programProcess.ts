@@ -18,13 +18,14 @@ const HOST = path.join(__dirname, "programHost.ts");
  * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
  * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
  * (read only with `PULUMI_DEBUG_PROMISE_LEAKS`, or by the CLI to show where a resource was
- * declared); the plan reports messages, never stacks. `AML_PLAN_DEBUG=1` keeps all of them, to
- * debug a program under the plan.
+ * declared); the plan reports messages, never stacks. Alias URNs, which the SDK computes for every
+ * resource and never reads under this engine, are computed on first read (`lazyAliasUrns.cjs`).
+ * `AML_PLAN_DEBUG=1` keeps all of them as the SDK has them, to debug a program under the plan.
  */
 export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.AML_PLAN_DEBUG === "1"
     ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--stack-trace-limit=0"];
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0"];
 }
 
 export interface ProgramProcessOptions {
