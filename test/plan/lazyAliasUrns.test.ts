@@ -10,7 +10,7 @@ import { foreignProject, FOREIGN_STACK } from "./foreignProjects";
 import { MINIMAL_PACK, removeDir, ROOT, runCli } from "./helpers";
 
 const PRELOAD = path.join(ROOT, "plan", "engine", "lazyAliasUrns.cjs");
-const { withLazyAliasUrns } = createRequire(import.meta.url)(PRELOAD) as { withLazyAliasUrns: (source: string) => string | undefined };
+const { withLazyAliasUrns } = createRequire(__filename)(PRELOAD) as { withLazyAliasUrns: (source: string) => string | undefined };
 
 const MOCKS = `
 const pulumi = require("@pulumi/pulumi");
