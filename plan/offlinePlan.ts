@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { PolicyAnalyzer, type PolicyConfigEntry } from "./analyzer";
 import { evaluatePolicies, loadPolicyPackConfig } from "./policyEvaluation";
-import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
+import { DEFAULT_PROGRAM_TIMEOUT_SECONDS, ProgramSession } from "./engine/programProcess";
 import { runProgram, type ProgramRun, type ProgramRunOptions } from "./programRun";
 import { readPulumiProject, readStackConfig, secretConfigValues, type PulumiProject, type StackConfig } from "./pulumiProject";
 import { buildPlanModel, type PlanModel } from "./report/planModel";
@@ -54,9 +54,9 @@ export function discoverStacks(projectDir: string): string[] {
 /**
  * Evaluates a stack offline, as `pulumi preview --policy-pack` and `pulumi up --policy-pack` would:
  * reads the project and stack config, starts the policy pack (in parallel with the program, as the
- * CLI loads packs first), runs the program twice in processes of its own (preview semantics, and
+ * CLI loads packs first), runs the program twice in a process of its own (preview semantics, then
  * deploy semantics with Azure-shaped known outputs), then runs the engine's policy calls on each.
- * The pack process is shut down on every path.
+ * The pack and program processes are shut down on every path.
  *
  * Throws a `PlanError` (exit 2) on a config, program or pack error.
  */
@@ -67,7 +67,8 @@ export async function runOfflinePlan(options: OfflinePlanOptions): Promise<PlanM
 }
 
 /**
- * Plans several stacks of one project with one policy pack process: the pack starts first, the
+ * Plans several stacks of one project with one policy pack process and, while the program can run
+ * again in it, one program process: the pack starts first, the
  * programs of one stack run while the previous stack's resources are checked, and every stack's
  * policy calls go to the same analyzer, configured anew for each stack and phase. A stack whose
  * config or program fails gets its error and the others are still planned; a pack that fails to
@@ -86,11 +87,13 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
     ...(options.onAnalyzerSpawn ? { onSpawn: options.onAnalyzerSpawn } : {}),
     ...(options.packStartTimeoutMs ? { startTimeoutMs: options.packStartTimeoutMs } : {}),
   });
+  const session = new ProgramSession();
   try {
     const started = analyzer.start();
     let packFailure: { error: unknown } | undefined;
     started.catch((error: unknown) => (packFailure = { error })); // awaited below; never an unhandled rejection meanwhile
     const runOptions = {
+      session,
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_PROGRAM_TIMEOUT_SECONDS,
       ...(options.onProgramSpawn ? { onSpawn: options.onProgramSpawn } : {}),
     };
@@ -99,19 +102,34 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
     let analyzerFree: Promise<unknown> = started;
     for (const { stack, read } of inputs) {
       // a pack that could not start fails the stacks not yet run without running their programs
-      const settled =
-        "error" in read ? read : (packFailure ?? (await settle(runStackPrograms(project, read.value, runOptions))));
-      // a config or program error is the stack's error, even when the pack failed too
+      const failedBefore = "error" in read ? read : packFailure;
+      const programs = "error" in read || packFailure ? undefined : startStackPrograms(project, read.value, runOptions);
+      // the preview is checked while the deployment runs; a config or program error is the stack's
+      // error, even when the pack failed too
+      const programError = async (): Promise<{ error: unknown } | undefined> => {
+        if (failedBefore) return failedBefore;
+        const ran = await settle(programs!.deployed);
+        return "error" in ran ? ran : undefined;
+      };
       const evaluated = analyzerFree.then(
-        async (): Promise<StackPlanOutcome> =>
-          "error" in settled ? { stack, error: settled.error } : { stack, model: await evaluateStack(analyzer, packDir, settled.value) },
-        (error: unknown): StackPlanOutcome => ({ stack, error: "error" in settled ? settled.error : error }),
+        async (): Promise<StackPlanOutcome> => {
+          if (failedBefore) return { stack, error: failedBefore.error };
+          try {
+            return { stack, model: await evaluateStack(analyzer, packDir, programs!) };
+          } catch (error) {
+            return { stack, error: (await programError())?.error ?? error };
+          }
+        },
+        async (error: unknown): Promise<StackPlanOutcome> => ({ stack, error: (await programError())?.error ?? error }),
       );
       analyzerFree = evaluated.catch(() => undefined).then(() => started); // a failed start fails every stack
       outcomes.push(evaluated.catch((error: unknown): StackPlanOutcome => ({ stack, error })));
+      // the next stack's programs run once this stack's have (one program process serves them in turn)
+      if (programs) await settle(programs.deployed);
     }
     return await Promise.all(outcomes);
   } finally {
+    session.close();
     await analyzer.shutdown();
   }
 }
@@ -134,26 +152,24 @@ function readStackInputs(project: PulumiProject, stack: string, options: Offline
 
 interface StackPrograms extends StackInputs {
   project: PulumiProject;
-  preview: ProgramRun;
-  deploy: ProgramRun;
+  preview: Promise<ProgramRun>;
+  /** the deployment, once the preview has run; fails when either run fails */
+  deployed: Promise<ProgramRun>;
 }
 
-/** Runs the stack's program in both phases at once, each in its own process. */
-async function runStackPrograms(
-  project: PulumiProject,
-  inputs: StackInputs,
-  runOptions: Omit<ProgramRunOptions, "phase">,
-): Promise<StackPrograms> {
-  const [preview, deploy] = await settleAll([
-    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "preview" }),
-    runProgram(project, inputs.stackConfig, { ...runOptions, phase: "deploy" }),
-  ]);
-  return { project, ...inputs, preview, deploy };
+/** Runs the stack's program as a preview, then as a deployment. */
+function startStackPrograms(project: PulumiProject, inputs: StackInputs, runOptions: Omit<ProgramRunOptions, "phase">): StackPrograms {
+  const preview = runProgram(project, inputs.stackConfig, { ...runOptions, phase: "preview" });
+  const deployed = preview.then(() => runProgram(project, inputs.stackConfig, { ...runOptions, phase: "deploy" }));
+  preview.catch(() => undefined); // read through `deployed` too; never an unhandled rejection
+  deployed.catch(() => undefined);
+  return { project, ...inputs, preview, deployed };
 }
 
 /** The engine's policy calls on both phases of one stack, then the stack's plan model. */
 async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs: StackPrograms): Promise<PlanModel> {
-  const { project, stackConfig, packConfigFile, packConfig, preview, deploy } = programs;
+  const { project, stackConfig, packConfigFile, packConfig } = programs;
+  const preview = await programs.preview;
   const context = {
     project: project.name,
     stack: stackConfig.stack,
@@ -170,6 +186,7 @@ async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs
     },
   };
   const evaluation = await evaluatePolicies(analyzer, preview.resources, { ...context, phase: "preview" });
+  const deploy = await programs.deployed;
   const deployEvaluation = await evaluatePolicies(analyzer, deploy.resources, { ...context, phase: "deploy" });
 
   const scrubber = new SecretScrubber();
@@ -218,12 +235,4 @@ async function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: u
   } catch (error) {
     return { error };
   }
-}
-
-/** Waits for every promise; then rethrows the first failure, so no run is left behind unawaited. */
-async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const settled = await Promise.allSettled(promises);
-  const failure = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failure) throw failure.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

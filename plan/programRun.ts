@@ -1,6 +1,6 @@
 import { AzureFakes } from "./azureFakes";
 import { nestedOutputOnlyPaths } from "./engine/declaredOutputs";
-import { runProgramProcess, type ProgramProcessRun } from "./engine/programProcess";
+import { runProgramProcess, type ProgramProcessOptions, type ProgramProcessRun, type ProgramSession } from "./engine/programProcess";
 import type { PulumiProject, StackConfig } from "./pulumiProject";
 
 /** `preview`: as `pulumi preview` runs the program; `deploy`: as `pulumi up` runs it. */
@@ -16,10 +16,12 @@ export interface ProgramRunOptions {
   phase: PlanPhase;
   timeoutSeconds: number;
   onSpawn?: (pid: number) => void;
+  /** the program process to run in, shared with other runs; by default a process of its own */
+  session?: ProgramSession;
 }
 
 /**
- * Runs a Pulumi program once in its own process, as the CLI runs it: config as the CLI passes it,
+ * Runs a Pulumi program once in a process of its own, as the CLI runs it: config as the CLI passes it,
  * working directory = project directory, TypeScript through tsx. In the preview phase computed
  * outputs stay unknown; in the deploy phase the fakes answer every create as Azure would, with
  * known, deterministic values.
@@ -31,7 +33,7 @@ export async function runProgram(project: PulumiProject, stackConfig: StackConfi
     preview: options.phase === "preview",
     outputOnlyPaths: (type) => nestedOutputOnlyPaths(type, project.dir),
   });
-  const run = await runProgramProcess({
+  const processOptions: ProgramProcessOptions = {
     project: project.name,
     stack: stackConfig.stack,
     projectDir: project.dir,
@@ -42,6 +44,7 @@ export async function runProgram(project: PulumiProject, stackConfig: StackConfi
     fakes,
     timeoutSeconds: options.timeoutSeconds,
     ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-  });
+  };
+  const run = await (options.session ? options.session.run(processOptions) : runProgramProcess(processOptions));
   return { ...run, phase: options.phase, limits: [...new Set(fakes.limits)] };
 }

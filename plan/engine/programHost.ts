@@ -1,76 +1,75 @@
 /**
- * The language host of the offline plan: runs one Pulumi program in this process, connected to
- * the plan's engine over gRPC exactly as the CLI's Node.js host connects it. Started by
- * `programProcess.ts`, which sends the run settings over IPC and keeps the report to itself.
+ * The language host of the offline plan: runs a Pulumi program in this process, connected to the
+ * plan's engine over gRPC exactly as the CLI's Node.js host connects it. Started by
+ * `programProcess.ts`, which sends run requests over IPC, one at a time, and keeps the report to itself.
  *
- * Only a completion message carrying the nonce the plan sent counts as "the program finished":
- * a program that exits, throws or hangs never produces one.
+ * A process serves several runs (the preview and the deployment of each stack planned) when the
+ * program can run again in it: the SDK's options and config are reset as the Automation API resets
+ * them between runs of an inline program, and the program's own modules (every module outside
+ * node_modules) are evaluated afresh. Modules under node_modules load once.
+ *
+ * Only a completion message proven with the session key counts as "the program finished": the key
+ * arrives with the first request, before any program code loads, and later requests carry only a
+ * run id. A program that exits, throws or hangs never produces one.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
-export interface HostSettings {
-  nonce: string;
-  monitor: string;
-  engine: string;
-  project: string;
-  stack: string;
-  organization?: string;
-  dryRun: boolean;
-  projectDir: string;
-  entryPoint: string;
-  /** `<namespace>:<key>` → string or JSON, as the CLI passes config */
-  config: Record<string, string>;
-  secretKeys: string[];
-}
-
-export type HostMessage =
-  | { nonce: string; kind: "done" }
-  | { nonce: string; kind: "failed"; message: string };
+import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
+const environmentAtStart = { ...process.env };
+/** this host's own modules, which are not the program's */
+const HOST_DIR = path.resolve(__dirname, "..");
+const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
 
-function report(message: HostMessage, then: () => void): void {
+let sessionKey: string | undefined;
+let pulumi: typeof import("@pulumi/pulumi") | undefined;
+let currentRun: string | undefined;
+
+function report(message: HostMessage, then: () => void = () => undefined): void {
   if (!sendToPlan) return then();
   sendToPlan(message, undefined, undefined, () => then());
 }
 
-process.once("message", (settings: HostSettings) => {
-  void run(settings);
+function fail(error: unknown): void {
+  if (!sessionKey || !currentRun) return process.exit(1);
+  const runId = currentRun;
+  currentRun = undefined;
+  report({ runId, kind: "failed", proof: completionProof(sessionKey, runId, "failed"), message: errorText(error) }, () => process.exit(1));
+}
+
+process.on("message", (request: HostRequest) => {
+  if (currentRun !== undefined) return; // the plan sends a request only once the run before is done
+  if (sessionKey === undefined) {
+    if (typeof request?.sessionKey !== "string") return process.exit(1);
+    sessionKey = request.sessionKey;
+  }
+  currentRun = request.settings.runId;
+  void run(request.settings);
 });
 
 async function run(settings: HostSettings): Promise<void> {
-  const { nonce } = settings;
-  const fail = (error: unknown): void =>
-    report({ nonce, kind: "failed", message: errorText(error) }, () => process.exit(1));
-
-  Object.assign(process.env, {
-    PULUMI_NODEJS_MONITOR: settings.monitor,
-    PULUMI_NODEJS_ENGINE: settings.engine,
-    PULUMI_NODEJS_PROJECT: settings.project,
-    PULUMI_NODEJS_STACK: settings.stack,
-    PULUMI_NODEJS_DRY_RUN: String(settings.dryRun),
-    PULUMI_NODEJS_PARALLEL: "16",
-    PULUMI_NODEJS_ROOT_DIRECTORY: settings.projectDir,
-    PULUMI_CONFIG: JSON.stringify(settings.config),
-    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(settings.secretKeys),
-    ...(settings.organization ? { PULUMI_NODEJS_ORGANIZATION: settings.organization } : {}),
-  });
+  setRunEnvironment(settings);
   process.chdir(settings.projectDir);
-
   const projectRequire = createRequire(path.join(settings.projectDir, "__plan__.js"));
-  let pulumiPath: string;
-  try {
-    pulumiPath = projectRequire.resolve("@pulumi/pulumi");
-  } catch {
-    return fail(`cannot resolve @pulumi/pulumi from ${settings.projectDir}: install the project's dependencies`);
-  }
-  process.on("uncaughtException", fail);
-  process.on("unhandledRejection", fail);
 
   try {
-    const pulumi = projectRequire(pulumiPath) as typeof import("@pulumi/pulumi");
+    if (pulumi === undefined) {
+      let pulumiPath: string;
+      try {
+        pulumiPath = projectRequire.resolve("@pulumi/pulumi");
+      } catch {
+        return fail(`cannot resolve @pulumi/pulumi from ${settings.projectDir}: install the project's dependencies`);
+      }
+      process.on("uncaughtException", fail);
+      process.on("unhandledRejection", fail);
+      pulumi = projectRequire(pulumiPath) as typeof import("@pulumi/pulumi");
+    } else {
+      resetForAnotherRun(pulumi, settings);
+    }
     // As the CLI's Node.js host: the module's exports are the stack outputs; an exported
     // function is called (and awaited) and its result is the stack outputs.
     await pulumi.runtime.runInPulumiStack(async () => {
@@ -81,7 +80,57 @@ async function run(settings: HostSettings): Promise<void> {
   } catch (error) {
     return fail(error);
   }
-  report({ nonce, kind: "done" }, () => process.exit(0));
+  if (currentRun !== settings.runId || !sessionKey) return;
+  currentRun = undefined;
+  report({ runId: settings.runId, kind: "done", proof: completionProof(sessionKey, settings.runId, "done"), canRunAgain: canRunAgain() });
+}
+
+/** The environment the CLI gives a program: the one this process started with, and the run's settings. */
+function setRunEnvironment(settings: HostSettings): void {
+  for (const key of Object.keys(process.env)) if (!(key in environmentAtStart)) delete process.env[key];
+  Object.assign(process.env, environmentAtStart, {
+    PULUMI_NODEJS_MONITOR: settings.monitor,
+    PULUMI_NODEJS_ENGINE: settings.engine,
+    PULUMI_NODEJS_PROJECT: settings.project,
+    PULUMI_NODEJS_STACK: settings.stack,
+    PULUMI_NODEJS_DRY_RUN: String(settings.dryRun),
+    PULUMI_NODEJS_PARALLEL: String(PARALLEL),
+    PULUMI_NODEJS_ROOT_DIRECTORY: settings.projectDir,
+    PULUMI_CONFIG: JSON.stringify(settings.config),
+    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(settings.secretKeys),
+    ...(settings.organization ? { PULUMI_NODEJS_ORGANIZATION: settings.organization } : {}),
+  });
+  if (!settings.organization) delete process.env.PULUMI_NODEJS_ORGANIZATION;
+}
+
+const PARALLEL = 16;
+
+/** As the Automation API before each run of an inline program, and the program's modules unloaded. */
+function resetForAnotherRun(sdk: typeof import("@pulumi/pulumi"), settings: HostSettings): void {
+  const { runtime } = sdk;
+  runtime.resetOptions(settings.project, settings.stack, PARALLEL, settings.engine, settings.monitor, settings.dryRun, settings.organization ?? "");
+  runtime.setAllConfig(settings.config, settings.secretKeys);
+  for (const file of programModules()) delete require.cache[file];
+}
+
+/** the modules loaded from outside node_modules, this host's own excepted */
+function programModules(): string[] {
+  return Object.keys(require.cache).filter((file) => !file.includes(DEPENDENCY) && !file.startsWith(HOST_DIR + path.sep));
+}
+
+/**
+ * Whether evaluating the program's modules afresh runs the program again. ES modules stay loaded
+ * once loaded (`import()`, `.mjs`), so a program that may load one of its own runs in a new process.
+ */
+function canRunAgain(): boolean {
+  return programModules().every((file) => {
+    if (/\.m[jt]s$/.test(file)) return false;
+    try {
+      return !/(^|[^\w$.])import\s*\(/m.test(readFileSync(file, "utf8").replace(/typeof\s+import\s*\(/g, ""));
+    } catch {
+      return false;
+    }
+  });
 }
 
 function errorText(error: unknown): string {

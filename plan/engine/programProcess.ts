@@ -1,4 +1,4 @@
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -8,7 +8,7 @@ import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
 import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
-import type { HostMessage, HostSettings } from "./programHost";
+import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
 
@@ -49,111 +49,165 @@ export interface ProgramProcessRun {
   messages: LoggedMessage[];
 }
 
-/**
- * Runs the program in a process of its own, served by a `PlanEngine` in this one, as the CLI runs a
- * program. The program cannot reach the plan's report or verdict: what it prints is program output,
- * and the run counts only if the host reports completion with this run's nonce. An exit, an
- * uncaught error, a hang past the time limit or an error the engine raised is a `ProgramError`.
- */
+/** Runs the program once, in a process of its own. */
 export async function runProgramProcess(options: ProgramProcessOptions): Promise<ProgramProcessRun> {
-  const engine = new PlanEngine({ project: options.project, stack: options.stack, fakes: options.fakes, projectDir: options.projectDir });
-  const address = await engine.start();
-  const nonce = randomBytes(24).toString("hex");
-  const output: LoggedMessage[] = [];
-  const phase = options.dryRun ? "preview" : "deploy";
-  const failed = (reason: string): ProgramError =>
-    new ProgramError(
-      `the program of project '${options.project}' failed for stack '${options.stack}' (${phase} phase):\n` +
-        [...new Set([reason, ...engine.failures, ...errorsLogged(engine.messages)])].map((line) => indent(line)).join("\n"),
-    );
+  const session = new ProgramSession();
+  try {
+    return await session.run(options);
+  } finally {
+    session.close();
+  }
+}
 
-  const child = fork(HOST, [], {
-    cwd: options.projectDir,
-    execArgv: programExecArgv(),
-    stdio: ["pipe", "pipe", "pipe", "ipc"],
-    env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
-    serialization: "advanced",
-  });
-  if (child.pid !== undefined) options.onSpawn?.(child.pid);
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.on("exit", killOnExit);
-  for (const [stream, severity] of [[child.stdout, "info"], [child.stderr, "warning"]] as const) {
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      for (const line of chunk.split("\n")) if (line.trim() !== "") output.push({ severity, message: line });
-    });
+/** The program's process, while it can serve another run. */
+interface HostProcess {
+  child: ChildProcess;
+  sessionKey: string;
+  /** the run it serves: what it prints, and how its end settles that run */
+  current?: { output: LoggedMessage[]; ended: (reason: string) => void };
+}
+
+/**
+ * Runs a program in a process of its own, served by a `PlanEngine` in this one, as the CLI runs a
+ * program: one run at a time, each with an engine of its own. A process that completed a run serves
+ * the next one when the program can run again in it (its own modules are evaluated afresh; see
+ * `programHost.ts`); one that failed, or whose program loads ES modules of its own, is replaced.
+ * The program cannot reach the plan's report or verdict: what it prints is program output, and a
+ * run counts only if the host reports completion proven with the session key. An exit, an uncaught
+ * error, a hang past the time limit or an error the engine raised is a `ProgramError`.
+ */
+export class ProgramSession {
+  private host: HostProcess | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly killOnExit = (): void => this.close();
+
+  /** Runs the program once, after the runs asked for before. */
+  run(options: ProgramProcessOptions): Promise<ProgramProcessRun> {
+    const result = this.queue.then(() => this.runNow(options));
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
-  try {
-    await new Promise<HostMessage>((resolve, reject) => {
-      let settled = false;
-      const settle = (action: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        action();
-      };
-      const timer = setTimeout(
-        () =>
-          settle(() =>
-            reject(
-              failed(
-                `the program did not finish within ${options.timeoutSeconds} s (--timeout); ` +
-                  `${engine.resources.length} resources were registered, the last: ${engine.resources.at(-1)?.urn ?? "none"}`,
+  /** Ends the program's process. */
+  close(): void {
+    const host = this.host;
+    this.host = undefined;
+    process.off("exit", this.killOnExit);
+    if (host && host.child.exitCode === null && host.child.signalCode === null) host.child.kill("SIGKILL");
+  }
+
+  private spawnHost(options: ProgramProcessOptions): HostProcess {
+    const child = fork(HOST, [], {
+      cwd: options.projectDir,
+      execArgv: programExecArgv(),
+      stdio: ["pipe", "pipe", "pipe", "ipc"],
+      env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
+      serialization: "advanced",
+    });
+    const host: HostProcess = { child, sessionKey: randomBytes(32).toString("hex") };
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    process.on("exit", this.killOnExit);
+    for (const [stream, severity] of [[child.stdout, "info"], [child.stderr, "warning"]] as const) {
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => {
+        for (const line of chunk.split("\n")) if (line.trim() !== "") host.current?.output.push({ severity, message: line });
+      });
+    }
+    child.once("exit", (code, signal) => {
+      if (this.host === host) this.host = undefined;
+      host.current?.ended(
+        `the program's process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before the program finished: ` +
+          "a program must not call process.exit or end its process",
+      );
+    });
+    child.once("error", (error) => host.current?.ended(error.message));
+    return host;
+  }
+
+  private async runNow(options: ProgramProcessOptions): Promise<ProgramProcessRun> {
+    const engine = new PlanEngine({ project: options.project, stack: options.stack, fakes: options.fakes, projectDir: options.projectDir });
+    const address = await engine.start();
+    const phase = options.dryRun ? "preview" : "deploy";
+    const failed = (reason: string): ProgramError =>
+      new ProgramError(
+        `the program of project '${options.project}' failed for stack '${options.stack}' (${phase} phase):\n` +
+          [...new Set([reason, ...engine.failures, ...errorsLogged(engine.messages)])].map((line) => indent(line)).join("\n"),
+      );
+    const firstRun = this.host === undefined;
+    const host = (this.host ??= this.spawnHost(options));
+    const output: LoggedMessage[] = [];
+    const runId = randomBytes(16).toString("hex");
+    let servesAgain = false;
+
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const settle = (action: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          host.child.off("message", onMessage);
+          host.current = undefined;
+          action();
+        };
+        const timer = setTimeout(
+          () =>
+            settle(() =>
+              reject(
+                failed(
+                  `the program did not finish within ${options.timeoutSeconds} s (--timeout); ` +
+                    `${engine.resources.length} resources were registered, the last: ${engine.resources.at(-1)?.urn ?? "none"}`,
+                ),
               ),
             ),
-          ),
-        options.timeoutSeconds * 1000,
-      );
-      child.on("message", (message: unknown) => {
-        const host = message as Partial<HostMessage> | undefined;
-        if (host?.nonce !== nonce) {
-          settle(() => reject(failed("the program sent a message on the plan's control channel")));
-        } else if (host.kind === "done") {
-          settle(() => resolve(host as HostMessage));
-        } else {
-          settle(() => reject(failed((host as { message?: string }).message ?? "the program failed")));
-        }
+          options.timeoutSeconds * 1000,
+        );
+        const onMessage = (message: unknown): void => {
+          const reply = message as Partial<HostMessage> | undefined;
+          const kind = reply?.kind === "done" || reply?.kind === "failed" ? reply.kind : undefined;
+          if (!kind || reply?.runId !== runId || reply.proof !== completionProof(host.sessionKey, runId, kind)) {
+            settle(() => reject(failed("the program sent a message on the plan's control channel")));
+          } else if (kind === "done") {
+            servesAgain = (reply as { canRunAgain?: unknown }).canRunAgain === true;
+            settle(resolve);
+          } else {
+            settle(() => reject(failed((reply as { message?: string }).message ?? "the program failed")));
+          }
+        };
+        host.current = { output, ended: (reason) => settle(() => reject(failed(reason))) };
+        host.child.on("message", onMessage);
+        const settings: HostSettings = {
+          runId,
+          monitor: address,
+          engine: address,
+          project: options.project,
+          stack: options.stack,
+          dryRun: options.dryRun,
+          projectDir: options.projectDir,
+          entryPoint: options.entryPoint,
+          config: options.config,
+          secretKeys: options.secretKeys,
+        };
+        const request: HostRequest = firstRun ? { settings, sessionKey: host.sessionKey } : { settings };
+        host.child.send(request);
       });
-      child.once("exit", (code, signal) =>
-        settle(() =>
-          reject(
-            failed(
-              `the program's process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before the program finished: ` +
-                "a program must not call process.exit or end its process",
-            ),
-          ),
-        ),
-      );
-      child.once("error", (error) => settle(() => reject(failed(error.message))));
-      const settings: HostSettings = {
-        nonce,
-        monitor: address,
-        engine: address,
-        project: options.project,
-        stack: options.stack,
-        dryRun: options.dryRun,
-        projectDir: options.projectDir,
-        entryPoint: options.entryPoint,
-        config: options.config,
-        secretKeys: options.secretKeys,
-      };
-      child.send(settings);
-    });
 
-    const errors = [...engine.failures, ...errorsLogged(engine.messages)];
-    if (errors.length > 0) throw failed(errors[0]!);
-    const stackOutputs = engine.stackOutputs;
-    if (!stackOutputs) throw failed("the program finished without registering its stack outputs");
-    return {
-      resources: engine.resources,
-      stackOutputs,
-      messages: [...output, ...engine.messages],
-    };
-  } finally {
-    process.off("exit", killOnExit);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    engine.stop();
+      const errors = [...engine.failures, ...errorsLogged(engine.messages)];
+      if (errors.length > 0) throw failed(errors[0]!);
+      const stackOutputs = engine.stackOutputs;
+      if (!stackOutputs) throw failed("the program finished without registering its stack outputs");
+      return {
+        resources: engine.resources,
+        stackOutputs,
+        messages: [...output, ...engine.messages],
+      };
+    } catch (error) {
+      servesAgain = false;
+      throw error;
+    } finally {
+      if (!servesAgain && this.host === host) this.close();
+      engine.stop();
+    }
   }
 }
 

@@ -181,19 +181,20 @@ describe.concurrent("the plan ended by a signal while its program hangs", () => 
   ];
   for (const { signal, exit, hang } of SIGNALS) {
     it(
-      `${signal}, program ${hang === BUSY_LOOP ? "in an endless loop" : "awaiting an output that never resolves"}: the program hosts and the analyzer end with the plan`,
+      `${signal}, program ${hang === BUSY_LOOP ? "in an endless loop" : "awaiting an output that never resolves"}: the program host and the analyzer end with the plan`,
       async () => {
         const projectDir = removeLater(foreignProject(program(CLEAN_STACK, hang)));
         const { child, result } = startCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK, "--timeout", "60"]);
         const watch = watchDescendants(child.pid!);
-        // both phases' program hosts and the analyzer are running; a looping program is in its loop
+        // the program host (its preview hangs, so the deployment never starts) and the analyzer are
+        // running; a looping program is in its loop
         await waitFor(
           () =>
-            [...watch.seen.values()].filter(isProgramHost).length === 2 &&
+            [...watch.seen.values()].some(isProgramHost) &&
             [...watch.seen.values()].some(isAnalyzer) &&
-            (hang !== BUSY_LOOP || readdirSync(projectDir).filter((file) => file.startsWith("looping-")).length === 2),
+            (hang !== BUSY_LOOP || readdirSync(projectDir).some((file) => file.startsWith("looping-"))),
           120_000,
-          "the program hosts and the analyzer",
+          "the program host and the analyzer",
         );
         child.kill(signal);
         const { code, signal: endedBy } = await result;
