@@ -15,6 +15,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
@@ -24,6 +26,16 @@ const environmentAtStart = { ...process.env };
 /** this host's own modules, which are not the program's */
 const HOST_DIR = path.resolve(__dirname, "..");
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
+
+/**
+ * A full garbage collection, run between two runs: the next run starts from what the process holds,
+ * not on top of the last run's garbage (the peak memory of one run, not of two). The program's own
+ * context gets no `gc`.
+ */
+const collectGarbage = ((): (() => void) => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
 
 let sessionKey: string | undefined;
 let pulumi: typeof import("@pulumi/pulumi") | undefined;
@@ -81,8 +93,13 @@ async function run(settings: HostSettings): Promise<void> {
     return fail(error);
   }
   if (currentRun !== settings.runId || !sessionKey) return;
+  const again = canRunAgain();
+  if (again) {
+    unloadProgramModules();
+    collectGarbage();
+  }
   currentRun = undefined;
-  report({ runId: settings.runId, kind: "done", proof: completionProof(sessionKey, settings.runId, "done"), canRunAgain: canRunAgain() });
+  report({ runId: settings.runId, kind: "done", proof: completionProof(sessionKey, settings.runId, "done"), canRunAgain: again });
 }
 
 /** The environment the CLI gives a program: the one this process started with, and the run's settings. */
@@ -110,6 +127,11 @@ function resetForAnotherRun(sdk: typeof import("@pulumi/pulumi"), settings: Host
   const { runtime } = sdk;
   runtime.resetOptions(settings.project, settings.stack, PARALLEL, settings.engine, settings.monitor, settings.dryRun, settings.organization ?? "");
   runtime.setAllConfig(settings.config, settings.secretKeys);
+  unloadProgramModules();
+}
+
+/** The program's modules are evaluated afresh when next required. */
+function unloadProgramModules(): void {
   for (const file of programModules()) delete require.cache[file];
 }
 
