@@ -6,7 +6,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzerWire";
 import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
@@ -348,10 +349,7 @@ export class PolicyAnalyzer {
   }
 
   async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
-    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
-      "remediate",
-      analyzeRequest(resource),
-    );
+    const response = await this.callEncoded<analyzerPb.RemediateResponse>("remediate", encodeAnalyzeRequest(resource));
     return response.getRemediationsList().map((r) => {
       const properties = r.getProperties()?.toJavaScript() as Record<string, WireValue> | undefined;
       const diagnostic = r.getDiagnostic();
@@ -367,17 +365,12 @@ export class PolicyAnalyzer {
   }
 
   async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
-    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
-      "analyze",
-      analyzeRequest(resource),
-    );
+    const response = await this.callEncoded<analyzerPb.AnalyzeResponse>("analyze", encodeAnalyzeRequest(resource));
     return response.getDiagnosticsList().map(diagnosticFromProto);
   }
 
   async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
-    const request = new analyzerPb.AnalyzeStackRequest();
-    request.setResourcesList(resources.map(stackResource));
-    const response = await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>("analyzeStack", request);
+    const response = await this.callEncoded<analyzerPb.AnalyzeResponse>("analyzeStack", encodeAnalyzeStackRequest(resources));
     return response.getDiagnosticsList().map(diagnosticFromProto);
   }
 
@@ -401,18 +394,41 @@ export class PolicyAnalyzer {
   }
 
   private call<Req, Res>(method: keyof AnalyzerClient & string, request: Req): Promise<Res> {
-    const client = this.client;
-    if (!client) return Promise.reject(new PolicyPackError("the policy pack is not running"));
-    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
-    return new Promise<Res>((resolve, reject) => {
+    return this.invoke<Res>(method, (client, metadata, options, callback) => {
       const fn = client[method] as unknown as (
         req: Req,
         metadata: grpc.Metadata,
         options: Partial<grpc.CallOptions>,
         cb: (error: grpc.ServiceError | null, response: Res) => void,
       ) => void;
-      fn.call(client, request, new grpc.Metadata(), { deadline }, (error, response) => {
-        if (!error) return resolve(response);
+      fn.call(client, request, metadata, options, callback);
+    });
+  }
+
+  /** A call whose request is already in wire format (see analyzerWire.ts). */
+  private callEncoded<Res>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer): Promise<Res> {
+    const definition = AnalyzerService[method];
+    const deserialize = definition.responseDeserialize as (bytes: Buffer) => Res;
+    return this.invoke<Res>(method, (client, metadata, options, callback) => {
+      client.makeUnaryRequest(definition.path, (bytes: Buffer) => bytes, deserialize, request, metadata, options, callback);
+    });
+  }
+
+  private invoke<Res>(
+    method: string,
+    start: (
+      client: AnalyzerClient,
+      metadata: grpc.Metadata,
+      options: Partial<grpc.CallOptions>,
+      callback: (error: grpc.ServiceError | null, response?: Res) => void,
+    ) => void,
+  ): Promise<Res> {
+    const client = this.client;
+    if (!client) return Promise.reject(new PolicyPackError("the policy pack is not running"));
+    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    return new Promise<Res>((resolve, reject) => {
+      start(client, new grpc.Metadata(), { deadline }, (error, response) => {
+        if (!error) return resolve(response as Res);
         const exited = this.exitCode !== undefined;
         const detail = exited
           ? `the policy pack exited (${this.exitSignal ? `signal ${this.exitSignal}` : `exit code ${this.exitCode}`})`
@@ -450,61 +466,6 @@ export function pulumiSdkDir(packDir: string): string {
     }
   }
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
-}
-
-/** `Analyze` requests and `AnalyzeStack` resources carry the same resource fields. */
-function withResourceFields<Message extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>(
-  message: Message,
-  resource: AnalyzerResource,
-): Message {
-  message.setUrn(resource.urn);
-  message.setType(resource.type);
-  message.setName(resource.name);
-  message.setProperties(Struct.fromJavaScript(resource.properties as never));
-  message.setOptions(optionsToProto(resource.options));
-  if (resource.provider) message.setProvider(providerToProto(resource.provider));
-  return message;
-}
-
-function analyzeRequest(resource: AnalyzerResource): analyzerPb.AnalyzeRequest {
-  return withResourceFields(new analyzerPb.AnalyzeRequest(), resource);
-}
-
-function stackResource(resource: AnalyzerStackResource): analyzerPb.AnalyzerResource {
-  const message = withResourceFields(new analyzerPb.AnalyzerResource(), resource);
-  message.setParent(resource.parent ?? "");
-  message.setDependenciesList(resource.dependencies);
-  const map = message.getPropertydependenciesMap();
-  for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
-    const dependencies = new analyzerPb.AnalyzerPropertyDependencies();
-    dependencies.setUrnsList(urns);
-    map.set(key, dependencies);
-  }
-  return message;
-}
-
-function optionsToProto(options: AnalyzerResourceOptions): analyzerPb.AnalyzerResourceOptions {
-  const message = new analyzerPb.AnalyzerResourceOptions();
-  message.setProtect(options.protect);
-  message.setIgnorechangesList(options.ignoreChanges ?? []);
-  message.setAliasesList(options.aliases ?? []);
-  message.setAdditionalsecretoutputsList(options.additionalSecretOutputs ?? []);
-  if (options.deleteBeforeReplace !== undefined) {
-    message.setDeletebeforereplacedefined(true);
-    message.setDeletebeforereplace(options.deleteBeforeReplace);
-  }
-  message.setCustomtimeouts(new analyzerPb.AnalyzerResourceOptions.CustomTimeouts());
-  message.setParent(options.parent ?? "");
-  return message;
-}
-
-function providerToProto(provider: AnalyzerProviderResource): analyzerPb.AnalyzerProviderResource {
-  const message = new analyzerPb.AnalyzerProviderResource();
-  message.setUrn(provider.urn);
-  message.setType(provider.type);
-  message.setName(provider.name);
-  message.setProperties(Struct.fromJavaScript(provider.properties as never));
-  return message;
 }
 
 function policyFromProto(policy: analyzerPb.PolicyInfo): PolicyInfo {

@@ -1,5 +1,7 @@
 // Entry point the Pulumi CLI runs: it only constructs the pack. Levels per environment come from
 // `--policy-pack-config policies/config/<env>.json`.
 import { AmlAuthGuard } from "./amlAuthGuard";
+import { deserializeEachStructOnce } from "./lib/deserializeOnce";
 
+deserializeEachStructOnce();
 new AmlAuthGuard();
