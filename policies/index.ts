@@ -2,6 +2,8 @@
 // `--policy-pack-config policies/config/<env>.json`.
 import { AmlAuthGuard } from "./amlAuthGuard";
 import { deserializeEachStructOnce } from "./lib/deserializeOnce";
+import { decodeStructsOnDemand } from "./lib/structDecoding";
 
+decodeStructsOnDemand();
 deserializeEachStructOnce();
 new AmlAuthGuard();
