@@ -369,7 +369,7 @@ export class PolicyAnalyzer {
     return response.getDiagnosticsList().map(diagnosticFromProto);
   }
 
-  async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
+  async analyzeStack(resources: Iterable<AnalyzerStackResource>): Promise<AnalyzeDiagnostic[]> {
     const response = await this.callEncoded<analyzerPb.AnalyzeResponse>("analyzeStack", encodeAnalyzeStackRequest(resources));
     return response.getDiagnosticsList().map(diagnosticFromProto);
   }

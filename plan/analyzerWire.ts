@@ -233,7 +233,7 @@ export function encodeAnalyzeRequest(resource: AnalyzerResource): Buffer {
 }
 
 /** `AnalyzeStackRequest`. */
-export function encodeAnalyzeStackRequest(resources: readonly AnalyzerStackResource[]): Buffer {
+export function encodeAnalyzeStackRequest(resources: Iterable<AnalyzerStackResource>): Buffer {
   const writer = new ProtobufWriter();
   for (const resource of resources) writer.message(1, () => writeStackResource(writer, resource));
   return writer.finish();
