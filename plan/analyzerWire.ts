@@ -70,6 +70,7 @@ class ProtobufWriter {
 
   string(field: number, value: string): void {
     this.tag(field, WIRE_LENGTH_DELIMITED);
+    if (value.length < 128 && this.ascii(value)) return;
     if (!SURROGATE.test(value)) {
       const length = Buffer.byteLength(value, "utf8");
       this.varint(length);
@@ -84,13 +85,30 @@ class ProtobufWriter {
     this.position += encoded.length;
   }
 
-  /** Writes a length-delimited field whose content `write` produces. */
-  message(field: number, write: () => void): void {
+  /** Writes the length and bytes of a short ASCII string (a one-byte length); false, writing nothing, for any other. */
+  private ascii(value: string): boolean {
+    const length = value.length;
+    this.reserve(length + 1);
+    const start = this.position;
+    this.bytes[start] = length;
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return false;
+      this.bytes[start + 1 + i] = c;
+    }
+    this.position = start + 1 + length;
+    return true;
+  }
+
+  /** Starts a length-delimited field; its content follows, then `end` with what this returned. */
+  begin(field: number): number {
     this.tag(field, WIRE_LENGTH_DELIMITED);
     // one byte for the length, moved along when the content needs more
     this.reserve(1);
-    const start = this.position++;
-    write();
+    return this.position++;
+  }
+
+  end(start: number): void {
     const length = this.position - start - 1;
     const lengthBytes = varintSize(length);
     if (lengthBytes > 1) {
@@ -105,6 +123,12 @@ class ProtobufWriter {
       value = Math.floor(value / 128);
     }
     this.bytes[at] = value;
+  }
+
+  /** An empty length-delimited field. */
+  empty(field: number): void {
+    this.tag(field, WIRE_LENGTH_DELIMITED);
+    this.varint(0);
   }
 }
 
@@ -154,75 +178,92 @@ function writeValue(writer: ProtobufWriter, value: unknown): void {
   else if (typeof value === "number") writer.double(2, value);
   else if (typeof value === "boolean") writer.bool(4, value);
   else if (value === null) writer.enumValue(1, 0);
-  else if (Array.isArray(value)) writer.message(6, () => writeList(writer, value));
-  else if (typeof value === "object") writer.message(5, () => writeStruct(writer, value));
-  else throw new Error("Unexpected struct type.");
+  else if (Array.isArray(value)) {
+    const list = writer.begin(6);
+    for (let i = 0; i < value.length; i++) {
+      const element = writer.begin(1);
+      writeValue(writer, value[i]);
+      writer.end(element);
+    }
+    writer.end(list);
+  } else if (typeof value === "object") {
+    const struct = writer.begin(5);
+    writeStruct(writer, value);
+    writer.end(struct);
+  } else throw new Error("Unexpected struct type.");
 }
 
-function writeList(writer: ProtobufWriter, values: readonly unknown[]): void {
-  for (let i = 0; i < values.length; i++) writer.message(1, () => writeValue(writer, values[i]));
-}
-
-/** `Struct`: map entries in the order google-protobuf writes them, by key. */
+/** `Struct`'s fields: map entries in the order google-protobuf writes them, by key. */
 function writeStruct(writer: ProtobufWriter, object: object): void {
   const record = object as Record<string, unknown>;
   const keys: string[] = [];
   for (const key in record) keys.push(key);
   keys.sort();
   for (const key of keys) {
-    writer.message(1, () => {
-      writer.string(1, key);
-      writer.message(2, () => writeValue(writer, record[key]));
-    });
+    const entry = writer.begin(1);
+    writer.string(1, key);
+    const value = writer.begin(2);
+    writeValue(writer, record[key]);
+    writer.end(value);
+    writer.end(entry);
   }
+}
+
+/** A Struct-valued field. */
+function writeStructField(writer: ProtobufWriter, field: number, object: object): void {
+  const struct = writer.begin(field);
+  writeStruct(writer, object);
+  writer.end(struct);
 }
 
 // --- pulumirpc messages -----------------------------------------------------------------------------------
 
 function writeOptions(writer: ProtobufWriter, options: AnalyzerResourceOptions): void {
+  const message = writer.begin(5);
   if (options.protect) writer.bool(1, true);
   for (const key of options.ignoreChanges ?? []) writer.string(2, key);
   if (options.deleteBeforeReplace) writer.bool(3, true);
   if (options.deleteBeforeReplace !== undefined) writer.bool(4, true);
   for (const output of options.additionalSecretOutputs ?? []) writer.string(5, output);
   for (const alias of options.aliases ?? []) writer.string(6, alias);
-  writer.message(7, () => undefined); // custom timeouts, all zero
+  writer.empty(7); // custom timeouts, all zero
   if (options.parent) writer.string(8, options.parent);
+  writer.end(message);
 }
 
 function writeProvider(writer: ProtobufWriter, provider: AnalyzerProviderResource): void {
+  const message = writer.begin(6);
   if (provider.type) writer.string(1, provider.type);
-  writer.message(2, () => writeStruct(writer, provider.properties));
+  writeStructField(writer, 2, provider.properties);
   if (provider.urn) writer.string(3, provider.urn);
   if (provider.name) writer.string(4, provider.name);
+  writer.end(message);
 }
 
 /** The fields `AnalyzeRequest` and `AnalyzerResource` share (1 to 6). */
 function writeResourceFields(writer: ProtobufWriter, resource: AnalyzerResource): void {
   if (resource.type) writer.string(1, resource.type);
-  writer.message(2, () => writeStruct(writer, resource.properties));
+  writeStructField(writer, 2, resource.properties);
   if (resource.urn) writer.string(3, resource.urn);
   if (resource.name) writer.string(4, resource.name);
-  writer.message(5, () => writeOptions(writer, resource.options));
-  if (resource.provider) {
-    const provider = resource.provider;
-    writer.message(6, () => writeProvider(writer, provider));
-  }
+  writeOptions(writer, resource.options);
+  if (resource.provider) writeProvider(writer, resource.provider);
 }
 
 function writeStackResource(writer: ProtobufWriter, resource: AnalyzerStackResource): void {
+  const message = writer.begin(1);
   writeResourceFields(writer, resource);
   if (resource.parent) writer.string(7, resource.parent);
   for (const dependency of resource.dependencies) writer.string(8, dependency);
   for (const key of Object.keys(resource.propertyDependencies).sort()) {
-    const urns = resource.propertyDependencies[key]!;
-    writer.message(9, () => {
-      writer.string(1, key);
-      writer.message(2, () => {
-        for (const urn of urns) writer.string(1, urn);
-      });
-    });
+    const entry = writer.begin(9);
+    writer.string(1, key);
+    const dependencies = writer.begin(2);
+    for (const urn of resource.propertyDependencies[key]!) writer.string(1, urn);
+    writer.end(dependencies);
+    writer.end(entry);
   }
+  writer.end(message);
 }
 
 /** `AnalyzeRequest` (also what `Remediate` takes). */
@@ -235,6 +276,6 @@ export function encodeAnalyzeRequest(resource: AnalyzerResource): Buffer {
 /** `AnalyzeStackRequest`. */
 export function encodeAnalyzeStackRequest(resources: Iterable<AnalyzerStackResource>): Buffer {
   const writer = new ProtobufWriter();
-  for (const resource of resources) writer.message(1, () => writeStackResource(writer, resource));
+  for (const resource of resources) writeStackResource(writer, resource);
   return writer.finish();
 }
