@@ -14,13 +14,22 @@ const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 
+/**
+ * Where requests are written before they are copied out at their size: one buffer for every request
+ * (writing is synchronous), so a request costs no allocation beyond its own bytes.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** A growing byte buffer with the writes protobuf messages need. */
 class ProtobufWriter {
-  private bytes = Buffer.allocUnsafe(4096);
+  private bytes = scratch;
   private position = 0;
 
   finish(): Buffer {
-    return this.bytes.subarray(0, this.position);
+    const written = Buffer.from(this.bytes.subarray(0, this.position));
+    // a stack's request may have grown the buffer; a much larger one is not kept
+    if (this.bytes.length <= 1024 * 1024) scratch = this.bytes;
+    return written;
   }
 
   private reserve(count: number): void {

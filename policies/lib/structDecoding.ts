@@ -184,7 +184,8 @@ export function decodeStructsOnDemand(): void {
   const onDemand = (message: StructMessage, reader: BinaryReader): StructMessage => {
     const start = reader.getCursor();
     while (reader.nextField() && !reader.isEndGroup()) reader.skipField();
-    const bytes = reader.getBuffer().slice(start, reader.getCursor());
+    // a view: grpc-js gives every message a buffer of its own, which nothing writes to afterwards
+    const bytes = reader.getBuffer().subarray(start, reader.getCursor());
     // own properties in front of the prototype's methods, removed once google-protobuf decoded the message
     const pending = message as Partial<StructMessage>;
     pending.toJavaScript = () => structToJavaScript(bytes, () => decodeWithProtobuf(bytes).toJavaScript());
