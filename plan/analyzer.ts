@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { BinaryReader } from "google-protobuf";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
@@ -349,7 +350,9 @@ export class PolicyAnalyzer {
   }
 
   async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
-    const response = await this.callEncoded<analyzerPb.RemediateResponse>("remediate", encodeAnalyzeRequest(resource));
+    const response = await this.callEncoded("remediate", encodeAnalyzeRequest(resource), (bytes) =>
+      analyzerPb.RemediateResponse.deserializeBinary(bytes),
+    );
     return response.getRemediationsList().map((r) => {
       const properties = r.getProperties()?.toJavaScript() as Record<string, WireValue> | undefined;
       const diagnostic = r.getDiagnostic();
@@ -365,13 +368,13 @@ export class PolicyAnalyzer {
   }
 
   async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
-    const response = await this.callEncoded<analyzerPb.AnalyzeResponse>("analyze", encodeAnalyzeRequest(resource));
-    return response.getDiagnosticsList().map(diagnosticFromProto);
+    const diagnostics = await this.callEncoded("analyze", encodeAnalyzeRequest(resource), diagnosticsOfResponse);
+    return diagnostics.map(diagnosticFromProto);
   }
 
   async analyzeStack(resources: Iterable<AnalyzerStackResource>): Promise<AnalyzeDiagnostic[]> {
-    const response = await this.callEncoded<analyzerPb.AnalyzeResponse>("analyzeStack", encodeAnalyzeStackRequest(resources));
-    return response.getDiagnosticsList().map(diagnosticFromProto);
+    const diagnostics = await this.callEncoded("analyzeStack", encodeAnalyzeStackRequest(resources), diagnosticsOfResponse);
+    return diagnostics.map(diagnosticFromProto);
   }
 
   /** Closes the connection, kills the pack process and waits until it has exited. Safe to call twice. */
@@ -405,12 +408,11 @@ export class PolicyAnalyzer {
     });
   }
 
-  /** A call whose request is already in wire format (see analyzerWire.ts). */
-  private callEncoded<Res>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer): Promise<Res> {
-    const definition = AnalyzerService[method];
-    const deserialize = definition.responseDeserialize as (bytes: Buffer) => Res;
+  /** A call whose request is already in wire format (see analyzerWire.ts), its response read by `read`. */
+  private callEncoded<Res>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer, read: (bytes: Buffer) => Res): Promise<Res> {
+    const path = AnalyzerService[method].path;
     return this.invoke<Res>(method, (client, metadata, options, callback) => {
-      client.makeUnaryRequest(definition.path, (bytes: Buffer) => bytes, deserialize, request, metadata, options, callback);
+      client.makeUnaryRequest(path, (bytes: Buffer) => bytes, read, request, metadata, options, callback);
     });
   }
 
@@ -466,6 +468,25 @@ export function pulumiSdkDir(packDir: string): string {
     }
   }
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
+}
+
+/**
+ * The diagnostics of an `AnalyzeResponse`, read as google-protobuf reads them. The policies it lists as
+ * not applicable are skipped unread: the plan does not report them, and they are most of the response.
+ */
+function diagnosticsOfResponse(bytes: Buffer): analyzerPb.AnalyzeDiagnostic[] {
+  const reader = new BinaryReader(bytes);
+  const diagnostics: analyzerPb.AnalyzeDiagnostic[] = [];
+  while (reader.nextField() && !reader.isEndGroup()) {
+    if (reader.getFieldNumber() !== 2) {
+      reader.skipField();
+      continue;
+    }
+    const diagnostic = new analyzerPb.AnalyzeDiagnostic();
+    reader.readMessage(diagnostic, analyzerPb.AnalyzeDiagnostic.deserializeBinaryFromReader);
+    diagnostics.push(diagnostic);
+  }
+  return diagnostics;
 }
 
 function policyFromProto(policy: analyzerPb.PolicyInfo): PolicyInfo {
