@@ -2,8 +2,11 @@
 // `--policy-pack-config policies/config/<env>.json`.
 import { AmlAuthGuard } from "./amlAuthGuard";
 import { deserializeEachStructOnce } from "./lib/deserializeOnce";
+import { writeNotApplicableEntriesDirectly } from "./lib/responseEncoding";
 import { decodeStructsOnDemand } from "./lib/structDecoding";
 
+// before the pack's server registers its methods
 decodeStructsOnDemand();
 deserializeEachStructOnce();
+writeNotApplicableEntriesDirectly();
 new AmlAuthGuard();

@@ -4,7 +4,7 @@
 // Here a Struct the server receives keeps its bytes and `toJavaScript()` reads them straight into plain
 // JavaScript, giving what google-protobuf gives; anything but the plain encoding the engine writes
 // (sorted unique keys, one kind per value, valid UTF-8) is decoded by google-protobuf itself.
-import { createRequire } from "node:module";
+import { requireAsServerProtos } from "./serverModules";
 
 interface BinaryReader {
   getCursor(): number;
@@ -28,13 +28,11 @@ interface Protobuf {
   BinaryReader: new (bytes: Uint8Array) => BinaryReader;
 }
 
-/** google-protobuf as the server's request classes use it: the copy `@pulumi/pulumi`'s protos load. */
+/** google-protobuf as the server's request classes use it. */
 function serverProtobuf(): { Struct: StructClass; jspb: Protobuf } {
-  const fromPolicy = createRequire(require.resolve("@pulumi/policy"));
-  const fromProtos = createRequire(fromPolicy.resolve("@pulumi/pulumi/proto/analyzer_pb"));
   return {
-    Struct: (fromProtos("google-protobuf/google/protobuf/struct_pb") as { Struct: StructClass }).Struct,
-    jspb: fromProtos("google-protobuf") as Protobuf,
+    Struct: (requireAsServerProtos("google-protobuf/google/protobuf/struct_pb") as { Struct: StructClass }).Struct,
+    jspb: requireAsServerProtos("google-protobuf") as Protobuf,
   };
 }
 
