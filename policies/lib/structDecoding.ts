@@ -2,8 +2,9 @@
 // google-protobuf decodes into a message object per value before @pulumi/policy's server turns it into
 // plain JavaScript with `toJavaScript()`: most of the pack's work per request, and most of its garbage.
 // Here a Struct the server receives keeps its bytes and `toJavaScript()` reads them straight into plain
-// JavaScript, giving what google-protobuf gives; anything but the plain encoding the engine writes
-// (sorted unique keys, one kind per value, valid UTF-8) is decoded by google-protobuf itself.
+// JavaScript, giving what google-protobuf gives. Anything but the plain encoding (keys in order and
+// unique, one kind per value, valid UTF-8), which the offline plan writes and the Pulumi engine may not,
+// is decoded by google-protobuf itself.
 import { requireAsServerProtos } from "./serverModules";
 
 interface BinaryReader {
@@ -182,7 +183,7 @@ export function decodeStructsOnDemand(): void {
   const onDemand = (message: StructMessage, reader: BinaryReader): StructMessage => {
     const start = reader.getCursor();
     while (reader.nextField() && !reader.isEndGroup()) reader.skipField();
-    // a view: grpc-js gives every message a buffer of its own, which nothing writes to afterwards
+    // a view: the request's bytes are its own (the generated deserializer copies them), never written to
     const bytes = reader.getBuffer().subarray(start, reader.getCursor());
     // own properties in front of the prototype's methods, removed once google-protobuf decoded the message
     const pending = message as Partial<StructMessage>;
