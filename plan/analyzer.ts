@@ -3,10 +3,12 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { BinaryReader } from "google-protobuf";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzerWire";
 import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
@@ -348,9 +350,8 @@ export class PolicyAnalyzer {
   }
 
   async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
-    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
-      "remediate",
-      analyzeRequest(resource),
+    const response = await this.callEncoded("remediate", encodeAnalyzeRequest(resource), (bytes) =>
+      analyzerPb.RemediateResponse.deserializeBinary(bytes),
     );
     return response.getRemediationsList().map((r) => {
       const properties = r.getProperties()?.toJavaScript() as Record<string, WireValue> | undefined;
@@ -367,18 +368,13 @@ export class PolicyAnalyzer {
   }
 
   async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
-    const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
-      "analyze",
-      analyzeRequest(resource),
-    );
-    return response.getDiagnosticsList().map(diagnosticFromProto);
+    const diagnostics = await this.callEncoded("analyze", encodeAnalyzeRequest(resource), diagnosticsOfResponse);
+    return diagnostics.map(diagnosticFromProto);
   }
 
-  async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
-    const request = new analyzerPb.AnalyzeStackRequest();
-    request.setResourcesList(resources.map(stackResource));
-    const response = await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>("analyzeStack", request);
-    return response.getDiagnosticsList().map(diagnosticFromProto);
+  async analyzeStack(resources: Iterable<AnalyzerStackResource>): Promise<AnalyzeDiagnostic[]> {
+    const diagnostics = await this.callEncoded("analyzeStack", encodeAnalyzeStackRequest(resources), diagnosticsOfResponse);
+    return diagnostics.map(diagnosticFromProto);
   }
 
   /** Closes the connection, kills the pack process and waits until it has exited. Safe to call twice. */
@@ -401,18 +397,40 @@ export class PolicyAnalyzer {
   }
 
   private call<Req, Res>(method: keyof AnalyzerClient & string, request: Req): Promise<Res> {
-    const client = this.client;
-    if (!client) return Promise.reject(new PolicyPackError("the policy pack is not running"));
-    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
-    return new Promise<Res>((resolve, reject) => {
+    return this.invoke<Res>(method, (client, metadata, options, callback) => {
       const fn = client[method] as unknown as (
         req: Req,
         metadata: grpc.Metadata,
         options: Partial<grpc.CallOptions>,
         cb: (error: grpc.ServiceError | null, response: Res) => void,
       ) => void;
-      fn.call(client, request, new grpc.Metadata(), { deadline }, (error, response) => {
-        if (!error) return resolve(response);
+      fn.call(client, request, metadata, options, callback);
+    });
+  }
+
+  /** A call whose request is already in wire format (see analyzerWire.ts), its response read by `read`. */
+  private callEncoded<Res>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer, read: (bytes: Buffer) => Res): Promise<Res> {
+    const path = AnalyzerService[method].path;
+    return this.invoke<Res>(method, (client, metadata, options, callback) => {
+      client.makeUnaryRequest(path, (bytes: Buffer) => bytes, read, request, metadata, options, callback);
+    });
+  }
+
+  private invoke<Res>(
+    method: string,
+    start: (
+      client: AnalyzerClient,
+      metadata: grpc.Metadata,
+      options: Partial<grpc.CallOptions>,
+      callback: (error: grpc.ServiceError | null, response?: Res) => void,
+    ) => void,
+  ): Promise<Res> {
+    const client = this.client;
+    if (!client) return Promise.reject(new PolicyPackError("the policy pack is not running"));
+    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    return new Promise<Res>((resolve, reject) => {
+      start(client, new grpc.Metadata(), { deadline }, (error, response) => {
+        if (!error) return resolve(response as Res);
         const exited = this.exitCode !== undefined;
         const detail = exited
           ? `the policy pack exited (${this.exitSignal ? `signal ${this.exitSignal}` : `exit code ${this.exitCode}`})`
@@ -452,59 +470,23 @@ export function pulumiSdkDir(packDir: string): string {
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
 }
 
-/** `Analyze` requests and `AnalyzeStack` resources carry the same resource fields. */
-function withResourceFields<Message extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>(
-  message: Message,
-  resource: AnalyzerResource,
-): Message {
-  message.setUrn(resource.urn);
-  message.setType(resource.type);
-  message.setName(resource.name);
-  message.setProperties(Struct.fromJavaScript(resource.properties as never));
-  message.setOptions(optionsToProto(resource.options));
-  if (resource.provider) message.setProvider(providerToProto(resource.provider));
-  return message;
-}
-
-function analyzeRequest(resource: AnalyzerResource): analyzerPb.AnalyzeRequest {
-  return withResourceFields(new analyzerPb.AnalyzeRequest(), resource);
-}
-
-function stackResource(resource: AnalyzerStackResource): analyzerPb.AnalyzerResource {
-  const message = withResourceFields(new analyzerPb.AnalyzerResource(), resource);
-  message.setParent(resource.parent ?? "");
-  message.setDependenciesList(resource.dependencies);
-  const map = message.getPropertydependenciesMap();
-  for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
-    const dependencies = new analyzerPb.AnalyzerPropertyDependencies();
-    dependencies.setUrnsList(urns);
-    map.set(key, dependencies);
+/**
+ * The diagnostics of an `AnalyzeResponse`, read as google-protobuf reads them. The policies it lists as
+ * not applicable are skipped unread: the plan does not report them, and they are most of the response.
+ */
+function diagnosticsOfResponse(bytes: Buffer): analyzerPb.AnalyzeDiagnostic[] {
+  const reader = new BinaryReader(bytes);
+  const diagnostics: analyzerPb.AnalyzeDiagnostic[] = [];
+  while (reader.nextField() && !reader.isEndGroup()) {
+    if (reader.getFieldNumber() !== 2) {
+      reader.skipField();
+      continue;
+    }
+    const diagnostic = new analyzerPb.AnalyzeDiagnostic();
+    reader.readMessage(diagnostic, analyzerPb.AnalyzeDiagnostic.deserializeBinaryFromReader);
+    diagnostics.push(diagnostic);
   }
-  return message;
-}
-
-function optionsToProto(options: AnalyzerResourceOptions): analyzerPb.AnalyzerResourceOptions {
-  const message = new analyzerPb.AnalyzerResourceOptions();
-  message.setProtect(options.protect);
-  message.setIgnorechangesList(options.ignoreChanges ?? []);
-  message.setAliasesList(options.aliases ?? []);
-  message.setAdditionalsecretoutputsList(options.additionalSecretOutputs ?? []);
-  if (options.deleteBeforeReplace !== undefined) {
-    message.setDeletebeforereplacedefined(true);
-    message.setDeletebeforereplace(options.deleteBeforeReplace);
-  }
-  message.setCustomtimeouts(new analyzerPb.AnalyzerResourceOptions.CustomTimeouts());
-  message.setParent(options.parent ?? "");
-  return message;
-}
-
-function providerToProto(provider: AnalyzerProviderResource): analyzerPb.AnalyzerProviderResource {
-  const message = new analyzerPb.AnalyzerProviderResource();
-  message.setUrn(provider.urn);
-  message.setType(provider.type);
-  message.setName(provider.name);
-  message.setProperties(Struct.fromJavaScript(provider.properties as never));
-  return message;
+  return diagnostics;
 }
 
 function policyFromProto(policy: analyzerPb.PolicyInfo): PolicyInfo {

@@ -263,19 +263,24 @@ export async function evaluatePolicies(
   for (const found of await inOrder(checked, ANALYZE_CALLS_IN_FLIGHT, checkResource)) results.push(...found);
 
   const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? rootStackUrn(context.project, context.stack);
-  const stackResources: AnalyzerStackResource[] = resources.map((resource) => ({
-    urn: resource.urn,
-    type: resource.type,
-    name: resource.name,
-    properties: engineProperties(
-      resource.read ? readState(resource) : outputsAfterRemediation(resource, remediatedInputs[resource.urn]),
-    ),
-    options: { protect: resource.protect },
-    ...providerOf(resource, byUrn),
-    ...(resource.parent ? { parent: resource.parent } : {}),
-    dependencies: resource.dependencies,
-    propertyDependencies: resource.propertyDependencies,
-  }));
+  // one at a time, each written as it is made: a stack's outputs never all live as copies at once
+  const stackResources = (function* (): Generator<AnalyzerStackResource> {
+    for (const resource of resources) {
+      yield {
+        urn: resource.urn,
+        type: resource.type,
+        name: resource.name,
+        properties: engineProperties(
+          resource.read ? readState(resource) : outputsAfterRemediation(resource, remediatedInputs[resource.urn]),
+        ),
+        options: { protect: resource.protect },
+        ...providerOf(resource, byUrn),
+        ...(resource.parent ? { parent: resource.parent } : {}),
+        dependencies: resource.dependencies,
+        propertyDependencies: resource.propertyDependencies,
+      };
+    }
+  })();
   for (const diagnostic of await analyzer.analyzeStack(stackResources)) {
     const level = reportedLevel(diagnostic.enforcementLevel);
     // a URN the stack does not have is reported against the stack, as the engine does

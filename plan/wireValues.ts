@@ -61,11 +61,10 @@ function engineValue(value: WireValue): WireValue {
   }
   if (Array.isArray(value)) return value.map(engineValue);
   if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => !key.startsWith("__"))
-        .map(([key, inner]) => [key, engineValue(inner as WireValue)]),
-    );
+    const result: { [key: string]: WireValue } = {};
+    // an assignment is a definition here: every key that could set a prototype starts with "__"
+    for (const key of Object.keys(value)) if (!key.startsWith("__")) result[key] = engineValue(value[key] as WireValue);
+    return result;
   }
   return value;
 }

@@ -7,7 +7,7 @@
 // resource, `properties` a free-form dictionary) and .../2024-10-01 (onlineEndpoints: properties.authMode,
 // properties.keys, properties.compute); names of child resources are "parent/child".
 import { PendingValue, UnresolvedValue, evaluateNameSegments, evaluateTemplateValue, isMarker, type TemplateScope } from "./armExpressions";
-import { CheckRunsAtUpdateError, isUnknownValueError } from "./policyRuntime";
+import { CheckRunsAtUpdateError, UnknownValueError, isUnknownSentinel, isUnknownValueError, unknownCheckingProxyTarget } from "./policyRuntime";
 import { ARM_TYPE_KINDS, type ResourceKind, resourceKindOf } from "./resourceKinds";
 import type { Props } from "./values";
 
@@ -42,8 +42,45 @@ export interface Declarations {
 
 // --- reading the program's values ----------------------------------------------------------------------
 
-/** Plain data from proxied props; values unknown during preview become PendingValue markers. */
-function materialize(read: () => unknown): unknown {
+/**
+ * Plain data of `props[key]` (or of `props` itself), as reading it through the server's unknown-checking
+ * proxy gives it: a value unknown during preview becomes a PendingValue whose cause is the error the
+ * proxy throws, except an unknown array element, whose error escapes (the proxy throws it while the
+ * array is copied). `props` is a resource's props as the server gives them, so paths start at the root.
+ */
+function materialize(props: Props, key?: string): unknown {
+  const target = unknownCheckingProxyTarget(props);
+  if (target === undefined) return key === undefined ? materializeRead(() => props) : materializeRead(() => props[key]);
+  if (key === undefined) return plainData(target, []);
+  const value = (target as Props)[key];
+  return isUnknownSentinel(value) ? new PendingValue(new UnknownValueError(value, [key])) : plainData(value, [key]);
+}
+
+/** `materialize` on the data behind the proxy, read directly: the proxy's outcome without a proxy per value read. */
+function plainData(value: unknown, path: readonly string[]): unknown {
+  if (Array.isArray(value)) {
+    const list: readonly unknown[] = value;
+    return list.map((element, i) => {
+      const at = [...path, String(i)];
+      if (isUnknownSentinel(element)) throw new UnknownValueError(element, at);
+      return plainData(element, at);
+    });
+  }
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(record).map((key) => {
+        const field = record[key];
+        const at = [...path, key];
+        return [key, isUnknownSentinel(field) ? new PendingValue(new UnknownValueError(field, at)) : plainData(field, at)];
+      }),
+    );
+  }
+  return value;
+}
+
+/** `materialize` through whatever proxy `read` reads (props that are not the server's). */
+function materializeRead(read: () => unknown): unknown {
   let value: unknown;
   try {
     value = read();
@@ -53,11 +90,11 @@ function materialize(read: () => unknown): unknown {
   }
   if (Array.isArray(value)) {
     const list: readonly unknown[] = value;
-    return list.map((_, i) => materialize(() => list[i]));
+    return list.map((_, i) => materializeRead(() => list[i]));
   }
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(record).map((key) => [key, materialize(() => record[key])]));
+    return Object.fromEntries(Object.keys(record).map((key) => [key, materializeRead(() => record[key])]));
   }
   return value;
 }
@@ -393,7 +430,7 @@ function collectNested(
 /** A deployment's template and parameters: under `properties` for deployments, at the top for deployment stacks. */
 function deploymentDeclarations(props: Props, atTop: boolean, context: DeclarationContext): Collector {
   const out: Collector = { declarations: [], opaque: [] };
-  const properties = atTop ? materialize(() => props) : materialize(() => props.properties);
+  const properties = atTop ? materialize(props) : materialize(props, "properties");
   if (properties instanceof PendingValue) throw properties;
   const record = asRecord(properties) ?? {};
   const template = findKey(record, "template");
@@ -408,7 +445,7 @@ function deploymentDeclarations(props: Props, atTop: boolean, context: Declarati
       template,
       parameters: findKey(record, "parameters"),
       parametersFrom: findKey(record, "parametersLink") !== undefined ? "properties.parametersLink, which the pack cannot read" : undefined,
-      resourceGroupName: materialize(() => props.resourceGroupName),
+      resourceGroupName: materialize(props, "resourceGroupName"),
       context,
     },
     "ARM template",
@@ -422,7 +459,7 @@ function deploymentDeclarations(props: Props, atTop: boolean, context: Declarati
 function genericDeclarations(props: Props): Collector {
   const out: Collector = { declarations: [], opaque: [] };
   const read = (key: string): unknown => {
-    const value = materialize(() => props[key]);
+    const value = materialize(props, key);
     if (value instanceof PendingValue) throw value;
     return value;
   };
@@ -434,31 +471,58 @@ function genericDeclarations(props: Props): Collector {
   const parentTypes = parentSegments.filter((_, i) => i % 2 === 0);
   const parentNames = parentSegments.filter((_, i) => i % 2 === 1);
   const type = [namespace, ...parentTypes, resourceType].join("/");
-  const name = [...parentNames, materialize(() => props.resourceName)];
+  const name = [...parentNames, materialize(props, "resourceName")];
   const body = Object.fromEntries(
-    ["location", "properties", "identity", "sku", "kind", "tags", "plan", "managedBy", "extendedLocation"].map((key) => [key, materialize(() => props[key])]),
+    ["location", "properties", "identity", "sku", "kind", "tags", "plan", "managedBy", "extendedLocation"].map((key) => [key, materialize(props, key)]),
   );
   const declaration = declare({ type, name, body, envelopeOnly: true }, "generic resource");
   if (declaration) out.declarations.push(declaration);
   return out;
 }
 
+/** What reading the resources a deployment or generic resource declares came to. */
+type Reading = { readonly found: Declarations } | { readonly pending: PendingValue } | { readonly failed: unknown };
+
+/**
+ * Readings by the data behind a resource's props. The server gives every policy judging one resource the
+ * same data when it is deserialized once (see deserializeOnce.ts), so the template is evaluated once per
+ * resource, not once per policy. Keyed by that object, never by content: nothing another resource sends
+ * can reach a reading. A stack policy's reading depends on its context and is not kept.
+ */
+const readings = new WeakMap<object, { readonly type: string; readonly reading: Reading }>();
+
+function readDeclarations(kind: ResourceKind, type: string, props: Props, context: DeclarationContext): Reading {
+  const read = (): Reading => {
+    try {
+      return { found: kind === "genericResource" ? genericDeclarations(props) : deploymentDeclarations(props, kind === "deploymentStack", context) };
+    } catch (error) {
+      return error instanceof PendingValue ? { pending: error } : { failed: error };
+    }
+  };
+  const data = context.resourceGroupLocation === undefined ? unknownCheckingProxyTarget(props) : undefined;
+  if (data === undefined) return read();
+  const kept = readings.get(data);
+  if (kept?.type === type) return kept.reading;
+  const reading = read();
+  readings.set(data, { type, reading });
+  return reading;
+}
+
 /**
  * The resources `type` declares to Azure. Throws CheckRunsAtUpdateError when the template or the
- * generic resource's type is unknown during preview, so the policy runs at update.
+ * generic resource's type is unknown during preview, so the policy runs at update. `props` is a
+ * resource's props as the server gives them (or plain data), not a value read from them.
  */
 export function declarationsOf(type: string, props: Props, policyName: string, context: DeclarationContext = {}): Declarations {
   const kind = resourceKindOf(type);
   if (kind === undefined) return { declarations: [], opaque: [] };
   if (kind !== "templateDeployment" && kind !== "deploymentStack" && kind !== "genericResource") return { declarations: [{ kind, props }], opaque: [] };
-  try {
-    return kind === "genericResource" ? genericDeclarations(props) : deploymentDeclarations(props, kind === "deploymentStack", context);
-  } catch (error) {
-    if (!(error instanceof PendingValue)) throw error;
-    const what = kind === "genericResource" ? "the generic resource's type" : "the template deployment's properties";
-    throw new CheckRunsAtUpdateError(
-      `${error.cause.message}: ${what} are computed from another resource's output, so the resources it declares are not known; ${policyName} runs at update`,
-      error.cause,
-    );
-  }
+  const reading = readDeclarations(kind, type, props, context);
+  if ("found" in reading) return reading.found;
+  if ("failed" in reading) throw reading.failed;
+  const what = kind === "genericResource" ? "the generic resource's type" : "the template deployment's properties";
+  throw new CheckRunsAtUpdateError(
+    `${reading.pending.cause.message}: ${what} are computed from another resource's output, so the resources it declares are not known; ${policyName} runs at update`,
+    reading.pending.cause,
+  );
 }

@@ -88,6 +88,7 @@ export function validateKinds(
   kinds: readonly ResourceKind[],
   validate: (props: Props, args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
 ): ResourceValidation {
+  const notCovered = `applies only to ${describeKinds(kinds)}`;
   return (args, reportViolation) => {
     judgeDeclarations(
       policyName,
@@ -95,7 +96,7 @@ export function validateKinds(
       reportViolation,
       (declaration) => (kinds.includes(declaration.kind) ? declaration : undefined),
       (_selected, declaration, declarationArgs, report) => validate(declaration.props, declarationArgs, report),
-      `applies only to ${describeKinds(kinds)}`,
+      notCovered,
     );
   };
 }

@@ -19,6 +19,15 @@ interface ProxyRuntime {
   UnknownValueError: UnknownValueErrorConstructor;
   unknownCheckingProxy<T extends object>(toProxy: T): T;
   unknownStringValue: string;
+  unknownBooleanValue: string;
+  unknownNumberValue: string;
+  unknownArrayValue: string;
+  unknownAssetValue: string;
+  unknownArchiveValue: string;
+  unknownObjectValue: string;
+  /** Keys the proxy answers itself: `true`, and the object it wraps. */
+  isSpecialProxy: string;
+  getSpecialProxyTarget: string;
 }
 
 const runtime = proxyModule as unknown as ProxyRuntime;
@@ -26,6 +35,33 @@ const runtime = proxyModule as unknown as ProxyRuntime;
 /** The server reports a policy that throws this (or a subclass) as an advisory "can't run ... during preview". */
 export const UnknownValueError: UnknownValueErrorConstructor = runtime.UnknownValueError;
 export const unknownCheckingProxy: ProxyRuntime["unknownCheckingProxy"] = runtime.unknownCheckingProxy;
+
+/** The sentinels the deserializer puts in place of unknown values, as the proxy recognises them. */
+const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set([
+  runtime.unknownBooleanValue,
+  runtime.unknownNumberValue,
+  runtime.unknownStringValue,
+  runtime.unknownArrayValue,
+  runtime.unknownAssetValue,
+  runtime.unknownArchiveValue,
+  runtime.unknownObjectValue,
+]);
+
+/** Whether `value` is a value the proxy throws UnknownValueError for when it is read. */
+export function isUnknownSentinel(value: unknown): value is string {
+  return UNKNOWN_SENTINELS.has(value);
+}
+
+/**
+ * The plain data an `unknownCheckingProxy` wraps, or undefined for anything else (a plain object, another
+ * proxy). Reading it directly skips the proxy's checks: the caller checks for sentinels itself.
+ */
+export function unknownCheckingProxyTarget(value: object): object | undefined {
+  const record = value as Record<string, unknown>;
+  if (record[runtime.isSpecialProxy] !== true) return undefined;
+  const target = record[runtime.getSpecialProxyTarget];
+  return target !== null && typeof target === "object" ? target : undefined;
+}
 
 export function isUnknownValueError(error: unknown): error is UnknownValueErrorShape {
   return error instanceof UnknownValueError;

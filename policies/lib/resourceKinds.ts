@@ -90,8 +90,20 @@ export const ARM_TYPE_KINDS: Readonly<Record<string, ResourceKind>> = {
 
 const KINDS = Object.keys(KIND_PATTERNS) as ResourceKind[];
 
+/** Kinds of the type tokens seen so far: every policy asks for the kind of every resource. */
+const kindsByType = new Map<string, ResourceKind | undefined>();
+/** A program has a few dozen types; a program with more is not remembered beyond this. */
+const KINDS_REMEMBERED = 1000;
+
 /** The kind of a type token, or undefined for anything the pack does not know. */
 export function resourceKindOf(type: string): ResourceKind | undefined {
+  if (kindsByType.has(type)) return kindsByType.get(type);
+  const kind = kindOfToken(type);
+  if (kindsByType.size < KINDS_REMEMBERED) kindsByType.set(type, kind);
+  return kind;
+}
+
+function kindOfToken(type: string): ResourceKind | undefined {
   const match = AZURE_TOKEN.exec(type);
   if (!match) return undefined;
   const [, module, typeName] = match;

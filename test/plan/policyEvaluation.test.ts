@@ -223,10 +223,10 @@ class FakeAnalyzer implements PolicyAnalyzerCalls {
     this.analyzed.push(r);
     return this.script.analyze?.(r) ?? [];
   }
-  async analyzeStack(rs: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
+  async analyzeStack(resources: Iterable<AnalyzerStackResource>): Promise<AnalyzeDiagnostic[]> {
     this.calls.push("analyzeStack");
-    this.stack = rs;
-    return this.script.analyzeStack?.(rs) ?? [];
+    this.stack = [...resources];
+    return this.script.analyzeStack?.(this.stack) ?? [];
   }
 }
 
