@@ -35,6 +35,23 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
   return runProgramWithConfig(stackConfig(stack, options), { stack, preview, ...(options.fakes ? { fakes: options.fakes } : {}) });
 }
 
+const sharedRuns = new Map<string, Promise<MockRunResult>>();
+
+/**
+ * The run of `stack` with `options`, made once and shared by every test that reads the same run
+ * (results are only read, never changed). A test that needs runs of its own (determinism) calls
+ * `runStack`.
+ */
+export function sharedStackRun(stack: string, options: Omit<StackRunOptions, "fakes"> = {}): Promise<MockRunResult> {
+  const key = JSON.stringify([stack, options.preview ?? true, options.override ?? {}, options.remove ?? []]);
+  let run = sharedRuns.get(key);
+  if (!run) {
+    run = runStack(stack, options);
+    sharedRuns.set(key, run);
+  }
+  return run;
+}
+
 export async function runProgramWithConfig(
   config: Record<string, string>,
   options: { stack?: string; preview?: boolean; fakes?: Omit<AzureFakeOptions, "preview"> } = {},
