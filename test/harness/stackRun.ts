@@ -3,6 +3,7 @@ import { vi } from "vitest";
 import { AzureFakes, type AzureFakeOptions } from "../../plan/azureFakes";
 import { runUnderMocks, type MockRunResult } from "../../plan/mockRun";
 import { readPulumiProject, readStackConfig } from "../../plan/pulumiProject";
+import { sharedRuns } from "./sharedRuns";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -35,21 +36,11 @@ export async function runStack(stack: string, options: StackRunOptions = {}): Pr
   return runProgramWithConfig(stackConfig(stack, options), { stack, preview, ...(options.fakes ? { fakes: options.fakes } : {}) });
 }
 
-const sharedRuns = new Map<string, Promise<MockRunResult>>();
+const sharedRun = sharedRuns(([stack, options]: [string, Omit<StackRunOptions, "fakes">]) => runStack(stack, options));
 
-/**
- * The run of `stack` with `options`, made once and shared by every test that reads the same run
- * (results are only read, never changed). A test that needs runs of its own (determinism) calls
- * `runStack`.
- */
+/** The run of `stack` with `options`, made once for every test that only reads it (see `sharedRuns`). */
 export function sharedStackRun(stack: string, options: Omit<StackRunOptions, "fakes"> = {}): Promise<MockRunResult> {
-  const key = JSON.stringify([stack, options.preview ?? true, options.override ?? {}, options.remove ?? []]);
-  let run = sharedRuns.get(key);
-  if (!run) {
-    run = runStack(stack, options);
-    sharedRuns.set(key, run);
-  }
-  return run;
+  return sharedRun([stack, { preview: options.preview ?? true, override: options.override ?? {}, remove: options.remove ?? [] }]);
 }
 
 export async function runProgramWithConfig(
