@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { missingRoleAdvice } from "../../client/failures";
 import { endpointFromOutputs, readStackOutputs, stackOutputsSchema } from "../../client/stackOutputs";
 import { inputs, ofType } from "../harness/records";
-import { runStack } from "../harness/stackRun";
+import { sharedStackRun } from "../harness/stackRun";
 
 const dir = mkdtempSync(path.join(tmpdir(), "aml-stack-outputs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,7 +21,7 @@ function writeOutputs(name: string, outputs: unknown): string {
 
 describe("stack outputs of the program", () => {
   it.each(["dev", "prod"] as const)("%s: every endpoint resolves to coordinates with its auth mode and subscription", async (stack) => {
-    const { stackOutputs, errors } = await runStack(stack, { preview: false });
+    const { stackOutputs, errors } = await sharedStackRun(stack, { preview: false });
     expect(errors).toEqual([]);
     const file = writeOutputs(stack, stackOutputs);
     const outputs = readStackOutputs(file);
@@ -38,7 +38,7 @@ describe("stack outputs of the program", () => {
   });
 
   it.each(["dev", "prod"] as const)("%s: a refusal names the consumer role the program creates for that endpoint", async (stack) => {
-    const { stackOutputs, resources } = await runStack(stack, { preview: false });
+    const { stackOutputs, resources } = await sharedStackRun(stack, { preview: false });
     const file = writeOutputs(`${stack}-roles`, stackOutputs);
     const outputs = readStackOutputs(file);
     const roles = ofType(resources, "azure-native:authorization:RoleDefinition");
@@ -54,7 +54,7 @@ describe("stack outputs of the program", () => {
   });
 
   it("refuses outputs written without --show-secrets, and says how to write them", async () => {
-    const { stackOutputs } = await runStack("dev", { preview: false });
+    const { stackOutputs } = await sharedStackRun("dev", { preview: false });
     const parsed = stackOutputsSchema.parse(stackOutputs);
     const [name] = Object.keys(parsed.endpoints);
     const hidden = { ...parsed, endpoints: { [name!]: { ...parsed.endpoints[name!], configuredKeys: "[secret]", keys: "[secret]" } } };

@@ -14,6 +14,7 @@ import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
 import { isSecretEnvelope } from "../../plan/wireValues";
 import { inputs, ofType, outputs, single } from "../harness/records";
 import { EXISTING_CLUSTER_ID as EXISTING_ID, runComponents } from "../harness/componentRun";
+import { sharedRuns } from "../harness/sharedRuns";
 
 const T = {
   service: "aml-webservices:index:ModelWebService",
@@ -109,6 +110,9 @@ async function build(options: BuildOptions = {}) {
   return { ...run, observed };
 }
 
+/** The build with `options`, run once for the tests that only read it. */
+const sharedBuild = sharedRuns((options: Pick<BuildOptions, "compute">) => build(options));
+
 function serviceResources(resources: Awaited<ReturnType<typeof build>>["resources"]) {
   return resources.filter((r) => r.type === T.service || r.parent?.endsWith("ModelWebService::scoring"));
 }
@@ -158,7 +162,7 @@ describe("ModelWebService: credential readers", () => {
 
 describe("ModelWebService: endpoint, deployment and traffic", () => {
   it("deploys the configured model, environment, instance type and count", async () => {
-    const { resources } = await build();
+    const { resources } = await sharedBuild({});
     const workspaceId = single(resources, T.workspace).id;
     const deployment = single(resources, T.deployment);
     expect(inputs(deployment)).toMatchObject({
@@ -175,14 +179,14 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
   });
 
   it("deploys Kubernetes deployments as Kubernetes with the compute on the endpoint", async () => {
-    const { resources } = await build({ compute: "kubernetes" });
+    const { resources } = await sharedBuild({ compute: "kubernetes" });
     const compute = single(resources, T.compute);
     expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ endpointComputeType: "Kubernetes", instanceType: "gpuinstance" });
     expect((inputs(single(resources, T.endpoint)).properties as Record<string, unknown>).compute).toBe(compute.id);
   });
 
   it("names the deployment in traffic only after the deployment exists, with an ARM template that writes the same endpoint", async () => {
-    const { resources } = await build({ compute: "kubernetes" });
+    const { resources } = await sharedBuild({ compute: "kubernetes" });
     const endpoint = single(resources, T.endpoint);
     const deployment = single(resources, T.deployment);
     const traffic = single(resources, T.armDeployment);
@@ -221,19 +225,19 @@ describe("ModelWebService: endpoint, deployment and traffic", () => {
   });
 
   it("lets the endpoint's deletion take its deployment along, since a deployment with traffic cannot be deleted alone", async () => {
-    const { resources } = await build();
+    const { resources } = await sharedBuild({});
     expect(single(resources, T.deployment).deletedWith).toBe(single(resources, T.endpoint).urn);
   });
 
   it("outputs the scoring URI", async () => {
-    const { observed } = await build();
+    const { observed } = await sharedBuild({});
     expect(observed.scoringUri).toBe("https://scoring-dev.westeurope.inference.ml.azure.com/score");
   });
 });
 
 describe("ModelWebService: credentials", () => {
   it("exposes both keys of a key endpoint only as secrets, read from Azure", async () => {
-    const { observed, fakes } = await build();
+    const { observed, fakes } = await sharedBuild({});
     expect(observed.keysIsSecret).toBe(true);
     expect(observed.configuredKeysIsSecret).toBe(true);
     expect(fakes.invocations.map((call) => call.token)).toContain("azure-native:machinelearningservices:listOnlineEndpointKeys");
@@ -250,14 +254,14 @@ describe("ModelWebService: credentials", () => {
   });
 
   it("keeps the configured slot secrets as the values a rotation regenerates with", async () => {
-    const { resources, observed } = await build();
+    const { resources, observed } = await sharedBuild({});
     expect(observed.configuredKeysIsSecret).toBe(true);
     expect(outputs(single(resources, T.password, "scoring-primary-key")).result).toBeTruthy();
     expect(outputs(single(resources, T.password, "scoring-secondary-key")).result).toBeTruthy();
   });
 
   it("exposes no token for a token endpoint, only what a client needs to fetch one", async () => {
-    const { observed, fakes, resources } = await build({ compute: "kubernetes" });
+    const { observed, fakes, resources } = await sharedBuild({ compute: "kubernetes" });
     expect(observed.service?.keys).toBeUndefined();
     expect(ofType(resources, T.password)).toEqual([]);
     expect(fakes.invocations.map((call) => call.token)).not.toContain("azure-native:machinelearningservices:getOnlineEndpointToken");
@@ -343,7 +347,7 @@ describe("ModelWebService: least-privilege access", () => {
   });
 
   it("creates no role when nobody needs access", async () => {
-    const { resources } = await build();
+    const { resources } = await sharedBuild({});
     expect(ofType(resources, T.roleDefinition)).toEqual([]);
     expect(ofType(resources, T.roleAssignment)).toEqual([]);
   });
@@ -438,7 +442,7 @@ describe("ModelWebService: instance types on Kubernetes", () => {
   });
 
   it("uses an instance type named in config and creates none", async () => {
-    const { resources } = await build({ compute: "kubernetes" });
+    const { resources } = await sharedBuild({ compute: "kubernetes" });
     expect(ofType(resources, T.instanceType)).toEqual([]);
     expect(inputs(single(resources, T.deployment)).properties).toMatchObject({ instanceType: "gpuinstance" });
   });

@@ -3,6 +3,7 @@ import { vi } from "vitest";
 import { AzureFakes, type AzureFakeOptions } from "../../plan/azureFakes";
 import { runUnderMocks, type MockRunResult } from "../../plan/mockRun";
 import { readPulumiProject, readStackConfig } from "../../plan/pulumiProject";
+import { sharedRuns } from "./sharedRuns";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -33,6 +34,13 @@ export function stackConfig(stack: string, options: StackRunOptions = {}): Recor
 export async function runStack(stack: string, options: StackRunOptions = {}): Promise<MockRunResult> {
   const preview = options.preview ?? true;
   return runProgramWithConfig(stackConfig(stack, options), { stack, preview, ...(options.fakes ? { fakes: options.fakes } : {}) });
+}
+
+const sharedRun = sharedRuns(([stack, options]: [string, Omit<StackRunOptions, "fakes">]) => runStack(stack, options));
+
+/** The run of `stack` with `options`, made once for every test that only reads it (see `sharedRuns`). */
+export function sharedStackRun(stack: string, options: Omit<StackRunOptions, "fakes"> = {}): Promise<MockRunResult> {
+  return sharedRun([stack, { preview: options.preview ?? true, override: options.override ?? {}, remove: options.remove ?? [] }]);
 }
 
 export async function runProgramWithConfig(

@@ -89,26 +89,31 @@ export interface PlanChild {
   command: string;
 }
 
-/** Live descendants of `root` (Linux /proc). */
-export function descendantsOf(root: number): PlanChild[] {
+/** Parent of every live process (not a zombie), from one pass over /proc (Linux). */
+function liveParents(): Map<number, number> {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // the command name in parentheses may hold spaces: the parent pid follows its closing one
+      // the command name in parentheses may hold spaces: the state and parent pid follow its closing one
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parentOf.set(Number(entry), Number(fields[1]));
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state !== "Z") parentOf.set(Number(entry), Number(ppid));
     } catch {
       // gone meanwhile
     }
   }
+  return parentOf;
+}
+
+/** Live descendants of `root` in a process table from `liveParents`. */
+function descendantsIn(parentOf: Map<number, number>, root: number): PlanChild[] {
   const found: PlanChild[] = [];
   const frontier = [root];
   while (frontier.length > 0) {
     const parent = frontier.pop()!;
     for (const [pid, ppid] of parentOf) {
-      if (ppid !== parent || !isAlive(pid)) continue;
+      if (ppid !== parent) continue;
       frontier.push(pid);
       try {
         found.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() });
@@ -120,25 +125,44 @@ export function descendantsOf(root: number): PlanChild[] {
   return found;
 }
 
+/** Live descendants of `root` (Linux /proc). */
+export function descendantsOf(root: number): PlanChild[] {
+  return descendantsIn(liveParents(), root);
+}
+
 export const isProgramHost = (child: PlanChild): boolean => child.command.includes("programHost");
 export const isAnalyzer = (child: PlanChild): boolean => child.command.includes("run-policy-pack");
 
+/** What every watch does with one pass over /proc; one timer scans for all of them. */
+const watches = new Set<(parentOf: Map<number, number>) => void>();
+let scanTimer: NodeJS.Timeout | undefined;
+
+function scanForWatches(): void {
+  const parentOf = liveParents();
+  for (const watch of watches) watch(parentOf);
+}
+
 /**
- * Records every descendant of `root` seen while it runs (polled every 25 ms), so that a test can
- * check afterwards that none outlived it.
+ * Records every descendant of `root` seen while it runs (/proc scanned every 25 ms, one scan for all
+ * the watches in flight), so that a test can check afterwards that none outlived it.
  */
 export function watchDescendants(root: number): { seen: Map<number, PlanChild>; stop: () => PlanChild[] } {
   const seen = new Map<number, PlanChild>();
-  const poll = (): void => {
+  const record = (parentOf: Map<number, number>): void => {
     // the latest command line: right after a fork it is still the parent's, until the child execs
-    for (const child of descendantsOf(root)) if (child.command !== "") seen.set(child.pid, child);
+    for (const child of descendantsIn(parentOf, root)) if (child.command !== "") seen.set(child.pid, child);
   };
-  poll();
-  const timer = setInterval(poll, 25);
+  record(liveParents());
+  watches.add(record);
+  scanTimer ??= setInterval(scanForWatches, 25);
   return {
     seen,
     stop: () => {
-      clearInterval(timer);
+      watches.delete(record);
+      if (watches.size === 0) {
+        clearInterval(scanTimer);
+        scanTimer = undefined;
+      }
       return [...seen.values()];
     },
   };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyAnalyzer } from "../../plan/analyzer";
 import { evaluatePolicies, loadPolicyPackConfig, type PolicyResult } from "../../plan/policyEvaluation";
 import type { MockRunResult } from "../../plan/mockRun";
-import { PROJECT_DIR, runStack, STACKS, type StackRunOptions } from "../harness/stackRun";
+import { PROJECT_DIR, sharedStackRun, STACKS, type StackRunOptions } from "../harness/stackRun";
 
 // The whole pack, in its own process as the CLI runs it, over the recorded resources of our stacks.
 const packDir = path.join(PROJECT_DIR, "policies");
@@ -26,12 +26,12 @@ const resourceName = (urn: string) => urn.split("::").pop();
 
 describe.each(STACKS)("stack %s under its own pack config", (stack) => {
   it.each([true, false])("has no mandatory violation (preview: %s)", async (preview) => {
-    const results = await evaluate(stack, await runStack(stack, { preview }));
+    const results = await evaluate(stack, await sharedStackRun(stack, { preview }));
     expect(mandatory(results)).toEqual([]);
   });
 
   it("leaves no check deferred once every value is known", async () => {
-    const results = await evaluate(stack, await runStack(stack, { preview: false }));
+    const results = await evaluate(stack, await sharedStackRun(stack, { preview: false }));
     expect(results.filter((r) => r.message.includes("during preview"))).toEqual([]);
   });
 });
@@ -75,7 +75,7 @@ describe("mutated stacks fail with the expected policy", () => {
   ];
 
   it.each(cases)("$name: $policy", async ({ stack, mutation, policy, resource }) => {
-    const results = mandatory(await evaluate(stack, await runStack(stack, { preview: true, ...mutation })));
+    const results = mandatory(await evaluate(stack, await sharedStackRun(stack, { preview: true, ...mutation })));
     expect(results.map((r) => r.policy)).toContain(policy);
     expect(results.filter((r) => r.policy === policy).map((r) => resourceName(r.urn))).toContain(resource);
     // and no other mandatory policy fires
@@ -83,7 +83,7 @@ describe("mutated stacks fail with the expected policy", () => {
   });
 
   it("explains the cross-region violation with both regions", async () => {
-    const run = await runStack("staging", { override: { aksCluster: { nodeCount: 3, tls, location: "northeurope", allowCrossRegion: true } } });
+    const run = await sharedStackRun("staging", { override: { aksCluster: { nodeCount: 3, tls, location: "northeurope", allowCrossRegion: true } } });
     const [violation] = mandatory(await evaluate("staging", run)).filter((r) => r.policy === "ml-endpoint-token-same-region");
     expect(violation?.message).toContain("northeurope");
     expect(violation?.message).toContain("westeurope");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RecordedResource } from "../../plan/recordedResource";
 import { FAKE_TENANT_ID } from "../../plan/azureFakes";
 import { inputs, outputs, programResources, single, UNKNOWN_VALUE } from "../harness/records";
-import { runStack, STACKS } from "../harness/stackRun";
+import { runStack, sharedStackRun, STACKS } from "../harness/stackRun";
 
 const STACK = "pulumi:pulumi:Stack";
 const COMPONENT = "aml-webservices:index";
@@ -99,7 +99,7 @@ const expectedGraphs: Record<(typeof STACKS)[number], string[]> = {
 
 describe.each(STACKS)("stack %s", (stack) => {
   it("plans its full resource graph without errors or warnings", async () => {
-    const run = await runStack(stack);
+    const run = await sharedStackRun(stack);
     expect(run.errors).toEqual([]);
     expect(run.messages).toEqual([]);
     expect(graph(run.resources)).toEqual([...expectedGraphs[stack]].sort());
@@ -107,14 +107,15 @@ describe.each(STACKS)("stack %s", (stack) => {
 
   it("is deterministic: two runs record identical resources", async () => {
     for (const preview of [true, false]) {
-      const first = await runStack(stack, { preview });
+      // the shared run and a run of its own: two runs of the program
+      const first = await sharedStackRun(stack, { preview });
       const second = await runStack(stack, { preview });
       expect(second.resources).toEqual(first.resources);
     }
   });
 
   it("keeps ids, keys and endpoints unknown during preview", async () => {
-    const { resources, stackOutputs } = await runStack(stack);
+    const { resources, stackOutputs } = await sharedStackRun(stack);
     for (const resource of programResources(resources).filter((r) => r.custom)) expect(resource.id).toBeUndefined();
     expect(stackOutputs).toEqual({});
     const deployment = resources.find((r) => r.type === "azure-native:machinelearningservices:OnlineDeployment")!;
@@ -127,18 +128,18 @@ describe("stack-specific behaviour", () => {
     // The network holds no data: it is not protected.
     const stateful = (resources: readonly RecordedResource[]) =>
       resources.filter((r) => r.parent?.endsWith("MlWorkspace::platform") && !/^azure-native:(network|privatedns):/.test(r.type));
-    const prod = stateful((await runStack("prod")).resources);
+    const prod = stateful((await sharedStackRun("prod")).resources);
     expect(prod).toHaveLength(7);
     expect(prod.every((r) => r.protect)).toBe(true);
     for (const stack of ["dev", "staging"]) {
-      expect((await runStack(stack)).resources.some((r) => r.protect)).toBe(false);
+      expect((await sharedStackRun(stack)).resources.some((r) => r.protect)).toBe(false);
     }
   });
 
   it("serves dev with key auth, staging with AML tokens on AKS, prod with AML tokens on AKS and Entra ID tokens on a managed endpoint", async () => {
     const authModes = async (stack: string) =>
       Object.fromEntries(
-        (await runStack(stack, { preview: false })).resources
+        (await sharedStackRun(stack, { preview: false })).resources
           .filter((r) => r.type === "azure-native:machinelearningservices:OnlineEndpoint" && r.name.endsWith("-endpoint"))
           .map((r) => {
             const properties = inputs(r).properties as Record<string, unknown>;
@@ -151,7 +152,7 @@ describe("stack-specific behaviour", () => {
   });
 
   it.each(STACKS)("knows every endpoint's auth settings in a first preview of %s, so no auth check waits for the update", async (stack) => {
-    const { resources } = await runStack(stack);
+    const { resources } = await sharedStackRun(stack);
     const endpoints = resources.filter((r) => r.type === "azure-native:machinelearningservices:OnlineEndpoint");
     expect(endpoints.length).toBeGreaterThan(0);
     for (const endpoint of endpoints) {
@@ -164,7 +165,7 @@ describe("stack-specific behaviour", () => {
   });
 
   it("puts the staging cluster in the workspace's region with 3 nodes and TLS", async () => {
-    const { resources } = await runStack("staging");
+    const { resources } = await sharedStackRun("staging");
     const cluster = inputs(single(resources, "azure-native:containerservice:ManagedCluster"));
     expect(cluster.location).toBe(inputs(single(resources, "azure-native:machinelearningservices:Workspace")).location);
     expect((cluster.agentPoolProfiles as { count: number }[])[0]?.count).toBe(3);
@@ -172,7 +173,7 @@ describe("stack-specific behaviour", () => {
   });
 
   it("exports the client context with the native app as client and the web app as resource", async () => {
-    const { resources, stackOutputs } = await runStack("dev", { preview: false });
+    const { resources, stackOutputs } = await sharedStackRun("dev", { preview: false });
     expect(stackOutputs.clientContext).toEqual({
       authuri: "https://login.microsoftonline.com",
       tenant: FAKE_TENANT_ID,
@@ -182,7 +183,7 @@ describe("stack-specific behaviour", () => {
   });
 
   it("exports no client context when aad is not configured", async () => {
-    const { resources, stackOutputs, errors } = await runStack("dev", { preview: false, remove: ["aad"] });
+    const { resources, stackOutputs, errors } = await sharedStackRun("dev", { preview: false, remove: ["aad"] });
     expect(errors).toEqual([]);
     expect(stackOutputs.clientContext).toBeUndefined();
     expect(resources.some((r) => r.type.startsWith("azuread:"))).toBe(false);
