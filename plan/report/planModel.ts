@@ -4,6 +4,7 @@ import type { PolicyEvaluation } from "../policyEvaluation";
 import type { RecordedResource } from "../recordedResource";
 import type { SecretScrubber } from "../secretScrubber";
 import { redact, type WireValue } from "../wireValues";
+import { canonicalOrder } from "./canonicalOrder";
 
 /** One resource the stack would create, ready to print: inputs redacted, strings scrubbed. */
 export interface PlannedResource {
@@ -102,13 +103,14 @@ export function findingKey(violation: PlannedViolation): string {
 export function buildPlanModel(input: PlanModelInput): PlanModel {
   const { scrubber, evaluation } = input;
   const scrub = (text: string): string => scrubber.scrub(text);
-  const deployResources = input.deployResources ?? [];
-  const order = new Map([...input.resources, ...deployResources].map((r, index) => [r.urn, index]));
+  const previewResources = canonicalOrder(input.resources);
+  const deployResources = canonicalOrder(input.deployResources ?? []);
+  const order = new Map([...previewResources, ...deployResources].map((r, index) => [r.urn, index]));
   const byUrn = new Map([...deployResources, ...input.resources].map((r) => [r.urn, r]));
-  const previewUrns = new Set(input.resources.map((r) => r.urn));
+  const previewUrns = new Set(previewResources.map((r) => r.urn));
   const deployUrns = new Set(deployResources.map((r) => r.urn));
 
-  const resources: PlannedResource[] = input.resources.map((r) => ({
+  const resources: PlannedResource[] = previewResources.map((r) => ({
     urn: scrub(r.urn),
     type: r.type,
     name: scrub(r.name),
@@ -195,7 +197,7 @@ export interface ResourceTreeNode {
   children: ResourceTreeNode[];
 }
 
-/** Parent → children, in registration order; resources whose parent is unknown are roots. */
+/** Parent → children, in the order of `resources`; resources whose parent is unknown are roots. */
 export function resourceTree(resources: PlannedResource[]): ResourceTreeNode[] {
   const nodes = new Map(resources.map((resource) => [resource.urn, { resource, children: [] as ResourceTreeNode[] }]));
   const roots: ResourceTreeNode[] = [];
