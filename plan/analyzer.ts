@@ -12,6 +12,7 @@ import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzerWire"
 import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
+import { PARENT_WATCH, watchingThisProcess } from "./engine/watchedChildren";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type PolicyType = "resource" | "stack" | "unknown";
@@ -137,14 +138,6 @@ export type PackStart = "compiled" | "run-policy-pack";
  * no engine service is needed: this is a placeholder that nothing connects to.
  */
 export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
-
-/** Preload that ends a child process when this process ends, however it ends. */
-export const PARENT_WATCH = path.join(__dirname, "engine", "parentWatch.cjs");
-
-/** The environment of a process preloading PARENT_WATCH: it ends once its parent is not this process. */
-export function watchingThisProcess(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, AML_PLAN_PID: String(process.pid) };
-}
 
 const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
 

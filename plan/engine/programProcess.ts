@@ -1,32 +1,15 @@
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { PARENT_WATCH, watchingThisProcess } from "../analyzer";
 import type { LoggedMessage } from "../mockRun";
 import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
 import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
 import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
+import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
-
-const HOST = path.join(__dirname, "programHost.ts");
-/**
- * How the program's process starts. By default without what only a debugger needs: tsx stays off
- * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
- * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
- * (read only with `PULUMI_DEBUG_PROMISE_LEAKS`, or by the CLI to show where a resource was
- * declared); the plan reports messages, never stacks. Alias URNs, which the SDK computes for every
- * resource and never reads under this engine, are computed on first read (`lazyAliasUrns.cjs`).
- * `AML_PLAN_DEBUG=1` keeps all of them as the SDK has them, to debug a program under the plan.
- */
-export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return env.AML_PLAN_DEBUG === "1"
-    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0"];
-}
 
 export interface ProgramProcessOptions {
   project: string;
@@ -97,13 +80,7 @@ export class ProgramSession {
   }
 
   private spawnHost(options: ProgramProcessOptions): HostProcess {
-    const child = fork(HOST, [], {
-      cwd: options.projectDir,
-      execArgv: programExecArgv(),
-      stdio: ["pipe", "pipe", "pipe", "ipc"],
-      env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
-      serialization: "advanced",
-    });
+    const child = takeEarlyProgramHost(options.projectDir) ?? forkProgramHost(options.projectDir);
     const host: HostProcess = { child, sessionKey: randomBytes(32).toString("hex") };
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     process.on("exit", this.killOnExit);
@@ -213,9 +190,4 @@ export class ProgramSession {
 
 function errorsLogged(messages: LoggedMessage[]): string[] {
   return messages.filter((m) => m.severity === "error").map((m) => m.message.trim());
-}
-
-/** The program must reach only this plan's engine, never one this process may have been given. */
-function withoutPulumiEngineVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("PULUMI_NODEJS_") && key !== "PULUMI_CONFIG"));
 }

@@ -172,7 +172,7 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
   it("text: tree, counts by type, mandatory results first, summary", () => {
     const out = text.stdout;
     expect(out).toContain("  pulumi:pulumi:Stack legacy-ml-legacy\n");
-    expect(out).toMatch(/\n  [├└]─ legacyml:scoring:ScoringService scoring\n  │  ├─ azure-native:machinelearningservices:OnlineEndpoint scoring-endpoint\n  │  └─ azure-native:machinelearningservices:OnlineDeployment scoring-blue\n/);
+    expect(out).toMatch(/\n  [├└]─ legacyml:scoring:ScoringService scoring\n  [│ ]  ├─ azure-native:machinelearningservices:OnlineEndpoint scoring-endpoint\n  [│ ]  └─ azure-native:machinelearningservices:OnlineDeployment scoring-blue\n/);
     expect(out).toMatch(/^\s+1\s+azure-native:machinelearningservices\/v20210401:AKSService$/m);
     expect(out.indexOf("Mandatory (2):")).toBeGreaterThan(0);
     expect(out.indexOf("Mandatory (2):")).toBeLessThan(out.indexOf("Advisory (2):"));

@@ -1,0 +1,67 @@
+/**
+ * Starting a program's host process (`programHost.ts`). Kept light (no gRPC, no SDK): the plan's
+ * command starts one before it loads the plan's modules, so that the host loads the SDK while the
+ * plan loads its own; the first program session takes it.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { PARENT_WATCH, watchingThisProcess } from "./watchedChildren";
+
+const HOST = path.join(__dirname, "programHost.ts");
+
+/**
+ * How the program's process starts. By default without what only a debugger needs: tsx stays off
+ * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
+ * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
+ * (read only with `PULUMI_DEBUG_PROMISE_LEAKS`, or by the CLI to show where a resource was
+ * declared); the plan reports messages, never stacks. Alias URNs, which the SDK computes for every
+ * resource and never reads under this engine, are computed on first read (`lazyAliasUrns.cjs`).
+ * `AML_PLAN_DEBUG=1` keeps all of them as the SDK has them, to debug a program under the plan.
+ */
+export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.AML_PLAN_DEBUG === "1"
+    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0"];
+}
+
+/**
+ * A host process for the project in `projectDir`, waiting for its first run request. It starts in
+ * that directory, as the CLI starts a program: tsx reads the project's tsconfig.json from there.
+ */
+export function forkProgramHost(projectDir: string): ChildProcess {
+  return fork(HOST, [], {
+    cwd: projectDir,
+    execArgv: programExecArgv(),
+    stdio: ["pipe", "pipe", "pipe", "ipc"],
+    env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
+    serialization: "advanced",
+  });
+}
+
+let early: { host: ChildProcess; projectDir: string } | undefined;
+const killEarly = (): void => void early?.host.kill("SIGKILL");
+
+/** Starts a host for the project in `projectDir` now, for the first program session to take. */
+export function forkProgramHostEarly(projectDir: string): void {
+  if (early) return;
+  early = { host: forkProgramHost(path.resolve(projectDir)), projectDir: path.resolve(projectDir) };
+  process.on("exit", killEarly);
+}
+
+/** The host started early for `projectDir`, if it is still running; it is the caller's from now on. */
+export function takeEarlyProgramHost(projectDir: string): ChildProcess | undefined {
+  const taken = early;
+  early = undefined;
+  process.off("exit", killEarly);
+  const { host } = taken ?? {};
+  if (!taken || !host || taken.projectDir !== path.resolve(projectDir) || host.exitCode !== null || host.signalCode !== null) {
+    host?.kill("SIGKILL");
+    return undefined;
+  }
+  return host;
+}
+
+/** The program must reach only this plan's engine, never one this process may have been given. */
+function withoutPulumiEngineVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("PULUMI_NODEJS_") && key !== "PULUMI_CONFIG"));
+}
