@@ -10,6 +10,14 @@ import { PARENT_WATCH, watchingThisProcess } from "./watchedChildren";
 const HOST = path.join(__dirname, "programHost.ts");
 
 /**
+ * The heap grows by a fifth over what the last full collection kept, not by V8's default of up to
+ * several times: a program registers every resource at once and most of what that allocates is
+ * garbage soon. With the default a stack of 1,000 services peaked at 1.8 GiB, with this at 0.8 GiB,
+ * for about a fifth more time at that size and none on a small stack.
+ */
+const HEAP_GROWTH = "--heap-growing-percent=20";
+
+/**
  * How the program's process starts. By default without what only a debugger needs: tsx stays off
  * node_modules and source maps off (`typescriptLoader.cjs`), and errors capture no stack frames, which
  * Pulumi's runtime otherwise captures and formats for every promise and every resource it creates
@@ -20,8 +28,8 @@ const HOST = path.join(__dirname, "programHost.ts");
  */
 export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.AML_PLAN_DEBUG === "1"
-    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs")]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0"];
+    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH]
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH];
 }
 
 /**
