@@ -19,8 +19,11 @@ export interface HostSettings {
   secretKeys: string[];
 }
 
-/** The first request of a process carries the session key; later ones do not. */
-export type HostRequest = { settings: HostSettings; sessionKey?: string };
+/**
+ * The first request of a process carries the session key, before any program code loads; later
+ * ones carry a proof made with it, so a program cannot pose as the plan.
+ */
+export type HostRequest = { settings: HostSettings; sessionKey?: string; proof?: string };
 
 export type HostMessage =
   | { runId: string; kind: "done"; proof: string; canRunAgain: boolean }
@@ -29,4 +32,9 @@ export type HostMessage =
 /** What proves a completion message: only the plan and the host know the session key. */
 export function completionProof(sessionKey: string, runId: string, kind: HostMessage["kind"]): string {
   return createHmac("sha256", sessionKey).update(`${runId}:${kind}`).digest("hex");
+}
+
+/** What proves a run request after the first comes from the plan. */
+export function requestProof(sessionKey: string, runId: string): string {
+  return createHmac("sha256", sessionKey).update(`request:${runId}`).digest("hex");
 }

@@ -9,8 +9,9 @@
  * node_modules) are evaluated afresh. Modules under node_modules load once.
  *
  * Only a completion message proven with the session key counts as "the program finished": the key
- * arrives with the first request, before any program code loads, and later requests carry only a
- * run id. A program that exits, throws or hangs never produces one.
+ * arrives with the first request, before any program code loads, and later requests carry a proof
+ * made with it instead. A program that exits, throws or hangs never produces one, and one that
+ * overhears or fakes a request can neither complete a run nor start one.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,7 +19,7 @@ import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
-import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
+import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
@@ -53,13 +54,22 @@ function fail(error: unknown): void {
   report({ runId, kind: "failed", proof: completionProof(sessionKey, runId, "failed"), message: errorText(error) }, () => process.exit(1));
 }
 
+const runsServed = new Set<string>();
+
+// A request counts only from the plan: the first carries the key, the next ones a proof made with it,
+// each for a run not served yet. Anything else (a program emitting "message" itself) is ignored.
 process.on("message", (request: HostRequest) => {
   if (currentRun !== undefined) return; // the plan sends a request only once the run before is done
+  const runId = request?.settings?.runId;
+  if (typeof runId !== "string" || runsServed.has(runId)) return;
   if (sessionKey === undefined) {
-    if (typeof request?.sessionKey !== "string") return process.exit(1);
+    if (typeof request.sessionKey !== "string") return process.exit(1);
     sessionKey = request.sessionKey;
+  } else if (request.proof !== requestProof(sessionKey, runId)) {
+    return;
   }
-  currentRun = request.settings.runId;
+  runsServed.add(runId);
+  currentRun = runId;
   void run(request.settings);
 });
 

@@ -6,7 +6,7 @@ import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
 import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
-import { completionProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
+import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
@@ -165,7 +165,9 @@ export class ProgramSession {
           config: options.config,
           secretKeys: options.secretKeys,
         };
-        const request: HostRequest = firstRun ? { settings, sessionKey: host.sessionKey } : { settings };
+        const request: HostRequest = firstRun
+          ? { settings, sessionKey: host.sessionKey }
+          : { settings, proof: requestProof(host.sessionKey, runId) };
         host.child.send(request);
       });
 

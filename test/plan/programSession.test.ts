@@ -53,7 +53,7 @@ interface Runs {
 }
 
 /** Runs `runs` (stack and phase) one after another in one session. */
-async function runInOneSession(dir: string, runs: Array<[string, PlanPhase]>): Promise<Runs> {
+async function runInOneSession(dir: string, runs: Array<[string, PlanPhase]>, timeoutSeconds = RUN_TIMEOUT_SECONDS): Promise<Runs> {
   const session = new ProgramSession();
   const spawned: number[] = [];
   const planProject = readPulumiProject(dir);
@@ -63,7 +63,7 @@ async function runInOneSession(dir: string, runs: Array<[string, PlanPhase]>): P
       results.push(
         await runProgram(planProject, readStackConfig(planProject, stack), {
           phase,
-          timeoutSeconds: RUN_TIMEOUT_SECONDS,
+          timeoutSeconds,
           session,
           onSpawn: (pid) => spawned.push(pid),
         }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
@@ -156,6 +156,41 @@ ${REPORTING_PROGRAM}`;
       expect(groupOf(runs[0]).name).toBe("rg-small-small");
       expect(runs[1]).toBeInstanceOf(Error);
       expect((runs[1] as Error).message).toMatch(/\(deploy phase\):\n.*the program sent a message on the plan's control channel/);
+      expect(spawned).toHaveLength(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "ignores run requests the program emits itself: the plan's next run still runs",
+    async () => {
+      const poser = `
+let faked = 0;
+const settings = () => ({
+  runId: \`faked-\${++faked}\`,
+  monitor: process.env.PULUMI_NODEJS_MONITOR,
+  engine: process.env.PULUMI_NODEJS_ENGINE,
+  project: "${FOREIGN_PROJECT}",
+  stack: "small",
+  dryRun: false,
+  projectDir: process.cwd(),
+  entryPoint: "./index.ts",
+  config: {},
+  secretKeys: [],
+});
+setInterval(() => process.emit("message" as never, { settings: settings(), proof: "0".repeat(64) } as never), 1).unref();
+${REPORTING_PROGRAM}`;
+      const dir = temp(project(poser, STACKS));
+      const { runs, spawned } = await runInOneSession(
+        dir,
+        [
+          ["small", "preview"],
+          ["small", "deploy"],
+          ["large", "preview"],
+        ],
+        20,
+      );
+      expect(runs.map(groupOf).map((group) => group.name)).toEqual(["rg-small-small", "rg-small-small", "rg-large-large"]);
       expect(spawned).toHaveLength(1);
     },
     TEST_TIMEOUT_MS,
