@@ -8,6 +8,9 @@
 const Module = require("node:module");
 const path = require("node:path");
 
+// first, so that tsx and everything after it compile through the cache of this kind of process
+require("./codeCache.cjs").enableCodeCache(path.basename(process.argv[1] ?? "node").replace(/\.[^.]*$/, ""));
+
 const nodeLoadsJavaScript = Module._extensions[".js"];
 const sourceMapsEnabled = process.sourceMapsEnabled === true;
 require("tsx/cjs");

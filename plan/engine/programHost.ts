@@ -21,6 +21,8 @@ import { runInNewContext } from "node:vm";
 
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
+const { saveCodeCache } = require("../codeCache.cjs") as { saveCodeCache(): void };
+
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
 const environmentAtStart = { ...process.env };
@@ -35,7 +37,10 @@ const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
  */
 const collectGarbage = ((): (() => void) => {
   setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
+  const gc = runInNewContext("gc") as () => void;
+  // V8's flags as they were: code cached by this process stays valid for the next one
+  setFlagsFromString("--no-expose-gc");
+  return gc;
 })();
 
 let sessionKey: string | undefined;
@@ -104,6 +109,7 @@ async function run(settings: HostSettings): Promise<void> {
   }
   if (currentRun !== settings.runId || !sessionKey) return;
   const again = canRunAgain();
+  saveCodeCache();
   if (again) {
     unloadProgramModules();
     collectGarbage();
