@@ -26,6 +26,15 @@ const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
 /** What `run-policy-pack` gives ts-node, under the pack's own `compilerOptions`. */
 const RUN_POLICY_PACK_DEFAULTS = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext" };
 
+if (process.env.AML_PLAN_DEBUG !== "1") {
+  const codeCache = require("./codeCache.cjs");
+  codeCache.enableCodeCache("compiledPackHost");
+  // the plan ends the pack with SIGTERM (SIGKILL only if it lingers): the cache is written then
+  process.once("SIGTERM", () => {
+    codeCache.saveCodeCache();
+    process.exit(143);
+  });
+}
 require("./deferredSdkModules.cjs").deferPulumiClosureModules();
 
 const [runPolicyPackDir, cacheDir] = process.argv.slice(2);
