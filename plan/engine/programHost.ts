@@ -18,9 +18,9 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
+// plain CommonJS, preloaded by typescriptLoader.cjs; without it (AML_PLAN_DEBUG=1) there is nothing to save
 const { saveCodeCache } = require("../codeCache.cjs") as { saveCodeCache(): void };
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
