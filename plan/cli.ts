@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
-import type { PlanComparison } from "./compare/planComparison";
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
+import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
 import { renderJson, toJsonReport } from "./report/jsonReport";
@@ -130,14 +131,8 @@ function stacksToPlan(stackOption: string | undefined, allStacks: boolean, proje
   return [...new Set(names)];
 }
 
-// --compare's modules (and zod with them) load only when a plan is compared
-const comparisonModule = (): typeof import("./compare/planComparison") => require("./compare/planComparison");
-const comparisonReportModule = (): typeof import("./compare/comparisonReport") => require("./compare/comparisonReport");
-type ComparablePlan = ReturnType<typeof import("./compare/planComparison").parseComparablePlan>;
-
 export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
   if (comparison) {
-    const { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } = comparisonReportModule();
     if (format === "json") return renderComparisonJson(model, comparison);
     return format === "markdown" ? renderComparisonMarkdown(model, comparison) : renderComparisonText(model, comparison);
   }
@@ -167,7 +162,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   let outcomes: StackPlanOutcome[];
-  let base: ComparablePlan | undefined;
+  let base: ReturnType<typeof parseComparablePlan> | undefined;
   try {
     // the base plan is read first: a wrong file fails fast, before the program runs
     if (command.compare && command.stacks.length > 1) {
@@ -194,7 +189,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       exitCode = 2;
       continue;
     }
-    reports.push(renderReport(outcome.model, command.format, base ? comparisonModule().comparePlans(base, toJsonReport(outcome.model)) : undefined));
+    reports.push(renderReport(outcome.model, command.format, base ? comparePlans(base, toJsonReport(outcome.model)) : undefined));
     exitCode = Math.max(exitCode, exitCodeOf(outcome.model));
   }
   const models = outcomes.flatMap((outcome) => ("model" in outcome ? [outcome.model] : []));
@@ -219,7 +214,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   return exitCode;
 }
 
-function readBasePlan(file: string): ComparablePlan {
+function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -227,7 +222,7 @@ function readBasePlan(file: string): ComparablePlan {
     throw new UsageError(`--compare: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return comparisonModule().parseComparablePlan(text, file);
+    return parseComparablePlan(text, file);
   } catch (error) {
     throw new UsageError(`--compare: ${(error as Error).message}`);
   }
