@@ -98,6 +98,10 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
       ...(options.onProgramSpawn ? { onSpawn: options.onProgramSpawn } : {}),
     };
     const outcomes: Promise<StackPlanOutcome>[] = [];
+    // The pack has loaded all of its code before any program code runs: a program can write files
+    // (the pack's cache, node_modules), and the pack must not load what a program wrote. The
+    // program's process meanwhile loads the SDK.
+    await settle(started);
     // the analyzer serves one stack at a time: Configure holds for the calls that follow it
     let analyzerFree: Promise<unknown> = started;
     for (const { stack, read } of inputs) {

@@ -1,9 +1,10 @@
 // Programs that try to get around the plan (end it early, hang it, forge its output or its control
 // channel, kill it) and signals that end the plan itself: never exit 0, never a corrupt report, and
 // no program host or policy analyzer left behind.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { processesRunningIn, removedAfterAll } from "./helpers";
+import { makeTempDir, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, runCli } from "./helpers";
 import {
   BUSY_LOOP,
   CLEAN_STACK,
@@ -207,4 +208,40 @@ describe.concurrent("the plan ended by a signal while its program hangs", () => 
       PLAN_TIMEOUT_MS,
     );
   }
+});
+
+describe("a program that rewrites the policy pack while the plan runs", () => {
+  it("cannot change the verdict (the pack has loaded its code before any program code runs)", async () => {
+    const pack = removeLater(
+      makeTempDir({
+        ...PACK_SCAFFOLD,
+        "index.ts": [
+          `import { PolicyPack } from "@pulumi/policy";`,
+          `new PolicyPack("gate-pack", {`,
+          `  policies: [{`,
+          `    name: "no-resource-groups",`,
+          `    description: "Resource groups are refused here.",`,
+          `    enforcementLevel: "mandatory",`,
+          `    validateResource: (args, reportViolation) => {`,
+          `      if (args.type === "azure-native:resources:ResourceGroup") reportViolation("resource groups are refused here");`,
+          `    },`,
+          `  }],`,
+          `});`,
+          ``,
+        ].join("\n"),
+      }),
+    );
+    const emptied = `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("gate-pack", { policies: [] });\n`;
+    const projectDir = removeLater(
+      foreignProject(
+        program(`require("node:fs").writeFileSync(${JSON.stringify(path.join(pack, "index.ts"))}, ${JSON.stringify(emptied)});`, CLEAN_STACK),
+      ),
+    );
+    // a cache of its own: the pack compiles from its files, which the program rewrites
+    const cacheDir = removeLater(makeTempDir({}, "aml-plan-cache-"));
+    const result = await runCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK, "--policy-pack", pack], { env: { AML_PLAN_CACHE_DIR: cacheDir } });
+    expect(readFileSync(path.join(pack, "index.ts"), "utf8")).toBe(emptied);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain("[mandatory] no-resource-groups");
+  }, PLAN_TIMEOUT_MS);
 });
