@@ -11,6 +11,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
+const { planCacheDir } = require("./planCacheDir.cjs");
 
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
@@ -23,11 +24,7 @@ const HASH_LENGTH = 32;
 let state;
 
 function cacheFile(/** @type {string} */ kind) {
-  // as plan/planCache.ts: AML_PLAN_CACHE_DIR, else this package's node_modules/.cache
-  const dir = process.env.AML_PLAN_CACHE_DIR
-    ? path.resolve(process.env.AML_PLAN_CACHE_DIR)
-    : path.join(__dirname, "..", "node_modules", ".cache", "aml-webservices");
-  return path.join(dir, "code-cache", `${kind}-${FORMAT}-${process.version}-${process.arch}.bin`);
+  return path.join(planCacheDir(), "code-cache", `${kind}-${FORMAT}-${process.version}-${process.arch}.bin`);
 }
 
 /** Entries of a cache file: [u32 name length][name][SHA-256 of the source][u32 data length][data]... */

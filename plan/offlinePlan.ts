@@ -108,23 +108,20 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
       // a pack that could not start fails the stacks not yet run without running their programs
       const failedBefore = "error" in read ? read : packFailure;
       const programs = "error" in read || packFailure ? undefined : startStackPrograms(project, read.value, runOptions);
-      // the preview is checked while the deployment runs; a config or program error is the stack's
-      // error, even when the pack failed too
-      const programError = async (): Promise<{ error: unknown } | undefined> => {
-        if (failedBefore) return failedBefore;
-        const ran = await settle(programs!.deployed);
-        return "error" in ran ? ran : undefined;
-      };
+      // the preview is checked while the deployment runs; a program error is the stack's error, even
+      // when the pack failed too
       const evaluated = analyzerFree.then(
         async (): Promise<StackPlanOutcome> => {
-          if (failedBefore) return { stack, error: failedBefore.error };
+          if (!programs) return { stack, error: failedBefore!.error };
           try {
-            return { stack, model: await evaluateStack(analyzer, packDir, programs!) };
+            return { stack, model: await evaluateStack(analyzer, packDir, programs) };
           } catch (error) {
-            return { stack, error: (await programError())?.error ?? error };
+            const ran = await settle(programs.deployed);
+            return { stack, error: "error" in ran ? ran.error : error };
           }
         },
-        async (error: unknown): Promise<StackPlanOutcome> => ({ stack, error: (await programError())?.error ?? error }),
+        // the pack failed to start, so no program ran
+        (error: unknown): StackPlanOutcome => ({ stack, error: failedBefore?.error ?? error }),
       );
       analyzerFree = evaluated.catch(() => undefined).then(() => started); // a failed start fails every stack
       outcomes.push(evaluated.catch((error: unknown): StackPlanOutcome => ({ stack, error })));

@@ -211,7 +211,7 @@ describe.concurrent("the plan ended by a signal while its program hangs", () => 
 });
 
 describe("a program that rewrites the policy pack while the plan runs", () => {
-  it("cannot change the verdict (the pack has loaded its code before any program code runs)", async () => {
+  it("cannot change the verdict: the pack runs the policies it was started with", async () => {
     const pack = removeLater(
       makeTempDir({
         ...PACK_SCAFFOLD,
