@@ -52,10 +52,8 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
   process.on(signal, () => process.exit(code));
 }
 
-// A plan's program process starts now, loading the SDK while this process loads the plan's modules.
-if (command === "plan" && !args.some((arg) => arg === "--help" || arg === "-h")) {
-  require("../plan/engine/programHostFork.ts").forkProgramHostEarly(planProjectDir(args.slice(1)));
-}
+// A plan's program host and policy pack start now, loading while this process loads the plan's modules.
+if (command === "plan") require("../plan/earlyStart.ts").startPlanProcessesEarly(args.slice(1));
 
 const { main } = require(COMMANDS[command]);
 
@@ -67,12 +65,3 @@ main(args.slice(1)).then(
   fail,
 );
 
-/** The project a plan's arguments name (`--cwd`, as plan/cli.ts reads it), else this package. */
-function planProjectDir(planArgs) {
-  const path = require("node:path");
-  for (let i = 0; i < planArgs.length; i++) {
-    if (planArgs[i] === "--cwd" && planArgs[i + 1] !== undefined) return path.resolve(planArgs[i + 1]);
-    if (planArgs[i].startsWith("--cwd=")) return path.resolve(planArgs[i].slice("--cwd=".length));
-  }
-  return path.resolve(__dirname, "..");
-}

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { BinaryReader } from "google-protobuf";
@@ -9,10 +8,11 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzerWire";
-import { planCacheDir } from "./planCache";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
-import { PARENT_WATCH, watchingThisProcess } from "./engine/watchedChildren";
+import { defaultPackCacheDir, packStartFromEnvironment, spawnPackProcess, takeEarlyPack, type PackStart } from "./packProcess";
+
+export { defaultPackCacheDir, type PackStart } from "./packProcess";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type PolicyType = "resource" | "stack" | "unknown";
@@ -130,22 +130,6 @@ export interface AnalyzerOptions {
   cacheDir?: string;
 }
 
-export type PackStart = "compiled" | "run-policy-pack";
-
-/**
- * The engine's address that the CLI passes as the first argument. `run-policy-pack` drops that
- * argument without reading it (the pack logs to its own stdout/stderr, which the CLI collects), so
- * no engine service is needed: this is a placeholder that nothing connects to.
- */
-export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
-
-const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
-
-/** Where compiled policy packs are cached unless told otherwise. */
-export function defaultPackCacheDir(): string {
-  return path.join(planCacheDir(), "policy-packs");
-}
-
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 const KILL_GRACE_MS = 3_000;
@@ -211,24 +195,14 @@ export class PolicyAnalyzer {
     if (!existsSync(path.join(this.packDir, "PulumiPolicy.yaml"))) {
       throw new PolicyPackError(`no PulumiPolicy.yaml in ${this.packDir}: --policy-pack must name a policy pack directory`);
     }
-    const runPolicyPack = path.join(pulumiSdkDir(this.packDir), "cmd", "run-policy-pack");
-    const env = { ...process.env };
-    // Never let the pack reach an engine or monitor this process may have been given.
-    for (const key of Object.keys(env)) if (key.startsWith("PULUMI_NODEJS_")) delete env[key];
-
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const start = this.options.start ?? (process.env.AML_PLAN_PACK_START === "run-policy-pack" ? "run-policy-pack" : "compiled");
-        const args =
-          start === "compiled"
-            ? [COMPILED_PACK_HOST, runPolicyPack, this.options.cacheDir ?? defaultPackCacheDir()]
-            : [runPolicyPack, UNUSED_ENGINE_ADDRESS, "."];
-        const child = spawn(process.execPath, ["--require", PARENT_WATCH, ...(start === "compiled" ? packRuntimeFlags() : []), ...args], {
-          cwd: this.packDir,
-          env: watchingThisProcess(env),
-          // stdin stays open for the parent watch: the pack dies with this process, SIGKILL included
-          stdio: ["pipe", "pipe", "pipe"],
-        });
+        const options = {
+          packDir: this.packDir,
+          start: this.options.start ?? packStartFromEnvironment(),
+          cacheDir: this.options.cacheDir ?? defaultPackCacheDir(),
+        };
+        const child = takeEarlyPack(options) ?? spawnPackProcess(options);
         this.child = child;
         process.on("exit", this.killOnExit);
         this.exited = new Promise<void>((done) => {
@@ -439,28 +413,6 @@ export class PolicyAnalyzer {
     const stderr = withStderr ? withoutStackFrames(this.stderrText) : "";
     return new PolicyPackError(stderr ? `${message}\n${indent(stderr)}` : message);
   }
-}
-
-/**
- * V8 settings of a compiled pack's process (`AML_PLAN_PACK_FLAGS` replaces them). No stack frames: a
- * policy that does not apply to a resource answers by throwing, so most `Analyze` calls capture a
- * stack nobody reads (the plan reports messages only; `AML_PLAN_DEBUG=1` keeps them).
- */
-function packRuntimeFlags(): string[] {
-  if (process.env.AML_PLAN_PACK_FLAGS !== undefined) return process.env.AML_PLAN_PACK_FLAGS.split(" ").filter(Boolean);
-  return process.env.AML_PLAN_DEBUG === "1" ? [] : ["--stack-trace-limit=0"];
-}
-
-/** `@pulumi/pulumi` as the pack resolves it, falling back to this package's. */
-export function pulumiSdkDir(packDir: string): string {
-  for (const from of [path.join(packDir, "__pack__.js"), __filename]) {
-    try {
-      return path.dirname(createRequire(from).resolve("@pulumi/pulumi/package.json"));
-    } catch {
-      // try the next location
-    }
-  }
-  throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
 }
 
 /**

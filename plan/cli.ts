@@ -1,19 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
 import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
+import { planDirectories, readPlanOptions, type PlanOptionValues } from "./planOptions";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
 
-/** This package's root: the default project and the home of the default policy pack. */
-export const PACKAGE_ROOT = path.resolve(__dirname, "..");
+export { PACKAGE_ROOT } from "./planOptions";
 
 export const FORMATS = ["text", "markdown", "json"] as const;
 export type ReportFormat = (typeof FORMATS)[number];
@@ -65,29 +64,12 @@ export interface PlanCommand {
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
-  let parsed;
+  let values: PlanOptionValues;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        "all-stacks": { type: "boolean" },
-        cwd: { type: "string" },
-        "policy-pack": { type: "string" },
-        "policy-pack-config": { type: "string" },
-        format: { type: "string" },
-        out: { type: "string" },
-        timeout: { type: "string" },
-        compare: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    values = readPlanOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
-  const values = parsed.values;
   if (values.help) return "help";
   const format = (values.format ?? "text") as ReportFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
@@ -98,14 +80,14 @@ export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
     throw new UsageError(`--timeout must be a number of seconds between 1 and 86400, got '${values.timeout}'`);
   }
-  const projectDir = path.resolve(values.cwd ?? PACKAGE_ROOT);
+  const { projectDir, packDir } = planDirectories(values);
   const stacks = stacksToPlan(values.stack, values["all-stacks"] === true, projectDir);
   return {
     timeoutSeconds,
     stack: stacks[0]!,
     stacks,
     projectDir,
-    packDir: path.resolve(values["policy-pack"] ?? path.join(PACKAGE_ROOT, "policies")),
+    packDir,
     ...(values["policy-pack-config"] ? { packConfigFile: path.resolve(values["policy-pack-config"]) } : {}),
     format,
     ...(values.out ? { out: path.resolve(values.out) } : {}),

@@ -35,7 +35,7 @@ if (process.env.AML_PLAN_DEBUG !== "1") {
     process.exit(143);
   });
 }
-require("./deferredSdkModules.cjs").deferPulumiClosureModules();
+require("./deferredSdkModules.cjs").deferUnusedSdkModules();
 
 const [runPolicyPackDir, cacheDir] = process.argv.slice(2);
 if (!runPolicyPackDir || !cacheDir) {

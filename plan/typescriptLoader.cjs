@@ -21,4 +21,4 @@ Module._extensions[".js"] = function loadJavaScript(module, filename) {
   return (filename.includes(DEPENDENCY) ? nodeLoadsJavaScript : tsxLoadsJavaScript).call(this, module, filename);
 };
 process.setSourceMapsEnabled(sourceMapsEnabled);
-require("./deferredSdkModules.cjs").deferPulumiClosureModules();
+require("./deferredSdkModules.cjs").deferUnusedSdkModules();

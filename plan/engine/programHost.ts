@@ -45,7 +45,25 @@ const collectGarbage = ((): (() => void) => {
 
 let sessionKey: string | undefined;
 let pulumi: typeof import("@pulumi/pulumi") | undefined;
+let programRan = false;
 let currentRun: string | undefined;
+
+/**
+ * The SDK loads while the host waits for its first run, when the project's `@pulumi/pulumi` is the
+ * plan's own: trusted code, which the plan and the policy pack load as well. A project with an SDK
+ * of its own loads it only once a run has started, after the policy pack has loaded its code.
+ * Loading the SDK creates no state a run reads (its store is made by the first resource module).
+ */
+function loadTrustedSdkEarly(): void {
+  if (pulumi !== undefined || currentRun !== undefined) return;
+  try {
+    const projectSdk = createRequire(path.join(process.cwd(), "__plan__.js")).resolve("@pulumi/pulumi");
+    if (projectSdk === require.resolve("@pulumi/pulumi")) pulumi = require(projectSdk) as typeof import("@pulumi/pulumi");
+  } catch {
+    // the first run loads it, and reports what fails
+  }
+}
+setImmediate(loadTrustedSdkEarly);
 
 function report(message: HostMessage, then: () => void = () => undefined): void {
   if (!sendToPlan) return then();
@@ -84,6 +102,10 @@ async function run(settings: HostSettings): Promise<void> {
   const projectRequire = createRequire(path.join(settings.projectDir, "__plan__.js"));
 
   try {
+    if (!programRan) {
+      process.on("uncaughtException", fail);
+      process.on("unhandledRejection", fail);
+    }
     if (pulumi === undefined) {
       let pulumiPath: string;
       try {
@@ -91,12 +113,11 @@ async function run(settings: HostSettings): Promise<void> {
       } catch {
         return fail(`cannot resolve @pulumi/pulumi from ${settings.projectDir}: install the project's dependencies`);
       }
-      process.on("uncaughtException", fail);
-      process.on("unhandledRejection", fail);
       pulumi = projectRequire(pulumiPath) as typeof import("@pulumi/pulumi");
-    } else {
+    } else if (programRan) {
       resetForAnotherRun(pulumi, settings);
     }
+    programRan = true;
     // As the CLI's Node.js host: the module's exports are the stack outputs; an exported
     // function is called (and awaited) and its result is the stack outputs.
     await pulumi.runtime.runInPulumiStack(async () => {

@@ -1,10 +1,16 @@
 // The plan's command starts the program's host before it loads the plan's modules; the first
-// program session takes it only for the project it was started for.
+// program session takes it only for the project it was started for. While it waits for its first
+// run, the host loads the SDK only when it is the plan's own, never code of the project's.
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork";
-import { FIXTURES, isAlive, ROOT } from "./helpers";
-import { descendantsOf, isProgramHost, settled } from "./foreignProjects";
+import { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork";
+import { FIXTURES, isAlive, removedAfterAll, ROOT } from "./helpers";
+import { descendantsOf, isProgramHost, settled, waitFor } from "./foreignProjects";
+
+const removeLater = removedAfterAll();
 
 describe("the program host started early", () => {
   afterEach(() => void takeEarlyProgramHost(ROOT)?.kill("SIGKILL"));
@@ -25,5 +31,78 @@ describe("the program host started early", () => {
     expect(started).toHaveLength(1);
     expect(takeEarlyProgramHost(path.join(FIXTURES, "legacy-project"))).toBeUndefined();
     expect(await settled(() => started.filter((child) => isAlive(child.pid)), 5000)).toEqual([]);
+  });
+});
+
+// What the host has loaded, written by a preload every 20 ms: the SDK's entry modules, and ticks so far.
+const SDK_PROBE = `
+const { writeFileSync } = require("node:fs");
+let ticks = 0;
+setInterval(() => {
+  const sdk = Object.keys(require.cache).filter((file) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(file));
+  writeFileSync(process.env.AML_TEST_SDK_PROBE, JSON.stringify({ ticks: ++ticks, sdk }));
+}, 20).unref();
+`;
+
+interface Probe {
+  ticks: number;
+  sdk: string[];
+}
+
+/** Forks a host for `projectDir` with the probe preloaded; returns a reader of what it reports. */
+function probedHost(projectDir: string): { host: ChildProcess; probe: () => Probe | undefined } {
+  const dir = removeLater(mkdtempSync(path.join(tmpdir(), "aml-sdk-probe-")));
+  writeFileSync(path.join(dir, "probe.cjs"), SDK_PROBE);
+  const out = path.join(dir, "probe.json");
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, AML_TEST_SDK_PROBE: process.env.AML_TEST_SDK_PROBE };
+  process.env.NODE_OPTIONS = `--require ${path.join(dir, "probe.cjs")}`;
+  process.env.AML_TEST_SDK_PROBE = out;
+  try {
+    const host = forkProgramHost(projectDir);
+    return {
+      host,
+      probe: () => {
+        try {
+          return JSON.parse(readFileSync(out, "utf8")) as Probe;
+        } catch {
+          return undefined; // not written yet, or being written
+        }
+      },
+    };
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+describe("a program host waiting for its first run", () => {
+  it("loads the SDK when the project's is the plan's own", async () => {
+    const { host, probe } = probedHost(ROOT);
+    try {
+      await waitFor(() => (probe()?.sdk.length ?? 0) > 0, 60_000, "the host to load the SDK");
+      expect(probe()!.sdk).toEqual([require.resolve("@pulumi/pulumi")]);
+    } finally {
+      host.kill("SIGKILL");
+    }
+  });
+
+  it("loads nothing of a project that has an SDK of its own: that is program code", async () => {
+    const marker = path.join(removeLater(mkdtempSync(path.join(tmpdir(), "aml-own-sdk-marker-"))), "loaded");
+    const project = removeLater(mkdtempSync(path.join(tmpdir(), "aml-own-sdk-")));
+    const sdkDir = path.join(project, "node_modules", "@pulumi", "pulumi");
+    mkdirSync(sdkDir, { recursive: true });
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: own-sdk\nruntime: nodejs\n");
+    writeFileSync(path.join(sdkDir, "package.json"), JSON.stringify({ name: "@pulumi/pulumi", version: "3.0.0", main: "index.js" }));
+    writeFileSync(path.join(sdkDir, "index.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");\n`);
+    const { host, probe } = probedHost(project);
+    try {
+      await waitFor(() => (probe()?.ticks ?? 0) >= 10, 60_000, "the host to wait for a run");
+      expect(probe()!.sdk).toEqual([]);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      host.kill("SIGKILL");
+    }
   });
 });

@@ -1,0 +1,110 @@
+// The plan's command starts the policy pack and the program host before it loads its own modules.
+// The analyzer takes the pack only when it would start the same one the same way; any other early
+// pack is killed, and a pack that ended before it was taken is started again, failing as it fails.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { PolicyAnalyzer } from "../../plan/analyzer";
+import { startPlanProcessesEarly } from "../../plan/earlyStart";
+import { takeEarlyProgramHost } from "../../plan/engine/programHostFork";
+import { defaultPackCacheDir, spawnPackEarly, takeEarlyPack, type PackProcessOptions } from "../../plan/packProcess";
+import { descendantsOf, isAnalyzer, isProgramHost, settled } from "./foreignProjects";
+import { isAlive, MINIMAL_PACK, packThatCrashes, removedAfterAll, ROOT } from "./helpers";
+
+const removeLater = removedAfterAll();
+const COMPILED: PackProcessOptions = { packDir: MINIMAL_PACK, start: "compiled", cacheDir: defaultPackCacheDir() };
+
+const newChildren = (before: Set<number>, kind: (child: ReturnType<typeof descendantsOf>[number]) => boolean): number[] =>
+  descendantsOf(process.pid)
+    .filter((child) => kind(child) && !before.has(child.pid))
+    .map((child) => child.pid);
+const ownChildren = (): Set<number> => new Set(descendantsOf(process.pid).map((child) => child.pid));
+
+async function analyzerPid(options: PackProcessOptions): Promise<{ pid: number; name: string }> {
+  let spawned: number | undefined;
+  const analyzer = new PolicyAnalyzer({ ...options, onSpawn: (pid) => (spawned = pid) });
+  try {
+    await analyzer.start();
+    return { pid: spawned!, name: (await analyzer.getAnalyzerInfo()).name };
+  } finally {
+    await analyzer.shutdown();
+  }
+}
+
+describe("the policy pack started early", () => {
+  afterEach(() => {
+    takeEarlyPack(COMPILED)?.kill("SIGKILL");
+    takeEarlyProgramHost(ROOT)?.kill("SIGKILL");
+  });
+
+  it("serves the analyzer of the same pack, started the same way, and only that one", async () => {
+    const before = ownChildren();
+    spawnPackEarly(COMPILED);
+    const [early] = newChildren(before, isAnalyzer);
+    expect(early).toBeDefined();
+    const served = await analyzerPid(COMPILED);
+    expect(served).toEqual({ pid: early, name: "minimal-pack" });
+    expect(takeEarlyPack(COMPILED)).toBeUndefined();
+    expect(await settled(() => [early!].filter(isAlive), 5000)).toEqual([]);
+  });
+
+  it("is killed, and the analyzer starts its own, for another cache directory or another pack", async () => {
+    const otherCache = removeLater(mkdtempSync(path.join(tmpdir(), "aml-pack-cache-")));
+    const before = ownChildren();
+    spawnPackEarly(COMPILED);
+    const [early] = newChildren(before, isAnalyzer);
+    const served = await analyzerPid({ ...COMPILED, cacheDir: otherCache });
+    expect(served.name).toBe("minimal-pack");
+    expect(served.pid).not.toBe(early);
+    expect(await settled(() => [early!].filter(isAlive), 5000)).toEqual([]);
+  });
+
+  it("that ended before it was taken is started again, and its failure is the analyzer's", async () => {
+    const crashing = { ...COMPILED, packDir: removeLater(packThatCrashes()) };
+    const early = spawnPackEarly(crashing)!;
+    await new Promise((ended) => (early.exitCode === null ? early.once("exit", ended) : ended(undefined)));
+    let spawned: number | undefined;
+    const analyzer = new PolicyAnalyzer({ ...crashing, onSpawn: (pid) => (spawned = pid) });
+    await expect(analyzer.start()).rejects.toThrow(/failed to start \(exit code \d+\)[\s\S]*pack exploded while loading/);
+    expect(spawned).toBeDefined();
+    expect(spawned).not.toBe(early.pid);
+  });
+});
+
+describe("startPlanProcessesEarly", () => {
+  afterEach(() => {
+    takeEarlyPack(COMPILED)?.kill("SIGKILL");
+    takeEarlyProgramHost(ROOT)?.kill("SIGKILL");
+  });
+
+  it("starts the pack and the program host the plan's arguments name", () => {
+    const before = ownChildren();
+    startPlanProcessesEarly(["--stack", "dev", "--policy-pack", MINIMAL_PACK, "--format", "json"]);
+    expect(newChildren(before, isAnalyzer)).toHaveLength(1);
+    expect(newChildren(before, isProgramHost)).toHaveLength(1);
+    const pack = takeEarlyPack(COMPILED);
+    const host = takeEarlyProgramHost(ROOT);
+    pack?.kill("SIGKILL");
+    host?.kill("SIGKILL");
+    expect(pack?.pid).toBeDefined();
+    expect(host?.pid).toBeDefined();
+  });
+
+  it.each([
+    ["help", ["--help"]],
+    ["an unknown option", ["--stack", "dev", "--polcy-pack", MINIMAL_PACK]],
+    ["a positional argument", ["dev"]],
+  ])("starts nothing for %s", (_, argv) => {
+    const before = ownChildren();
+    startPlanProcessesEarly(argv);
+    expect(newChildren(before, () => true)).toEqual([]);
+  });
+
+  it("starts no pack for a directory that is not a policy pack", () => {
+    const before = ownChildren();
+    startPlanProcessesEarly(["--policy-pack", path.join(ROOT, "stacks")]);
+    expect(newChildren(before, isAnalyzer)).toEqual([]);
+    expect(newChildren(before, isProgramHost)).toHaveLength(1);
+  });
+});
