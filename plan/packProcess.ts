@@ -55,6 +55,8 @@ export function pulumiSdkDir(packDir: string): string {
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
 }
 
+const { YOUNG_GENERATION_FLAG } = require("./youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
+
 /**
  * V8 settings of a compiled pack's process (`AML_PLAN_PACK_FLAGS` replaces them). No stack frames: a
  * policy that does not apply to a resource answers by throwing, so most `Analyze` calls capture a
@@ -62,7 +64,7 @@ export function pulumiSdkDir(packDir: string): string {
  */
 function packRuntimeFlags(): string[] {
   if (process.env.AML_PLAN_PACK_FLAGS !== undefined) return process.env.AML_PLAN_PACK_FLAGS.split(" ").filter(Boolean);
-  return process.env.AML_PLAN_DEBUG === "1" ? [] : ["--stack-trace-limit=0"];
+  return process.env.AML_PLAN_DEBUG === "1" ? [YOUNG_GENERATION_FLAG] : ["--stack-trace-limit=0", YOUNG_GENERATION_FLAG];
 }
 
 /** The pack's process, in the pack's directory; it prints its port on stdout when it serves. */

@@ -91,6 +91,15 @@ describe("startPlanProcessesEarly", () => {
     expect(host?.pid).toBeDefined();
   });
 
+  it("starts both with V8's young generation at its full size (plan/youngGeneration.cjs)", () => {
+    const { YOUNG_GENERATION_FLAG } = require("../../plan/youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
+    const before = ownChildren();
+    startPlanProcessesEarly(["--policy-pack", MINIMAL_PACK]);
+    const started = descendantsOf(process.pid).filter((child) => !before.has(child.pid) && (isAnalyzer(child) || isProgramHost(child)));
+    expect(started).toHaveLength(2);
+    for (const child of started) expect(child.command.split(" ")).toContain(YOUNG_GENERATION_FLAG);
+  });
+
   it.each([
     ["help", ["--help"]],
     ["an unknown option", ["--stack", "dev", "--polcy-pack", MINIMAL_PACK]],
