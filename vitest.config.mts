@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { SlowestFirst } from "./test/harness/slowestFirst.js";
+import { SlowestFirst } from "./test/harness/slowestFirst.mjs";
 
 // CI also writes a JSON report, from which .ci/run prints its totals line.
 const reportFile = process.env.VITEST_JSON_REPORT;
