@@ -8,17 +8,16 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  */
 const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   "test/plan/cli.e2e.test.ts": 22,
-  "test/library/packedPackage.test.ts": 14,
+  "test/library/packedPackage.test.ts": 16,
+  "test/plan/compiledPack.test.ts": 15,
   "test/plan/bypass.e2e.test.ts": 12,
-  "test/plan/compiledPack.test.ts": 12,
-  "test/plan/compare.e2e.test.ts": 11,
-  "test/client/endpointCli.e2e.test.ts": 10,
+  "test/client/endpointCli.e2e.test.ts": 11,
   "test/pipelines/planStacks.test.ts": 9,
-  "test/plan/engine.test.ts": 8,
+  "test/plan/compare.e2e.test.ts": 8,
   "test/plan/prepareOnInstall.test.ts": 7,
   "test/plan/serviceDeclarations.plan.test.ts": 7,
-  "test/provider/pluginHost.e2e.test.ts": 6,
   "test/components/modelWebService.test.ts": 6,
+  "test/provider/pluginHost.e2e.test.ts": 6,
   "test/policies/driftGuard.test.ts": 5,
   "test/plan/lazyAliasUrns.test.ts": 5,
   "test/program/stacks.test.ts": 4,
@@ -29,6 +28,7 @@ const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   "test/policies/packShortcuts.test.ts": 3,
   "test/provider/construct.test.ts": 3,
   "test/bootstrap/bootstrapPlan.test.ts": 3,
+  "test/plan/engine.test.ts": 3,
 };
 
 /**
