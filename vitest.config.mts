@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SlowestFirst } from "./test/harness/slowestFirst.mjs";
 
 // CI also writes a JSON report, from which .ci/run prints its totals line.
 const reportFile = process.env.VITEST_JSON_REPORT;
@@ -16,6 +17,7 @@ export default defineConfig({
     // modules and the components load once per worker, not once per file (about a third of the
     // in-process tests' time). Every mock run sets its own mocks, config and monitor.
     isolate: false,
+    sequence: { sequencer: SlowestFirst },
     reporters: reportFile ? ["default", ["json", { outputFile: reportFile }]] : ["default"],
   },
 });

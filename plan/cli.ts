@@ -3,10 +3,11 @@ import * as path from "node:path";
 import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
-import { comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
+import { assertSameStack, comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
 import { planDirectories, readPlanOptions, type PlanOptionValues } from "./planOptions";
+import { readPulumiProject } from "./pulumiProject";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
@@ -146,11 +147,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   let outcomes: StackPlanOutcome[];
   let base: ReturnType<typeof parseComparablePlan> | undefined;
   try {
-    // the base plan is read first: a wrong file fails fast, before the program runs
+    // the base plan is read first: a wrong file, or the plan of another stack, fails fast, before the program runs
     if (command.compare && command.stacks.length > 1) {
       throw new UsageError("--compare takes the base plan of one stack: plan one stack with it");
     }
     base = command.compare ? readBasePlan(command.compare) : undefined;
+    if (base) assertSameStack(base, { project: readPulumiProject(command.projectDir).name, stack: command.stack });
     outcomes = await runOfflinePlans({
       projectDir: command.projectDir,
       stacks: command.stacks,

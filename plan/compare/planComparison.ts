@@ -99,13 +99,18 @@ export function parseComparablePlan(text: string, source: string): ComparablePla
   return parsed.data;
 }
 
-/** Compares the base branch's plan of a stack with this plan of the same stack. */
-export function comparePlans(base: ComparablePlan, head: ComparablePlan | JsonReport): PlanComparison {
+/** Refuses a base plan of another project or stack than the plan it is compared with. */
+export function assertSameStack(base: { project: string; stack: string }, head: { project: string; stack: string }): void {
   if (base.project !== head.project || base.stack !== head.stack) {
     throw new Error(
       `the base plan is of ${base.project}/${base.stack}, this plan is of ${head.project}/${head.stack}: compare plans of the same stack`,
     );
   }
+}
+
+/** Compares the base branch's plan of a stack with this plan of the same stack. */
+export function comparePlans(base: ComparablePlan, head: ComparablePlan | JsonReport): PlanComparison {
+  assertSameStack(base, head);
   const baseByUrn = new Map(base.resources.map((r) => [r.urn, r]));
   const headUrns = new Set(head.resources.map((r) => r.urn));
   const added: ComparedResource[] = [];

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand, type CommandRun } from "../harness/commandRun";
 
 // The package as a team installs it: `npm pack`, then `npm install <tarball>` into a project of its
 // own, which imports the components from "aml-webservices" and is planned offline. The installed
@@ -52,9 +53,7 @@ function linkFromRepository(dependency: string): void {
   fs.symlinkSync(path.join(REPO, "node_modules", dependency), link);
 }
 
-function run(command: string, args: string[], cwd: string) {
-  return spawnSync(command, args, { cwd, encoding: "utf8", timeout: 240_000 });
-}
+const run = (command: string, args: string[], cwd: string): Promise<CommandRun> => runCommand(command, args, { cwd, timeoutMs: 240_000 });
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "aml-webservices-pack-"));
@@ -72,7 +71,7 @@ beforeAll(() => {
     path.join(scratch, "tsconfig.json"),
     JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "ES2022", types: ["node"], skipLibCheck: true, noEmit: true }, files: ["index.ts", "typeChecks.ts"] }),
   );
-  const install = run("npm", ["install", tarball, "--offline", "--ignore-scripts", "--no-save", "--no-audit", "--no-fund"], scratch);
+  const install = spawnSync("npm", ["install", tarball, "--offline", "--ignore-scripts", "--no-save", "--no-audit", "--no-fund"], { cwd: scratch, encoding: "utf8", timeout: 240_000 });
   if (install.status !== 0) throw new Error(`npm install of the tarball failed:\n${install.stderr}`);
   // The consumer's own development dependencies; npm prunes links it was not asked for, so they come after.
   for (const dependency of ["@types/node", "typescript"]) linkFromRepository(dependency);
@@ -82,14 +81,14 @@ beforeAll(() => {
  * The installed command's plan of the consumer's project, with this checkout's policy pack, as a
  * JSON report in a file: made once, read by the tests of the command and of the plan.
  */
-let planOfConsumer: { plan: ReturnType<typeof run>; out: string } | undefined;
-function consumerPlan(): { plan: ReturnType<typeof run>; out: string } {
-  if (!planOfConsumer) {
+let planOfConsumer: Promise<{ plan: CommandRun; out: string }> | undefined;
+function consumerPlan(): Promise<{ plan: CommandRun; out: string }> {
+  planOfConsumer ??= (async () => {
     const bin = path.join(scratch, "node_modules", ".bin", "aml-webservices");
     const out = path.join(work, "plan.json");
-    const plan = run(bin, ["plan", "--cwd", ".", "--stack", "dev", "--policy-pack", path.join(REPO, "policies"), "--format", "json", "--out", out], scratch);
-    planOfConsumer = { plan, out };
-  }
+    const plan = await run(bin, ["plan", "--cwd", ".", "--stack", "dev", "--policy-pack", path.join(REPO, "policies"), "--format", "json", "--out", out], scratch);
+    return { plan, out };
+  })();
   return planOfConsumer;
 }
 
@@ -97,7 +96,7 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-describe("the packed package", () => {
+describe.concurrent("the packed package", () => {
   it("ships JavaScript with declarations and an exports map, not the stack program or the tests", () => {
     const installed = path.join(scratch, "node_modules", "aml-webservices");
     for (const file of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/client.js", "dist/components/mlWorkspace.d.ts"]) {
@@ -109,15 +108,15 @@ describe("the packed package", () => {
     expect(Object.keys(manifest.exports)).toEqual([".", "./client", "./package.json"]);
   });
 
-  it("is imported with plain Node.js, no TypeScript hook, and registers nothing on import", () => {
+  it("is imported with plain Node.js, no TypeScript hook, and registers nothing on import", async () => {
     // Outside the Pulumi engine, registering a resource throws; importing must not.
-    const probe = run(
+    const probe = await run(
       "node",
       ["-e", `const lib = require("aml-webservices"); const client = require("aml-webservices/client"); console.log(JSON.stringify({ lib: Object.keys(lib).sort(), client: Object.keys(client).sort() }));`],
       scratch,
     );
     expect(probe.stderr).toBe("");
-    expect(probe.status).toBe(0);
+    expect(probe.code).toBe(0);
     const exported = JSON.parse(probe.stdout) as { lib: string[]; client: string[] };
     expect(exported.lib).toEqual(
       expect.arrayContaining(["AadApplications", "AksInferenceCluster", "ExistingKubernetesCompute", "ExistingMlWorkspace", "MlWorkspace", "ModelWebService", "EndpointClient", "createCredential", "client"]),
@@ -125,27 +124,26 @@ describe("the packed package", () => {
     expect(exported.client).toEqual(expect.arrayContaining(["EndpointClient", "createCredential", "readStackOutputs"]));
   });
 
-  it("carries the types that make invalid states unrepresentable into the consumer's compiler", () => {
-    const tsc = run("node", [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], scratch);
+  it("carries the types that make invalid states unrepresentable into the consumer's compiler", async () => {
+    const tsc = await run("node", [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], scratch);
     expect(tsc.stdout + tsc.stderr).toBe("");
-    expect(tsc.status).toBe(0);
+    expect(tsc.code).toBe(0);
   });
 
-  it("installs the aml-webservices command: endpoint as is, plan with a checkout's policy pack", () => {
+  it("installs the aml-webservices command: endpoint as is, plan with a checkout's policy pack", async () => {
     const bin = path.join(scratch, "node_modules", ".bin", "aml-webservices");
-    const help = run(bin, ["endpoint", "--help"], scratch);
-    expect(help.status).toBe(0);
+    const [help, { plan }] = await Promise.all([run(bin, ["endpoint", "--help"], scratch), consumerPlan()]);
+    expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: aml-webservices endpoint");
-    const { plan } = consumerPlan();
     expect(plan.stderr).toBe("");
     expect(plan.stdout).toMatch(/^library-consumer\/dev: \d+ resources, 0 mandatory/);
-    expect(plan.status).toBe(0);
+    expect(plan.code).toBe(0);
   });
 
-  it("is planned offline in the consumer's project, with the policy pack", () => {
-    const { plan, out } = consumerPlan();
+  it("is planned offline in the consumer's project, with the policy pack", async () => {
+    const { plan, out } = await consumerPlan();
     expect(plan.stderr).toBe("");
-    expect(plan.status).toBe(0);
+    expect(plan.code).toBe(0);
     const report = JSON.parse(fs.readFileSync(out, "utf8")) as { resources: { type: string; name: string; inputs: Record<string, unknown> }[]; summary: { mandatory: number; advisory: number } };
     const types = report.resources.map((resource) => `${resource.type} ${resource.name}`);
     expect(types).toEqual(

@@ -1,6 +1,5 @@
 // Planning every stack of a checkout: discovery from stack files, base comparison, one report,
 // exit codes, and the job summary.
-import { execFile } from "node:child_process";
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -8,10 +7,11 @@ import { parse, stringify } from "yaml";
 import { COMBINED_REPORT, planStacks, publishSummary, stacksOf, type PlanStacksResult } from "../../pipelines/planStacks";
 import { discoverStacks } from "../../pipelines/stackDiscovery";
 import { ROOT, makeTempDir, removedAfterAll } from "../plan/helpers";
+import { runCommand, type CommandRun } from "../harness/commandRun";
 
 const temp = removedAfterAll();
 
-describe("stack discovery", () => {
+describe.concurrent("stack discovery", () => {
   it("finds this repository's stacks from stacks/Pulumi.<stack>.yaml, and the bootstrap's", () => {
     expect(discoverStacks(ROOT)).toEqual(["dev", "prod", "staging"]);
     expect(stacksOf(ROOT).map((s) => s.label)).toEqual(["dev", "prod", "staging", "bootstrap/subscription"]);
@@ -37,7 +37,7 @@ function checkout(): string {
   return dir;
 }
 
-describe("planStacks on a checkout with a good and a broken stack", () => {
+describe.concurrent("planStacks on a checkout with a good and a broken stack", () => {
   let dir: string;
   let base: PlanStacksResult;
   let head: PlanStacksResult;
@@ -89,7 +89,7 @@ describe("planStacks on a checkout with a good and a broken stack", () => {
   });
 });
 
-describe("plan:stacks --base-ref", () => {
+describe.concurrent("plan:stacks --base-ref", () => {
   it("checks out the base commit as a worktree, plans it with its own code, and leads each stack with the change", async () => {
     const dev = readFileSync(path.join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
     const repo = temp(
@@ -104,14 +104,14 @@ describe("plan:stacks --base-ref", () => {
       ),
     );
     symlinkSync(path.join(ROOT, "bin"), path.join(repo, "bin"), "dir");
-    const git = (...args: string[]): Promise<CommandRun> => run("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], repo);
+    const git = (...args: string[]): Promise<CommandRun> => runCommand("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: repo });
     await git("init", "--quiet", "--initial-branch=main");
     await git("add", "-A");
     await git("commit", "--quiet", "-m", "base");
     writeFileSync(path.join(repo, "stacks", "Pulumi.dev.yaml"), dev.replace("instanceCount: 1", "instanceCount: 2"));
     await git("commit", "--quiet", "-am", "head: two instances");
 
-    const result = await run(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "pipelines", "planStacks.ts"), "--project", repo, "--out-dir", path.join(repo, "out"), "--base-ref", "HEAD~1"], ROOT);
+    const result = await runCommand(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "pipelines", "planStacks.ts"), "--project", repo, "--out-dir", path.join(repo, "out"), "--base-ref", "HEAD~1"], { cwd: ROOT });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(readFileSync(path.join(repo, ".plan-base", "stacks", "Pulumi.dev.yaml"), "utf8")).toBe(dev);
@@ -120,18 +120,3 @@ describe("plan:stacks --base-ref", () => {
     expect(report).toContain("| `~` | `azure-native:machinelearningservices:OnlineDeployment` | credit-score-deployment | `sku.capacity`: 1 → 2 |");
   });
 });
-
-interface CommandRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<CommandRun> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") reject(error);
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}

@@ -19,6 +19,7 @@ import {
   type CliResult,
   removedAfterAll,
 } from "./helpers";
+import { settled } from "./foreignProjects";
 
 const temp = removedAfterAll();
 
@@ -34,7 +35,7 @@ function privateMinimalPack(): string {
 const NO_STACK_TRACE = /^\s+at\s/m;
 const legacy = ["plan", "--cwd", LEGACY_PROJECT, "--stack", "legacy"];
 
-describe("usage", () => {
+describe.concurrent("usage", () => {
   it("prints the usage with --help and exits 0", async () => {
     const result = await runCli(["plan", "--help"]);
     expect(result.code).toBe(0);
@@ -45,31 +46,32 @@ describe("usage", () => {
   });
 
   it("needs a command first", async () => {
-    const none = await runCli([]);
+    const [none, other] = await Promise.all([runCli([]), runCli(["apply"])]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^error: missing command\n\nUsage: aml-webservices <command>/);
-    const other = await runCli(["apply"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/^error: unknown command 'apply': one of plan, endpoint/);
   });
 
   it("refuses unknown options and formats with exit 2", async () => {
-    const option = await runCli(["plan", "--stak", "dev"]);
+    const [option, format, both, empty] = await Promise.all([
+      runCli(["plan", "--stak", "dev"]),
+      runCli(["plan", "--format", "yaml"]),
+      runCli(["plan", "--all-stacks", "--stack", "dev"]),
+      runCli(["plan", "--stack", "dev,,prod"]),
+    ]);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: .*--stak/);
-    const format = await runCli(["plan", "--format", "yaml"]);
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/^error: --format must be one of text, markdown, json, got 'yaml'/);
-    const both = await runCli(["plan", "--all-stacks", "--stack", "dev"]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^error: --all-stacks and --stack cannot be used together/);
-    const empty = await runCli(["plan", "--stack", "dev,,prod"]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^error: --stack: empty stack name in 'dev,,prod'/);
   });
 });
 
-describe("a project that is not ours, with the fixture pack (--cwd, default pack config from the pack dir)", () => {
+describe.concurrent("a project that is not ours, with the fixture pack (--cwd, default pack config from the pack dir)", () => {
   let text: CliResult;
   let markdownRun: CliResult;
   /** the markdown report, from the --out file */
@@ -207,7 +209,7 @@ describe("a project that is not ours, with the fixture pack (--cwd, default pack
   });
 });
 
-describe("a project that is not ours, with the real aml-auth-guard pack", () => {
+describe.concurrent("a project that is not ours, with the real aml-auth-guard pack", () => {
   it("exits 1 with ml-endpoint-auth-exclusive among the mandatory results, secrets scrubbed", async () => {
     const result = await runCli([...legacy, "--policy-pack", REAL_PACK, "--format", "json"]);
     expect(result.stderr).toBe("");
@@ -221,16 +223,16 @@ describe("a project that is not ours, with the real aml-auth-guard pack", () => 
   });
 });
 
-describe("every stack of ours plans with exit 0 (default project, pack and pack config)", () => {
+describe.concurrent("every stack of ours plans with exit 0 (default project, pack and pack config)", () => {
   let stacks: CliResult;
   let plain: CliResult;
   let debugging: CliResult;
   beforeAll(async () => {
-    [stacks, plain] = await Promise.all([
+    [stacks, plain, debugging] = await Promise.all([
       runCli(["plan", "--stack", "dev,staging,prod", "--format", "json"]),
       runCli(["plan"]),
+      runCli(["plan"], { env: { AML_PLAN_DEBUG: "1" } }),
     ]);
-    debugging = await runCli(["plan"], { env: { AML_PLAN_DEBUG: "1" } });
   });
 
   it("--stack dev,staging,prod: one JSON report per stack, in the order given", () => {
@@ -332,7 +334,7 @@ describe.concurrent("errors exit 2 with the message, never a stack trace", () =>
   });
 });
 
-describe("program shapes the CLI's nodejs host accepts", () => {
+describe.concurrent("program shapes the CLI's nodejs host accepts", () => {
   it("calls an exported async function and plans what it creates", async () => {
     const project = temp(
       makeTempDir({
@@ -357,7 +359,7 @@ describe("program shapes the CLI's nodejs host accepts", () => {
   });
 });
 
-describe("interrupted", () => {
+describe.concurrent("interrupted", () => {
   it("kills the pack process when the CLI is terminated while the pack is starting", async () => {
     const pack = temp(packThatHangs());
     const child = spawn(process.execPath, [BIN, ...legacy, "--policy-pack", pack], { stdio: "ignore" });
@@ -367,6 +369,7 @@ describe("interrupted", () => {
     expect(processesRunningIn(pack)).toHaveLength(1);
     child.kill("SIGTERM");
     expect(await exited).toBe(143);
-    expect(processesRunningIn(pack)).toEqual([]);
+    // the CLI sends SIGKILL as it exits; the pack is gone once the kernel has ended it
+    expect(await settled(() => processesRunningIn(pack))).toEqual([]);
   });
 });

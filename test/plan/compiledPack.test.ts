@@ -52,7 +52,7 @@ function packImporting(shared: string): string {
   return pack;
 }
 
-describe("compiled policy pack start", () => {
+describe.concurrent("compiled policy pack start", () => {
   it("answers exactly as the pack run through run-policy-pack (the CLI's own path)", async () => {
     const cacheDir = defaultPackCacheDir(); // shared with the other tests' starts of this pack
     const viaCli = await withAnalyzer(MINIMAL_PACK, "run-policy-pack", cacheDir, infoAndAnalysis);

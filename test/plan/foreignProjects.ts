@@ -10,16 +10,27 @@ export const FOREIGN_STACK = "ci";
 /** A stack with no pack config file: the pack's default levels (the auth rules are mandatory). */
 const STACK_FILE = "config:\n  azure-native:location: westeurope\n";
 
+const PROJECT_FILE = `name: ${FOREIGN_PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`;
+
 /** A project directory (Pulumi.yaml, Pulumi.ci.yaml, index.ts) whose program is `program`. */
 export function foreignProject(program: string): string {
-  return makeTempDir(
-    {
-      "Pulumi.yaml": `name: ${FOREIGN_PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
-      [`Pulumi.${FOREIGN_STACK}.yaml`]: STACK_FILE,
-      "index.ts": program,
-    },
-    "aml-foreign-",
-  );
+  return makeTempDir({ "Pulumi.yaml": PROJECT_FILE, [`Pulumi.${FOREIGN_STACK}.yaml`]: STACK_FILE, "index.ts": program }, "aml-foreign-");
+}
+
+/**
+ * A project whose stacks each run a program of their own (`programs[stack]`, as `programs/<stack>.ts`,
+ * which index.ts loads for the stack being run): several programs in one multi-stack plan.
+ */
+export function foreignProjectOfStacks(programs: Record<string, string>): string {
+  const files: Record<string, string> = {
+    "Pulumi.yaml": PROJECT_FILE,
+    "index.ts": `import * as pulumi from "@pulumi/pulumi";\nmodule.exports = require(\`./programs/\${pulumi.getStack()}\`);\n`,
+  };
+  for (const [stack, source] of Object.entries(programs)) {
+    files[`Pulumi.${stack}.yaml`] = STACK_FILE;
+    files[`programs/${stack}.ts`] = source;
+  }
+  return makeTempDir(files, "aml-foreign-");
 }
 
 export const IMPORTS = [

@@ -1,11 +1,11 @@
 // The program process computes a resource's alias URNs when they are first read, not in the
 // Resource constructor: the same URNs for the resource and for its children's aliases (the SDK's
 // only reader), and the same failure for an alias the constructor rejects.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCommand, type CommandRun } from "../harness/commandRun";
 import { foreignProject, FOREIGN_STACK } from "./foreignProjects";
 import { MINIMAL_PACK, removeDir, ROOT, runCli } from "./helpers";
 
@@ -39,12 +39,11 @@ new pulumi.ComponentResource("my:comp:C", "c", {}, { aliases: [{ name: undefined
 setTimeout(() => console.log("accepted"), 2000);
 `;
 
-function run(script: string, preload: boolean): { status: number | null; stdout: string; stderr: string } {
-  const args = [...(preload ? ["--require", PRELOAD] : []), "-e", script];
-  return spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+function run(script: string, preload: boolean): Promise<CommandRun> {
+  return runCommand(process.execPath, [...(preload ? ["--require", PRELOAD] : []), "-e", script], { cwd: ROOT });
 }
 
-describe("lazy alias URNs in the program's process", () => {
+describe.concurrent("lazy alias URNs in the program's process", () => {
   it("rewrites the installed SDK's Resource constructor (an SDK upgrade that changes it fails here)", () => {
     const source = readFileSync(createRequire(path.join(ROOT, "index.ts")).resolve("@pulumi/pulumi/resource.js"), "utf8");
     const lazy = withLazyAliasUrns(source);
@@ -53,10 +52,10 @@ describe("lazy alias URNs in the program's process", () => {
     expect(withLazyAliasUrns("class Resource { constructor() { this.__aliases = opts.aliases; } }")).toBeUndefined();
   });
 
-  it("gives the same alias URNs as the SDK computes at construction, once read", () => {
-    const [eager, lazy] = [run(ALIAS_URNS, false), run(ALIAS_URNS, true)];
-    expect(eager.status, eager.stderr).toBe(0);
-    expect(lazy.status, lazy.stderr).toBe(0);
+  it("gives the same alias URNs as the SDK computes at construction, once read", async () => {
+    const [eager, lazy] = await Promise.all([run(ALIAS_URNS, false), run(ALIAS_URNS, true)]);
+    expect(eager.code, eager.stderr).toBe(0);
+    expect(lazy.code, lazy.stderr).toBe(0);
     const [eagerUrns, lazyUrns] = [JSON.parse(eager.stdout), JSON.parse(lazy.stdout)] as Array<Record<string, unknown>>;
     expect(eagerUrns!.deferred).toBe(false);
     expect(lazyUrns!.deferred).toBe(true);
@@ -65,15 +64,15 @@ describe("lazy alias URNs in the program's process", () => {
     expect(eagerUrns!.child).toContain("urn:pulumi:stk::proj::my:comp:C$my:comp:Child::old-child");
   });
 
-  it("still rejects, at construction, an alias whose name is given as undefined", () => {
-    const [eager, lazy] = [run(REJECTED_ALIAS, false), run(REJECTED_ALIAS, true)];
+  it("still rejects, at construction, an alias whose name is given as undefined", async () => {
+    const [eager, lazy] = await Promise.all([run(REJECTED_ALIAS, false), run(REJECTED_ALIAS, true)]);
     expect(eager.stdout).toBe("rejected: No valid 'name' passed in for alias.\n");
     expect(lazy.stdout).toBe(eager.stdout);
-    expect(lazy.status).toBe(3);
+    expect(lazy.code).toBe(3);
   });
 });
 
-describe("a plan's program process", () => {
+describe.concurrent("a plan's program process", () => {
   const project = foreignProject(`
 import { ResourceGroup } from "@pulumi/azure-native/resources";
 const group = new ResourceGroup("rg", { resourceGroupName: "rg-foreign", location: "westeurope" });

@@ -89,7 +89,7 @@ function packConfig(allowed: readonly AuthMode[]): string {
   return JSON.stringify(config);
 }
 
-describe("the auth policies agree with the rules inside components and through transforms", () => {
+describe.concurrent("the auth policies agree with the rules inside components and through transforms", () => {
   it(
     "planned by the engine, in the preview and the deploy phase",
     async () => {
@@ -141,7 +141,7 @@ describe("the auth policies agree with the rules inside components and through t
 });
 
 // keep the decoy honest: written without transforms, it is judged as an endpoint without auth mode
-it("the decoy alone violates ml-endpoint-auth-required, so an unapplied transform cannot pass", async () => {
+it.concurrent("the decoy alone violates ml-endpoint-auth-required, so an unapplied transform cannot pass", async () => {
   const dir = temp(
     makeTempDir({
       "Pulumi.yaml": "name: declarations\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",

@@ -3,9 +3,16 @@ import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import type { PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
 import { PACKAGE_COMPONENTS, PACKAGE_NAME } from "../../provider/components";
 
-/** The provider exactly as provider/index.ts hosts it, without starting a gRPC server. */
+let provider: ComponentProvider | undefined;
+
+/**
+ * The provider exactly as provider/index.ts hosts it, without starting a gRPC server: one per test
+ * process, so that its schema, which the SDK derives from the components' TypeScript source (seconds),
+ * is derived once for the files that read it.
+ */
 export function packageProvider(): ComponentProvider {
-  return new ComponentProvider({ name: PACKAGE_NAME, dirname: path.resolve(__dirname, "../../provider"), components: PACKAGE_COMPONENTS });
+  provider ??= new ComponentProvider({ name: PACKAGE_NAME, dirname: path.resolve(__dirname, "../../provider"), components: PACKAGE_COMPONENTS });
+  return provider;
 }
 
 export async function packageSchema(provider: ComponentProvider): Promise<PackageSpec> {
