@@ -6,7 +6,7 @@ import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } 
 import { assertSameStack, comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
-import { planDirectories, readPlanOptions, type PlanOptionValues } from "./planOptions";
+import { planDirectories, readPlanOptions, type ReportFormat } from "./planOptions";
 import { readPulumiProject } from "./pulumiProject";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
@@ -15,8 +15,7 @@ import { renderText } from "./report/textReport";
 
 export { PACKAGE_ROOT } from "./planOptions";
 
-export const FORMATS = ["text", "markdown", "json"] as const;
-export type ReportFormat = (typeof FORMATS)[number];
+export { FORMATS, type ReportFormat } from "./planOptions";
 
 export const USAGE = `Usage: aml-webservices plan [options]
 
@@ -65,22 +64,10 @@ export interface PlanCommand {
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
-  let values: PlanOptionValues;
-  try {
-    values = readPlanOptions(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ""));
-  }
+  const values = readPlanOptions(argv);
   if (values.help) return "help";
   const format = (values.format ?? "text") as ReportFormat;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
-  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out", "compare"] as const) {
-    if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
-  }
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_PROGRAM_TIMEOUT_SECONDS : Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 86_400) {
-    throw new UsageError(`--timeout must be a number of seconds between 1 and 86400, got '${values.timeout}'`);
-  }
   const { projectDir, packDir } = planDirectories(values);
   const stacks = stacksToPlan(values.stack, values["all-stacks"] === true, projectDir);
   return {

@@ -1,9 +1,11 @@
 /**
- * The plan command's options as given, before they are checked: read by the command itself
- * (`cli.ts`) and, to start the plan's processes early, by `earlyStart.ts`. Kept light.
+ * The plan command's options, checked as far as they can be without reading the project: read by
+ * the command itself (`cli.ts`) and, to start the plan's processes early, by `earlyStart.ts`, which
+ * starts nothing for a command that fails here. Kept light.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "./planErrors";
 
 /** This package's root: the default project and the home of the default policy pack. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..");
@@ -21,11 +23,39 @@ const PLAN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-export type PlanOptionValues = ReturnType<typeof readPlanOptions>;
+export const FORMATS = ["text", "markdown", "json"] as const;
+export type ReportFormat = (typeof FORMATS)[number];
 
-/** The options in `argv`; throws parseArgs' error on an unknown option, a missing value or a positional. */
-export function readPlanOptions(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: false, strict: true, options: PLAN_OPTIONS }).values;
+const parsePlanOptions = (argv: string[]) => parseArgs({ args: argv, allowPositionals: false, strict: true, options: PLAN_OPTIONS }).values;
+export type PlanOptionValues = ReturnType<typeof parsePlanOptions>;
+
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+/**
+ * The options in `argv`; a `UsageError` naming the option for an unknown option, a positional, a
+ * missing or empty value, an unknown format or a time limit that is not a number of seconds.
+ */
+export function readPlanOptions(argv: string[]): PlanOptionValues {
+  let values: PlanOptionValues;
+  try {
+    values = parsePlanOptions(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+  if (values.help) return values;
+  if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`);
+  }
+  for (const option of ["stack", "cwd", "policy-pack", "policy-pack-config", "out", "compare"] as const) {
+    if (values[option] !== undefined && values[option]!.trim() === "") throw new UsageError(`--${option} needs a value`);
+  }
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (values.timeout.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
+      throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, got '${values.timeout}'`);
+    }
+  }
+  return values;
 }
 
 /** The project to plan (`--cwd`) and the policy pack (`--policy-pack`), defaults applied. */

@@ -53,12 +53,13 @@ describe.concurrent("usage", () => {
     expect(other.stderr).toMatch(/^error: unknown command 'apply': one of plan, endpoint/);
   });
 
-  it("refuses unknown options and formats with exit 2", async () => {
-    const [option, format, both, empty] = await Promise.all([
+  it("refuses unknown options, formats and time limits with exit 2", async () => {
+    const [option, format, both, empty, timeout] = await Promise.all([
       runCli(["plan", "--stak", "dev"]),
       runCli(["plan", "--format", "yaml"]),
       runCli(["plan", "--all-stacks", "--stack", "dev"]),
       runCli(["plan", "--stack", "dev,,prod"]),
+      runCli(["plan", "--timeout", "0"]),
     ]);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: .*--stak/);
@@ -68,6 +69,8 @@ describe.concurrent("usage", () => {
     expect(both.stderr).toMatch(/^error: --all-stacks and --stack cannot be used together/);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^error: --stack: empty stack name in 'dev,,prod'/);
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toMatch(/^error: --timeout must be a number of seconds above 0 and at most 86400, got '0'/);
   });
 });
 

@@ -104,7 +104,10 @@ describe("startPlanProcessesEarly", () => {
     ["help", ["--help"]],
     ["an unknown option", ["--stack", "dev", "--polcy-pack", MINIMAL_PACK]],
     ["a positional argument", ["dev"]],
-  ])("starts nothing for %s", (_, argv) => {
+    ["an unknown report format", ["--format", "yaml"]],
+    ["a time limit that is not a number of seconds", ["--timeout", "soon"]],
+    ["an empty value", ["--cwd", " "]],
+  ])("starts nothing for %s, which the command refuses", (_, argv) => {
     const before = ownChildren();
     startPlanProcessesEarly(argv);
     expect(newChildren(before, () => true)).toEqual([]);
