@@ -131,12 +131,13 @@ async function run(settings: HostSettings): Promise<void> {
   if (currentRun !== settings.runId || !sessionKey) return;
   const again = canRunAgain();
   saveCodeCache();
+  currentRun = undefined;
+  report({ runId: settings.runId, kind: "done", proof: completionProof(sessionKey, settings.runId, "done"), canRunAgain: again });
+  // after the report, which the plan need not wait for: a next request is read once this is done
   if (again) {
     unloadProgramModules();
     collectGarbage();
   }
-  currentRun = undefined;
-  report({ runId: settings.runId, kind: "done", proof: completionProof(sessionKey, settings.runId, "done"), canRunAgain: again });
 }
 
 /** The environment the CLI gives a program: the one this process started with, and the run's settings. */
