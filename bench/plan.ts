@@ -3,8 +3,9 @@
 // generated stacks (time and peak memory of the whole process tree) and the multi-stack plan.
 // Prints a table, then one line of JSON with every figure. Asserts nothing.
 //
-// Usage: npm run bench. BENCH_ROUNDS (default 3) sets the rounds of each median;
-// BENCH_SIZES (default 1,10,100,1000) the services of the generated stacks.
+// Usage: npm run bench. BENCH_ROUNDS (default 3) sets the rounds of each median (the warm dev plan
+// takes at least 7, policy evaluation at least 9); BENCH_SIZES (default 1,10,100,1000) the services
+// of the generated stacks. Each timed dev plan is paired with a floor run just before it.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import * as path from "node:path";
@@ -24,6 +25,8 @@ const PREPARE = path.join(REPOSITORY, "plan", "prepareOnInstall.cjs");
 /** services of the stack whose policy evaluation is timed: over 1,000 resources */
 const THROUGHPUT_SERVICES = 250;
 const THROUGHPUT_ROUNDS = 9;
+/** Pairs of a floor run and a warm dev plan: a second and a half each. */
+const WARM_PAIRS = 7;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,6 +62,28 @@ function freshCaches(): { env: NodeJS.ProcessEnv; remove: () => void } {
 
 async function plan(args: string[], env: NodeJS.ProcessEnv, what: string): Promise<TreeRun> {
   return checked(await runMeasured(process.execPath, [BIN, "plan", ...args], { cwd: REPOSITORY, env }), what, [0, 1]);
+}
+
+interface PairedRun {
+  run: TreeRun;
+  /** the run's time over the floor run made just before it */
+  ratio: number;
+}
+
+interface PairedMedians {
+  ms: number;
+  peakKiB: number;
+  ratio: number;
+}
+
+async function medianOfPairs(count: number, measure: () => Promise<PairedRun>): Promise<PairedMedians> {
+  const pairs: PairedRun[] = [];
+  for (let i = 0; i < count; i++) pairs.push(await measure());
+  return {
+    ms: median(pairs.map((p) => p.run.milliseconds)),
+    peakKiB: median(pairs.map((p) => p.run.peakTreeKiB)),
+    ratio: median(pairs.map((p) => p.ratio)),
+  };
 }
 
 async function medianOf(count: number, measure: () => Promise<TreeRun>): Promise<{ ms: number; peakKiB: number; last: TreeRun }> {
@@ -103,41 +128,50 @@ async function main(): Promise<void> {
   };
   console.error(`benchmark: ${rounds} rounds per median, node ${process.version}, ${cpus().length} cores`);
 
-  const floor = await medianOf(rounds, () => floorOnce(modules));
-  row("SDK-load floor", seconds(floor.ms), `node + ${modules.length} @pulumi modules, once`);
+  // Each timed dev plan follows a floor run of its own: the ratio of each pair, so that a neighbour's
+  // load on a shared machine weighs on both sides of a ratio (their median is reported).
+  const floorRuns: TreeRun[] = [];
+  const pairedWithFloor = async (measure: () => Promise<TreeRun>): Promise<PairedRun> => {
+    const floorRun = await floorOnce(modules);
+    floorRuns.push(floorRun);
+    const run = await measure();
+    return { run, ratio: run.milliseconds / floorRun.milliseconds };
+  };
 
   // A fresh checkout: empty caches, then `npm ci`, whose prepare step (untimed) fills them.
-  const cold = await medianOf(rounds, async () => {
+  const cold = await medianOfPairs(rounds, async () => {
     const caches = freshCaches();
     try {
       const prepare = checked(await runMeasured(process.execPath, [PREPARE], { cwd: REPOSITORY, env: { ...caches.env, npm_command: "ci" } }), "npm ci's prepare step");
       if (!prepare.stdout.includes("caches are ready")) throw new Error(`npm ci's prepare step: ${prepare.stdout}`);
-      return await plan(["--stack", "dev", "--format", "json"], caches.env, "first dev plan after npm ci");
+      return await pairedWithFloor(() => plan(["--stack", "dev", "--format", "json"], caches.env, "first dev plan after npm ci"));
     } finally {
       caches.remove();
     }
   });
-  row("dev plan, first after npm ci", seconds(cold.ms), `${round(cold.ms / floor.ms)}x floor (fresh checkout: caches as npm ci's prepare step leaves them)`);
 
-  const empty = await medianOf(rounds, async () => {
+  const empty = await medianOfPairs(rounds, async () => {
     const caches = freshCaches();
     try {
-      return await plan(["--stack", "dev", "--format", "json"], caches.env, "dev plan with empty caches");
+      return await pairedWithFloor(() => plan(["--stack", "dev", "--format", "json"], caches.env, "dev plan with empty caches"));
     } finally {
       caches.remove();
     }
   });
-  row("dev plan, empty caches", seconds(empty.ms), `${round(empty.ms / floor.ms)}x floor (npm ci --ignore-scripts, or a changed policy pack: type-checks and compiles the pack)`);
 
   const warmCaches = freshCaches();
   const warmPlan = (stacks: string): Promise<TreeRun> => plan(["--stack", stacks, "--format", "json"], warmCaches.env, `plan of ${stacks}`);
   let multi: { ms: number };
   let separate: number[];
-  let warm: { ms: number; peakKiB: number };
+  let warm: PairedMedians;
   try {
     await warmPlan("dev"); // fills the caches
-    warm = await medianOf(rounds, () => warmPlan("dev"));
-    row("dev plan, warm", seconds(warm.ms), `${round(warm.ms / floor.ms)}x floor, peak ${mib(warm.peakKiB)}`);
+    warm = await medianOfPairs(Math.max(rounds, WARM_PAIRS), () => pairedWithFloor(() => warmPlan("dev")));
+    const floor = median(floorRuns.map((run) => run.milliseconds));
+    row("SDK-load floor", seconds(floor), `node + ${modules.length} @pulumi modules, once (median of the ${floorRuns.length} runs paired with the plans below)`);
+    row("dev plan, first after npm ci", seconds(cold.ms), `${round(cold.ratio)}x floor (fresh checkout: caches as npm ci's prepare step leaves them)`);
+    row("dev plan, empty caches", seconds(empty.ms), `${round(empty.ratio)}x floor (npm ci --ignore-scripts, or a changed policy pack: type-checks and compiles the pack)`);
+    row("dev plan, warm", seconds(warm.ms), `${round(warm.ratio)}x floor, peak ${mib(warm.peakKiB)}`);
     separate = [warm.ms];
     for (const stack of ["staging", "prod"]) separate.push((await medianOf(rounds, () => warmPlan(stack))).ms);
     multi = await medianOf(rounds, () => warmPlan("dev,staging,prod"));
@@ -177,13 +211,13 @@ async function main(): Promise<void> {
   const figures = {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number) },
     rounds,
-    floorMs: Math.round(floor.ms),
+    floorMs: Math.round(median(floorRuns.map((run) => run.milliseconds))),
     coldMs: Math.round(cold.ms),
     warmMs: Math.round(warm.ms),
     emptyCachesMs: Math.round(empty.ms),
-    coldRatio: round(cold.ms / floor.ms),
-    emptyCachesRatio: round(empty.ms / floor.ms),
-    warmRatio: round(warm.ms / floor.ms),
+    coldRatio: round(cold.ratio),
+    emptyCachesRatio: round(empty.ratio),
+    warmRatio: round(warm.ratio),
     resourcesPerSecond: Math.round(throughput.resources / (throughput.ms / 1000)),
     throughputResources: throughput.resources,
     scaling: scaling.map((s) => ({ ...s, ms: Math.round(s.ms), peakKiB: Math.round(s.peakKiB) })),
