@@ -76,7 +76,7 @@ function loadModuleNow(/** @type {typeof Module.prototype} */ deferred, /** @typ
 /** Wraps the current `.js` loader so that the SDK's closure-serialization modules and Automation API load lazily. */
 function deferUnusedSdkModules() {
   const loadJavaScript = Module._extensions[".js"];
-  Module._extensions[".js"] = function loadDeferringClosureModules(module, filename) {
+  Module._extensions[".js"] = function loadDeferringUnusedSdkModules(module, filename) {
     if (filename.endsWith(TYPESCRIPT_SHIM)) {
       module.exports = deferredExports(() => loadTypeScriptAsTheShim(filename));
       return;

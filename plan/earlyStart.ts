@@ -10,7 +10,10 @@ import { forkProgramHostEarly } from "./engine/programHostFork";
 import { defaultPackCacheDir, packStartFromEnvironment, spawnPackEarly } from "./packProcess";
 import { planDirectories, readPlanOptions, type PlanOptionValues } from "./planOptions";
 
-/** Starts the processes the plan command in `argv` will use; nothing when it would fail or only show help. */
+/**
+ * Starts the processes the plan command in `argv` will use; nothing for help or an option error. A
+ * command refused later (a stack without a file, say) has them killed when it exits.
+ */
 export function startPlanProcessesEarly(argv: string[]): void {
   let values: PlanOptionValues;
   try {

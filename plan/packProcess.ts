@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { EarlyChild } from "./earlyChild";
 import { planCacheDir } from "./planCache";
 import { PolicyPackError } from "./planErrors";
 import { PARENT_WATCH, watchingThisProcess } from "./engine/watchedChildren";
@@ -29,7 +30,7 @@ export interface PackProcessOptions {
  * argument without reading it (the pack logs to its own stdout/stderr, which the CLI collects), so
  * no engine service is needed: this is a placeholder that nothing connects to.
  */
-export const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
+const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
 const COMPILED_PACK_HOST = path.join(__dirname, "compiledPackHost.cjs");
 
@@ -44,7 +45,7 @@ export function defaultPackCacheDir(): string {
 }
 
 /** `@pulumi/pulumi` as the pack resolves it, falling back to this package's. */
-export function pulumiSdkDir(packDir: string): string {
+function pulumiSdkDir(packDir: string): string {
   for (const from of [path.join(packDir, "__pack__.js"), __filename]) {
     try {
       return path.dirname(createRequire(from).resolve("@pulumi/pulumi/package.json"));
@@ -82,39 +83,18 @@ export function spawnPackProcess({ packDir, start, cacheDir }: PackProcessOption
   });
 }
 
-let early: { child: ChildProcess; key: string } | undefined;
-const killEarly = (): void => void early?.child.kill("SIGKILL");
+const earlyPack = new EarlyChild();
+
+/** What makes two starts of a pack the same: its directory, how it starts, its cache and V8's flags. */
 const keyOf = (options: PackProcessOptions): string =>
-  JSON.stringify([path.resolve(options.packDir), options.start, path.resolve(options.cacheDir)]);
+  JSON.stringify([path.resolve(options.packDir), options.start, path.resolve(options.cacheDir), packRuntimeFlags()]);
 
 /** Starts the pack now, for the first analyzer of the same pack, started the same way, to take. */
 export function spawnPackEarly(options: PackProcessOptions): ChildProcess | undefined {
-  if (early) return undefined;
-  let child: ChildProcess;
-  try {
-    child = spawnPackProcess(options);
-  } catch {
-    return undefined; // the analyzer reports it when it starts the pack itself
-  }
-  child.on("error", () => undefined); // reported by the analyzer's own start, if it comes to that
-  early = { child, key: keyOf(options) };
-  process.on("exit", killEarly);
-  return child;
+  return earlyPack.start(keyOf(options), () => spawnPackProcess(options));
 }
 
-/**
- * The pack started early with `options`, if it still runs (what it wrote waits in its pipes until
- * read); it is the caller's from now on. One started otherwise, or no longer running, is killed.
- */
+/** The pack started early, if it was started with `options` and still runs; the caller's from now on. */
 export function takeEarlyPack(options: PackProcessOptions): ChildProcess | undefined {
-  const taken = early;
-  early = undefined;
-  process.off("exit", killEarly);
-  if (!taken) return undefined;
-  const { child } = taken;
-  if (taken.key !== keyOf(options) || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-    child.kill("SIGKILL");
-    return undefined;
-  }
-  return child;
+  return earlyPack.take(keyOf(options));
 }

@@ -12,6 +12,7 @@ const path = require("node:path");
 require("./codeCache.cjs").enableCodeCache(path.basename(process.argv[1] ?? "node").replace(/\.[^.]*$/, ""));
 
 const nodeLoadsJavaScript = Module._extensions[".js"];
+const nodeResolvesFilename = Module._resolveFilename;
 const sourceMapsEnabled = process.sourceMapsEnabled === true;
 require("tsx/cjs");
 const tsxLoadsJavaScript = Module._extensions[".js"];
@@ -22,3 +23,16 @@ Module._extensions[".js"] = function loadJavaScript(module, filename) {
 };
 process.setSourceMapsEnabled(sourceMapsEnabled);
 require("./deferredSdkModules.cjs").deferUnusedSdkModules();
+
+/**
+ * What `require.resolve(request)` from `fromFile` gives under Node.js's own resolution, without tsx's:
+ * tsx maps bare imports through the `paths` of the tsconfig.json in the working directory, which in
+ * the program's process is the project's.
+ * @param {string} request
+ * @param {string} fromFile
+ */
+function resolveAsNode(request, fromFile) {
+  return nodeResolvesFilename.call(Module, request, Object.assign(new Module(fromFile), { filename: fromFile, paths: Module._nodeModulePaths(path.dirname(fromFile)) }), false);
+}
+
+module.exports = { resolveAsNode };

@@ -44,21 +44,31 @@ const collectGarbage = ((): (() => void) => {
 })();
 
 let sessionKey: string | undefined;
+/** the SDK the program's runs use, once the first has started */
 let pulumi: typeof import("@pulumi/pulumi") | undefined;
-let programRan = false;
 let currentRun: string | undefined;
+const TYPESCRIPT_LOADER = path.join(HOST_DIR, "typescriptLoader.cjs");
+
+/** The SDK loaded while the host waited for its first run, and the file it was loaded from. */
+let sdkLoadedEarly: { file: string; sdk: typeof import("@pulumi/pulumi") } | undefined;
 
 /**
- * The SDK loads while the host waits for its first run, when the project's `@pulumi/pulumi` is the
- * plan's own: trusted code, which the plan and the policy pack load as well. A project with an SDK
- * of its own loads it only once a run has started, after the policy pack has loaded its code.
- * Loading the SDK creates no state a run reads (its store is made by the first resource module).
+ * The SDK loads while the host waits for its first run when the project's `@pulumi/pulumi` is the
+ * plan's own file: trusted code, which the plan and the policy pack load as well. Both are resolved
+ * as Node.js resolves them, not through tsx, which would apply the project's tsconfig.json `paths`
+ * (program code) to both lookups. A project with an SDK of its own loads it once a run has started,
+ * after the policy pack has loaded its code. Loading the SDK creates no state a run reads: its
+ * settings store is made on first use, after the run's environment is set. Without the plan's
+ * TypeScript loader (`AML_PLAN_DEBUG=1`) nothing loads early.
  */
 function loadTrustedSdkEarly(): void {
   if (pulumi !== undefined || currentRun !== undefined) return;
+  const loader = require.cache[TYPESCRIPT_LOADER]?.exports as { resolveAsNode?: (request: string, fromFile: string) => string } | undefined;
+  if (!loader?.resolveAsNode) return;
   try {
-    const projectSdk = createRequire(path.join(process.cwd(), "__plan__.js")).resolve("@pulumi/pulumi");
-    if (projectSdk === require.resolve("@pulumi/pulumi")) pulumi = require(projectSdk) as typeof import("@pulumi/pulumi");
+    const projectSdk = loader.resolveAsNode("@pulumi/pulumi", path.join(process.cwd(), "__plan__.js"));
+    if (projectSdk !== loader.resolveAsNode("@pulumi/pulumi", __filename)) return;
+    sdkLoadedEarly = { file: projectSdk, sdk: require(projectSdk) as typeof import("@pulumi/pulumi") };
   } catch {
     // the first run loads it, and reports what fails
   }
@@ -102,22 +112,21 @@ async function run(settings: HostSettings): Promise<void> {
   const projectRequire = createRequire(path.join(settings.projectDir, "__plan__.js"));
 
   try {
-    if (!programRan) {
+    if (pulumi === undefined) {
       process.on("uncaughtException", fail);
       process.on("unhandledRejection", fail);
-    }
-    if (pulumi === undefined) {
       let pulumiPath: string;
       try {
         pulumiPath = projectRequire.resolve("@pulumi/pulumi");
       } catch {
         return fail(`cannot resolve @pulumi/pulumi from ${settings.projectDir}: install the project's dependencies`);
       }
-      pulumi = projectRequire(pulumiPath) as typeof import("@pulumi/pulumi");
-    } else if (programRan) {
+      // the SDK the program imports, as the program resolves it, whatever loaded early
+      pulumi = sdkLoadedEarly?.file === pulumiPath ? sdkLoadedEarly.sdk : (projectRequire(pulumiPath) as typeof import("@pulumi/pulumi"));
+      sdkLoadedEarly = undefined;
+    } else {
       resetForAnotherRun(pulumi, settings);
     }
-    programRan = true;
     // As the CLI's Node.js host: the module's exports are the stack outputs; an exported
     // function is called (and awaited) and its result is the stack outputs.
     await pulumi.runtime.runInPulumiStack(async () => {

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import { EarlyChild } from "../earlyChild";
 import { PARENT_WATCH, watchingThisProcess } from "./watchedChildren";
 
 const HOST = path.join(__dirname, "programHost.ts");
@@ -47,27 +48,16 @@ export function forkProgramHost(projectDir: string): ChildProcess {
   });
 }
 
-let early: { host: ChildProcess; projectDir: string } | undefined;
-const killEarly = (): void => void early?.host.kill("SIGKILL");
+const earlyHost = new EarlyChild();
 
 /** Starts a host for the project in `projectDir` now, for the first program session to take. */
 export function forkProgramHostEarly(projectDir: string): void {
-  if (early) return;
-  early = { host: forkProgramHost(path.resolve(projectDir)), projectDir: path.resolve(projectDir) };
-  process.on("exit", killEarly);
+  earlyHost.start(path.resolve(projectDir), () => forkProgramHost(path.resolve(projectDir)));
 }
 
 /** The host started early for `projectDir`, if it is still running; it is the caller's from now on. */
 export function takeEarlyProgramHost(projectDir: string): ChildProcess | undefined {
-  const taken = early;
-  early = undefined;
-  process.off("exit", killEarly);
-  const { host } = taken ?? {};
-  if (!taken || !host || taken.projectDir !== path.resolve(projectDir) || host.exitCode !== null || host.signalCode !== null) {
-    host?.kill("SIGKILL");
-    return undefined;
-  }
-  return host;
+  return earlyHost.take(path.resolve(projectDir));
 }
 
 /** The program must reach only this plan's engine, never one this process may have been given. */

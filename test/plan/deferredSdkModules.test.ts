@@ -36,7 +36,7 @@ const automation = {
 })();
 `;
 
-describe("deferred closure-serialization modules of @pulumi/pulumi", () => {
+describe("the modules of @pulumi/pulumi the plan's processes rarely use", () => {
   it("are not loaded with the SDK, and load when closure serialization, code paths or the Automation API need them", () => {
     const run = spawnSync(process.execPath, ["-e", SCRIPT], { cwd: ROOT, encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork";
-import { FIXTURES, isAlive, removedAfterAll, ROOT } from "./helpers";
+import { FIXTURES, isAlive, makeTempDir, removedAfterAll, ROOT } from "./helpers";
 import { descendantsOf, isProgramHost, settled, waitFor } from "./foreignProjects";
 
 const removeLater = removedAfterAll();
@@ -83,6 +83,25 @@ describe("a program host waiting for its first run", () => {
     try {
       await waitFor(() => (probe()?.sdk.length ?? 0) > 0, 60_000, "the host to load the SDK");
       expect(probe()!.sdk).toEqual([require.resolve("@pulumi/pulumi")]);
+    } finally {
+      host.kill("SIGKILL");
+    }
+  });
+
+  it("loads nothing of a project whose tsconfig.json maps @pulumi/pulumi to a file of its own", async () => {
+    const marker = path.join(removeLater(mkdtempSync(path.join(tmpdir(), "aml-paths-sdk-marker-"))), "loaded");
+    const project = removeLater(
+      makeTempDir({
+        "Pulumi.yaml": "name: paths-sdk\nruntime: nodejs\n",
+        // tsx applies these paths to the project's imports, and would to the host's own lookups
+        "tsconfig.json": JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@pulumi/pulumi": ["./own-sdk.js"] } } }),
+        "own-sdk.js": `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");\n`,
+      }),
+    );
+    const { host, probe } = probedHost(project);
+    try {
+      await waitFor(() => (probe()?.ticks ?? 0) >= 10, 60_000, "the host to wait for a run");
+      expect(existsSync(marker)).toBe(false);
     } finally {
       host.kill("SIGKILL");
     }
