@@ -1,12 +1,13 @@
 // `plan --compare`: two real offline plans of the dev stack, the base as committed and a head with
 // one more service, one changed instance count and a stricter policy config, through the real CLI.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { comparePlans, diffValues, parseComparablePlan, type PlanComparison } from "../../plan/compare/planComparison";
 import type { JsonReportWithComparison } from "../../plan/compare/comparisonReport";
 import { REDACTED_SECRET } from "../../plan/wireValues";
+import { CLEAN_STACK, FOREIGN_PROJECT, FOREIGN_STACK, foreignProject, program } from "./foreignProjects";
 import { ROOT, makeTempDir, removedAfterAll, runCli, type CliResult } from "./helpers";
 
 const temp = removedAfterAll();
@@ -213,6 +214,17 @@ describe("comparison rules", () => {
       { path: "list[1]", before: 2, after: 3 },
       { path: "list[2]", after: 4 },
     ]);
+  });
+
+  it("refuses a base plan of another stack before the program runs", async () => {
+    const marker = path.join(temp(makeTempDir({}, "aml-compare-marker-")), "program-ran");
+    const project = temp(foreignProject(program(`require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");`, CLEAN_STACK)));
+    const otherStack = path.join(path.dirname(baseJson), "foreign-other.json");
+    writeFileSync(otherStack, JSON.stringify({ ...JSON.parse(readFileSync(baseJson, "utf8")), project: FOREIGN_PROJECT, stack: "other" }));
+    const refused = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--compare", otherStack]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: the base plan is of ${FOREIGN_PROJECT}/other, this plan is of ${FOREIGN_PROJECT}/${FOREIGN_STACK}: compare plans of the same stack\n`);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("refuses a base plan of another stack, a file that is not a plan, and a missing file (exit 2)", async () => {
