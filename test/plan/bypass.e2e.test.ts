@@ -1,10 +1,10 @@
 // Programs that try to get around the plan (end it early, hang it, forge its output or its control
 // channel, kill it) and signals that end the plan itself: never exit 0, never a corrupt report, and
 // no program host or policy analyzer left behind.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeTempDir, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, runCli } from "./helpers";
+import { makeTempDir, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, ROOT, runCli } from "./helpers";
 import {
   BUSY_LOOP,
   CLEAN_STACK,
@@ -243,5 +243,20 @@ describe("a program that rewrites the policy pack while the plan runs", () => {
     expect(readFileSync(path.join(pack, "index.ts"), "utf8")).toBe(emptied);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toContain("[mandatory] no-resource-groups");
+  }, PLAN_TIMEOUT_MS);
+});
+
+describe("a tsconfig.json in the working directory of the plan", () => {
+  it("does not remap the plan's own imports: the plan compiles with its package's tsconfig.json", async () => {
+    const marker = path.join(removeLater(makeTempDir({}, "aml-cwd-marker-")), "remapped");
+    const cwd = removeLater(
+      makeTempDir({
+        "tsconfig.json": JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { yaml: ["./remapped-yaml.js"] } } }),
+        "remapped-yaml.js": `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "remapped");\nmodule.exports = require(${JSON.stringify(require.resolve("yaml"))});\n`,
+      }),
+    );
+    const result = await runCli(["plan", "--cwd", ROOT, "--stack", "dev", "--format", "json"], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
   }, PLAN_TIMEOUT_MS);
 });
