@@ -77,13 +77,13 @@ interface PairedMedians {
 }
 
 async function medianOfPairs(count: number, measure: () => Promise<PairedRun>): Promise<PairedMedians> {
-  const pairs: PairedRun[] = [];
-  for (let i = 0; i < count; i++) pairs.push(await measure());
-  return {
-    ms: median(pairs.map((p) => p.run.milliseconds)),
-    peakKiB: median(pairs.map((p) => p.run.peakTreeKiB)),
-    ratio: median(pairs.map((p) => p.ratio)),
-  };
+  const ratios: number[] = [];
+  const { ms, peakKiB } = await medianOf(count, async () => {
+    const { run, ratio } = await measure();
+    ratios.push(ratio);
+    return run;
+  });
+  return { ms, peakKiB, ratio: median(ratios) };
 }
 
 async function medianOf(count: number, measure: () => Promise<TreeRun>): Promise<{ ms: number; peakKiB: number; last: TreeRun }> {
@@ -164,11 +164,12 @@ async function main(): Promise<void> {
   let multi: { ms: number };
   let separate: number[];
   let warm: PairedMedians;
+  let floorMs: number;
   try {
     await warmPlan("dev"); // fills the caches
     warm = await medianOfPairs(Math.max(rounds, WARM_PAIRS), () => pairedWithFloor(() => warmPlan("dev")));
-    const floor = median(floorRuns.map((run) => run.milliseconds));
-    row("SDK-load floor", seconds(floor), `node + ${modules.length} @pulumi modules, once (median of the ${floorRuns.length} runs paired with the plans below)`);
+    floorMs = median(floorRuns.map((run) => run.milliseconds));
+    row("SDK-load floor", seconds(floorMs), `node + ${modules.length} @pulumi modules, once (median of the ${floorRuns.length} runs paired with the plans below)`);
     row("dev plan, first after npm ci", seconds(cold.ms), `${round(cold.ratio)}x floor (fresh checkout: caches as npm ci's prepare step leaves them)`);
     row("dev plan, empty caches", seconds(empty.ms), `${round(empty.ratio)}x floor (npm ci --ignore-scripts, or a changed policy pack: type-checks and compiles the pack)`);
     row("dev plan, warm", seconds(warm.ms), `${round(warm.ratio)}x floor, peak ${mib(warm.peakKiB)}`);
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
   const figures = {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number) },
     rounds,
-    floorMs: Math.round(median(floorRuns.map((run) => run.milliseconds))),
+    floorMs: Math.round(floorMs),
     coldMs: Math.round(cold.ms),
     warmMs: Math.round(warm.ms),
     emptyCachesMs: Math.round(empty.ms),

@@ -34,8 +34,6 @@ if (!Object.hasOwn(COMMANDS, command)) {
   process.exit(2);
 }
 
-// An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
-// ends with a message and exit code 2, never a stack trace.
 // TypeScript through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1.
 // The plan's own TypeScript compiles with this package's tsconfig.json: tsx reads the one in the
 // working directory otherwise, whose `paths` would remap the plan's own imports (an installed package
@@ -47,6 +45,8 @@ if (process.env.AML_PLAN_DEBUG === "1") require("tsx/cjs/api").register();
 else require("../plan/typescriptLoader.cjs");
 if (givenTsconfig === undefined) delete process.env.TSX_TSCONFIG_PATH;
 else process.env.TSX_TSCONFIG_PATH = givenTsconfig;
+// An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
+// ends with a message and exit code 2, never a stack trace.
 const { withoutStackFrames } = require("../plan/planErrors.ts");
 const fail = (error) => {
   const message = error instanceof Error ? error.message : String(error);

@@ -12,7 +12,7 @@ import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
 import { defaultPackCacheDir, packStartFromEnvironment, spawnPackProcess, takeEarlyPack, type PackStart } from "./packProcess";
 
-export { defaultPackCacheDir, type PackStart } from "./packProcess";
+export type { PackStart } from "./packProcess";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type PolicyType = "resource" | "stack" | "unknown";
@@ -377,9 +377,9 @@ export class PolicyAnalyzer {
 
   /** A call whose request is already in wire format (see analyzerWire.ts), its response read by `read`. */
   private callEncoded<Res>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer, read: (bytes: Buffer) => Res): Promise<Res> {
-    const path = AnalyzerService[method].path;
+    const methodPath = AnalyzerService[method].path;
     return this.invoke<Res>(method, (client, metadata, options, callback) => {
-      client.makeUnaryRequest(path, (bytes: Buffer) => bytes, read, request, metadata, options, callback);
+      client.makeUnaryRequest(methodPath, (bytes: Buffer) => bytes, read, request, metadata, options, callback);
     });
   }
 

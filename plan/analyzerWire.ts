@@ -43,11 +43,17 @@ class ProtobufWriter {
 
   private varint(value: number): void {
     this.reserve(10);
+    this.position = this.varintAt(this.position, value);
+  }
+
+  /** Writes `value` as a varint at `at`, in room already reserved; returns the offset after it. */
+  private varintAt(at: number, value: number): number {
     while (value > 0x7f) {
-      this.bytes[this.position++] = (value & 0x7f) | 0x80;
+      this.bytes[at++] = (value & 0x7f) | 0x80;
       value = Math.floor(value / 128);
     }
-    this.bytes[this.position++] = value;
+    this.bytes[at++] = value;
+    return at;
   }
 
   private tag(field: number, wireType: number): void {
@@ -125,13 +131,7 @@ class ProtobufWriter {
       this.bytes.copyWithin(start + lengthBytes, start + 1, this.position);
       this.position += lengthBytes - 1;
     }
-    let value = length;
-    let at = start;
-    while (value > 0x7f) {
-      this.bytes[at++] = (value & 0x7f) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.bytes[at] = value;
+    this.varintAt(start, length);
   }
 
   /** An empty length-delimited field. */

@@ -29,11 +29,8 @@ const RUN_POLICY_PACK_DEFAULTS = { target: "ES2020", module: "nodenext", moduleR
 if (process.env.AML_PLAN_DEBUG !== "1") {
   const codeCache = require("./codeCache.cjs");
   codeCache.enableCodeCache("compiledPackHost");
-  // the plan ends the pack with SIGTERM (SIGKILL only if it lingers): the cache is written then
-  process.once("SIGTERM", () => {
-    codeCache.saveCodeCache();
-    process.exit(143);
-  });
+  // the plan ends the pack with SIGTERM (SIGKILL only if it lingers): exiting writes the cache
+  process.once("SIGTERM", () => process.exit(143));
 }
 require("./deferredSdkModules.cjs").deferUnusedSdkModules();
 

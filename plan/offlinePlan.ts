@@ -68,16 +68,17 @@ export async function runOfflinePlan(options: OfflinePlanOptions): Promise<PlanM
 
 /**
  * Plans several stacks of one project with one policy pack process and, while the program can run
- * again in it, one program process: the pack starts first, the
- * programs of one stack run while the previous stack's resources are checked, and every stack's
- * policy calls go to the same analyzer, configured anew for each stack and phase. A stack whose
- * config or program fails gets its error and the others are still planned; a pack that fails to
- * start or to answer fails every stack not yet checked.
+ * again in it, one program process: the pack starts first, the programs of one stack run while the
+ * previous stack's resources are checked, and every stack's policy calls go to the same analyzer,
+ * configured anew for each stack and phase. A stack whose config or program fails gets its error
+ * and the others are still planned; a pack that fails to start or to answer fails every stack not
+ * yet checked.
  */
 export async function runOfflinePlans(options: OfflinePlansOptions): Promise<StackPlanOutcome[]> {
   const project = readPulumiProject(options.projectDir);
   const packDir = path.resolve(options.packDir);
   // config errors are known before any process starts; when every stack has one, no pack starts
+  // here (one the command started early is killed when it exits)
   const inputs = options.stacks.map((stack) => ({ stack, read: settleNow(() => readStackInputs(project, stack, options)) }));
   if (inputs.every(({ read }) => "error" in read)) {
     return inputs.map(({ stack, read }) => ({ stack, error: (read as { error: unknown }).error }));
@@ -100,7 +101,7 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
     const outcomes: Promise<StackPlanOutcome>[] = [];
     // The pack has loaded all of its code before any program code runs: a program can write files
     // (the pack's cache, node_modules), and the pack must not load what a program wrote. The
-    // program's process meanwhile loads the SDK.
+    // program's process meanwhile loads the SDK, when it is the plan's own (`programHost.ts`).
     await settle(started);
     // the analyzer serves one stack at a time: Configure holds for the calls that follow it
     let analyzerFree: Promise<unknown> = started;

@@ -55,7 +55,11 @@ export function canonicalOrder<R extends OrderedResource>(resources: readonly R[
           if (target !== undefined && target !== sibling.urn) on.add(target);
         }
       }
-      for (const target of on) dependents.set(target, [...(dependents.get(target) ?? []), sibling.urn]);
+      for (const target of on) {
+        const list = dependents.get(target);
+        if (list) list.push(sibling.urn);
+        else dependents.set(target, [sibling.urn]);
+      }
       pending.set(sibling.urn, on.size);
     }
     const ready = siblings.filter((s) => pending.get(s.urn) === 0);
@@ -63,7 +67,6 @@ export function canonicalOrder<R extends OrderedResource>(resources: readonly R[
     while (placed.size < siblings.length) {
       // a cycle (which the engine would refuse) leaves the rest by URN
       const next = ready.shift() ?? siblings.find((s) => !placed.has(s.urn))!;
-      if (placed.has(next.urn)) continue;
       placed.add(next.urn);
       ordered.push(next);
       visit(next.urn);

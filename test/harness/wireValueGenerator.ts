@@ -33,7 +33,7 @@ const AWKWARD_STRINGS = [
 const AWKWARD_NUMBERS = [0, -0, 1, -1, 0.1, 1e308, -1e-308, 5e-324, Number.MAX_SAFE_INTEGER, Infinity, -Infinity, NaN];
 const AWKWARD_KEYS = ["a", "B", "10", "2", "", "__proto", "é", "😀", "\uD800", "Z", "properties", "authMode"];
 
-export function wireValue(next: () => number, depth: number): WireValue {
+function wireValue(next: () => number, depth: number): WireValue {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const roll = next();
   if (depth > 3 || roll < 0.35) return pick<WireValue>([...AWKWARD_STRINGS, ...AWKWARD_NUMBERS, true, false, null]);

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeTempDir, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, ROOT, runCli } from "./helpers";
+import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, runCli } from "./helpers";
 import {
   BUSY_LOOP,
   CLEAN_STACK,
@@ -255,7 +255,9 @@ describe("a tsconfig.json in the working directory of the plan", () => {
         "remapped-yaml.js": `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "remapped");\nmodule.exports = require(${JSON.stringify(require.resolve("yaml"))});\n`,
       }),
     );
-    const result = await runCli(["plan", "--cwd", ROOT, "--stack", "dev", "--format", "json"], { cwd });
+    // any project will do: the plan imports yaml to read it
+    const project = removeLater(foreignProject(program(CLEAN_STACK)));
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK, "--format", "json"], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
   }, PLAN_TIMEOUT_MS);

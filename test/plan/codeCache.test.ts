@@ -5,12 +5,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { removeDir, ROOT } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { removedAfterAll, ROOT } from "./helpers";
 
 const CODE_CACHE = path.join(ROOT, "plan", "codeCache.cjs");
-const dir = mkdtempSync(path.join(tmpdir(), "aml-code-cache-"));
-afterAll(() => removeDir(dir));
+const dir = removedAfterAll()(mkdtempSync(path.join(tmpdir(), "aml-code-cache-")));
 
 const MODULE = path.join(dir, "module.js");
 const moduleSource = (answer: number): string => `

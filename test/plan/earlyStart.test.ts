@@ -9,17 +9,11 @@ import { PolicyAnalyzer } from "../../plan/analyzer";
 import { startPlanProcessesEarly } from "../../plan/earlyStart";
 import { takeEarlyProgramHost } from "../../plan/engine/programHostFork";
 import { defaultPackCacheDir, spawnPackEarly, takeEarlyPack, type PackProcessOptions } from "../../plan/packProcess";
-import { descendantsOf, isAnalyzer, isProgramHost, settled } from "./foreignProjects";
+import { descendantsStartedFromNow, isAnalyzer, isProgramHost, settled } from "./foreignProjects";
 import { isAlive, MINIMAL_PACK, packThatCrashes, removedAfterAll, ROOT } from "./helpers";
 
 const removeLater = removedAfterAll();
 const COMPILED: PackProcessOptions = { packDir: MINIMAL_PACK, start: "compiled", cacheDir: defaultPackCacheDir() };
-
-const newChildren = (before: Set<number>, kind: (child: ReturnType<typeof descendantsOf>[number]) => boolean): number[] =>
-  descendantsOf(process.pid)
-    .filter((child) => kind(child) && !before.has(child.pid))
-    .map((child) => child.pid);
-const ownChildren = (): Set<number> => new Set(descendantsOf(process.pid).map((child) => child.pid));
 
 async function analyzerPid(options: PackProcessOptions): Promise<{ pid: number; name: string }> {
   let spawned: number | undefined;
@@ -32,16 +26,14 @@ async function analyzerPid(options: PackProcessOptions): Promise<{ pid: number; 
   }
 }
 
-describe("the policy pack started early", () => {
-  afterEach(() => {
-    takeEarlyPack(COMPILED)?.kill("SIGKILL");
-    takeEarlyProgramHost(ROOT)?.kill("SIGKILL");
-  });
+afterEach(() => {
+  takeEarlyPack(COMPILED)?.kill("SIGKILL");
+  takeEarlyProgramHost(ROOT)?.kill("SIGKILL");
+});
 
+describe("the policy pack started early", () => {
   it("serves the analyzer of the same pack, started the same way, and only that one", async () => {
-    const before = ownChildren();
-    spawnPackEarly(COMPILED);
-    const [early] = newChildren(before, isAnalyzer);
+    const early = spawnPackEarly(COMPILED)?.pid;
     expect(early).toBeDefined();
     const served = await analyzerPid(COMPILED);
     expect(served).toEqual({ pid: early, name: "minimal-pack" });
@@ -49,11 +41,10 @@ describe("the policy pack started early", () => {
     expect(await settled(() => [early!].filter(isAlive), 5000)).toEqual([]);
   });
 
-  it("is killed, and the analyzer starts its own, for another cache directory or another pack", async () => {
+  it("is killed, and the analyzer starts its own, for another cache directory", async () => {
     const otherCache = removeLater(mkdtempSync(path.join(tmpdir(), "aml-pack-cache-")));
-    const before = ownChildren();
-    spawnPackEarly(COMPILED);
-    const [early] = newChildren(before, isAnalyzer);
+    const early = spawnPackEarly(COMPILED)?.pid;
+    expect(early).toBeDefined();
     const served = await analyzerPid({ ...COMPILED, cacheDir: otherCache });
     expect(served.name).toBe("minimal-pack");
     expect(served.pid).not.toBe(early);
@@ -73,16 +64,11 @@ describe("the policy pack started early", () => {
 });
 
 describe("startPlanProcessesEarly", () => {
-  afterEach(() => {
-    takeEarlyPack(COMPILED)?.kill("SIGKILL");
-    takeEarlyProgramHost(ROOT)?.kill("SIGKILL");
-  });
-
   it("starts the pack and the program host the plan's arguments name", () => {
-    const before = ownChildren();
+    const started = descendantsStartedFromNow();
     startPlanProcessesEarly(["--stack", "dev", "--policy-pack", MINIMAL_PACK, "--format", "json"]);
-    expect(newChildren(before, isAnalyzer)).toHaveLength(1);
-    expect(newChildren(before, isProgramHost)).toHaveLength(1);
+    expect(started(isAnalyzer)).toHaveLength(1);
+    expect(started(isProgramHost)).toHaveLength(1);
     const pack = takeEarlyPack(COMPILED);
     const host = takeEarlyProgramHost(ROOT);
     pack?.kill("SIGKILL");
@@ -93,9 +79,9 @@ describe("startPlanProcessesEarly", () => {
 
   it("starts both with V8's young generation at its full size (plan/youngGeneration.cjs)", () => {
     const { YOUNG_GENERATION_FLAG } = require("../../plan/youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
-    const before = ownChildren();
+    const startedFromNow = descendantsStartedFromNow();
     startPlanProcessesEarly(["--policy-pack", MINIMAL_PACK]);
-    const started = descendantsOf(process.pid).filter((child) => !before.has(child.pid) && (isAnalyzer(child) || isProgramHost(child)));
+    const started = startedFromNow((child) => isAnalyzer(child) || isProgramHost(child));
     expect(started).toHaveLength(2);
     for (const child of started) expect(child.command.split(" ")).toContain(YOUNG_GENERATION_FLAG);
   });
@@ -108,15 +94,15 @@ describe("startPlanProcessesEarly", () => {
     ["a time limit that is not a number of seconds", ["--timeout", "soon"]],
     ["an empty value", ["--cwd", " "]],
   ])("starts nothing for %s, which the command refuses", (_, argv) => {
-    const before = ownChildren();
+    const started = descendantsStartedFromNow();
     startPlanProcessesEarly(argv);
-    expect(newChildren(before, () => true)).toEqual([]);
+    expect(started()).toEqual([]);
   });
 
   it("starts no pack for a directory that is not a policy pack", () => {
-    const before = ownChildren();
+    const started = descendantsStartedFromNow();
     startPlanProcessesEarly(["--policy-pack", path.join(ROOT, "stacks")]);
-    expect(newChildren(before, isAnalyzer)).toEqual([]);
-    expect(newChildren(before, isProgramHost)).toHaveLength(1);
+    expect(started(isAnalyzer)).toEqual([]);
+    expect(started(isProgramHost)).toHaveLength(1);
   });
 });

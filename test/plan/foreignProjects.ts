@@ -141,6 +141,12 @@ export function descendantsOf(root: number): PlanChild[] {
   return descendantsIn(liveParents(), root);
 }
 
+/** Starts watching this process's descendants: the ones started since, optionally of one kind. */
+export function descendantsStartedFromNow(): (kind?: (child: PlanChild) => boolean) => PlanChild[] {
+  const before = new Set(descendantsOf(process.pid).map((child) => child.pid));
+  return (kind = () => true) => descendantsOf(process.pid).filter((child) => !before.has(child.pid) && kind(child));
+}
+
 export const isProgramHost = (child: PlanChild): boolean => child.command.includes("programHost");
 export const isAnalyzer = (child: PlanChild): boolean => child.command.includes("run-policy-pack");
 

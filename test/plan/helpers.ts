@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { CommandRun } from "../harness/commandRun";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const BIN = path.join(ROOT, "bin", "aml-webservices.js");
@@ -22,11 +23,8 @@ export const LEGACY_SECRETS = [
   "YWxzby1ub3QtcmVhbA==",
 ];
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** What the CLI ended with, as any command run ends. */
+export type CliResult = CommandRun;
 
 /**
  * CLI runs of one test file in flight at once. A plan is four processes (the CLI, the policy pack,

@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCommand, type CommandRun } from "../harness/commandRun";
 import { foreignProject, FOREIGN_STACK } from "./foreignProjects";
-import { MINIMAL_PACK, removeDir, ROOT, runCli } from "./helpers";
+import { MINIMAL_PACK, removedAfterAll, ROOT, runCli } from "./helpers";
 
 const PRELOAD = path.join(ROOT, "plan", "engine", "lazyAliasUrns.cjs");
 const { withLazyAliasUrns } = createRequire(__filename)(PRELOAD) as { withLazyAliasUrns: (source: string) => string | undefined };
@@ -73,13 +73,12 @@ describe.concurrent("lazy alias URNs in the program's process", () => {
 });
 
 describe.concurrent("a plan's program process", () => {
-  const project = foreignProject(`
+  const project = removedAfterAll()(foreignProject(`
 import { ResourceGroup } from "@pulumi/azure-native/resources";
 const group = new ResourceGroup("rg", { resourceGroupName: "rg-foreign", location: "westeurope" });
 console.log(\`alias URNs computed on first read: \${typeof Object.getOwnPropertyDescriptor(group, "__aliases")?.get === "function"}\`);
 export const groupName = group.name;
-`);
-  afterAll(() => removeDir(project));
+`));
   const plan = (env: NodeJS.ProcessEnv) =>
     runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK, "--format", "json"], { env });
 

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork";
-import { FIXTURES, isAlive, makeTempDir, removedAfterAll, ROOT } from "./helpers";
-import { descendantsOf, isProgramHost, settled, waitFor } from "./foreignProjects";
+import { isAlive, LEGACY_PROJECT, makeTempDir, removedAfterAll, ROOT } from "./helpers";
+import { descendantsStartedFromNow, isProgramHost, settled, waitFor } from "./foreignProjects";
 
 const removeLater = removedAfterAll();
 
@@ -25,11 +25,11 @@ describe("the program host started early", () => {
   });
 
   it("is ended, not taken, by a session for another project", async () => {
-    const before = new Set(descendantsOf(process.pid).filter(isProgramHost).map((child) => child.pid));
+    const startedFromNow = descendantsStartedFromNow();
     forkProgramHostEarly(ROOT);
-    const started = descendantsOf(process.pid).filter((child) => isProgramHost(child) && !before.has(child.pid));
+    const started = startedFromNow(isProgramHost);
     expect(started).toHaveLength(1);
-    expect(takeEarlyProgramHost(path.join(FIXTURES, "legacy-project"))).toBeUndefined();
+    expect(takeEarlyProgramHost(LEGACY_PROJECT)).toBeUndefined();
     expect(await settled(() => started.filter((child) => isAlive(child.pid)), 5000)).toEqual([]);
   });
 });
@@ -109,6 +109,7 @@ describe("a program host waiting for its first run", () => {
 
   it("loads nothing of a project that has an SDK of its own: that is program code", async () => {
     const marker = path.join(removeLater(mkdtempSync(path.join(tmpdir(), "aml-own-sdk-marker-"))), "loaded");
+    // not makeTempDir: its node_modules is the repository's, whose SDK this would overwrite
     const project = removeLater(mkdtempSync(path.join(tmpdir(), "aml-own-sdk-")));
     const sdkDir = path.join(project, "node_modules", "@pulumi", "pulumi");
     mkdirSync(sdkDir, { recursive: true });

@@ -5,12 +5,12 @@
 // complete a later run on its behalf.
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProgramSession } from "../../plan/engine/programProcess";
 import { runProgram, type PlanPhase, type ProgramRun } from "../../plan/programRun";
 import { readPulumiProject, readStackConfig } from "../../plan/pulumiProject";
 import { foreignProject, FOREIGN_PROJECT } from "./foreignProjects";
-import { removeDir } from "./helpers";
+import { removedAfterAll } from "./helpers";
 
 const RUN_TIMEOUT_SECONDS = 60;
 const TEST_TIMEOUT_MS = 120_000;
@@ -82,9 +82,7 @@ function groupOf(run: ProgramRun | Error | undefined): { name: unknown; tags: un
 }
 
 describe("a program session", () => {
-  const dirs: string[] = [];
-  const temp = (dir: string): string => (dirs.push(dir), dir);
-  afterAll(() => dirs.forEach(removeDir));
+  const temp = removedAfterAll();
 
   it(
     "serves both phases of several stacks in one process, each run with its own stack, phase and config, as in a fresh process",

@@ -104,19 +104,25 @@ describe("deserializing each Struct once", () => {
   const runtime = deserializeModule as unknown as { deserializeProperties: Deserialize };
 
   it("gives every policy of a call the same props, and a remediation its own copy", () => {
-    deserializeEachStructOnce();
-    const installed = runtime.deserializeProperties;
-    deserializeEachStructOnce();
-    expect(runtime.deserializeProperties).toBe(installed);
+    // installed for this test only: the other files of this worker deserialize as the SDK does
+    const sdkDeserialize = runtime.deserializeProperties;
+    try {
+      deserializeEachStructOnce();
+      const installed = runtime.deserializeProperties;
+      deserializeEachStructOnce();
+      expect(runtime.deserializeProperties).toBe(installed);
 
-    const struct = Struct.fromJavaScript({ authMode: "Key", tags: { a: "b" } });
-    const props = runtime.deserializeProperties(struct, false);
-    expect(props).toEqual({ authMode: "Key", tags: { a: "b" } });
-    expect(runtime.deserializeProperties(struct, false)).toBe(props);
-    const sameContent = Struct.fromJavaScript({ authMode: "Key", tags: { a: "b" } });
-    expect(runtime.deserializeProperties(sameContent, false)).not.toBe(props);
-    const forRemediation = runtime.deserializeProperties(struct, true);
-    expect(forRemediation).not.toBe(props);
-    expect(runtime.deserializeProperties(struct, true)).not.toBe(forRemediation);
+      const struct = Struct.fromJavaScript({ authMode: "Key", tags: { a: "b" } });
+      const props = runtime.deserializeProperties(struct, false);
+      expect(props).toEqual({ authMode: "Key", tags: { a: "b" } });
+      expect(runtime.deserializeProperties(struct, false)).toBe(props);
+      const sameContent = Struct.fromJavaScript({ authMode: "Key", tags: { a: "b" } });
+      expect(runtime.deserializeProperties(sameContent, false)).not.toBe(props);
+      const forRemediation = runtime.deserializeProperties(struct, true);
+      expect(forRemediation).not.toBe(props);
+      expect(runtime.deserializeProperties(struct, true)).not.toBe(forRemediation);
+    } finally {
+      runtime.deserializeProperties = sdkDeserialize;
+    }
   });
 });
