@@ -31,10 +31,13 @@ const HOST_DIR = path.resolve(__dirname, "..");
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
 
 /**
- * A full garbage collection, run between two runs: the next run starts from what the process holds,
- * not on top of the last run's garbage (the peak memory of one run, not of two). The program's own
- * context gets no `gc`.
+ * A full garbage collection, run between two runs once the heap holds more than
+ * `COLLECT_BETWEEN_RUNS_ABOVE`: the next run starts from what the process holds, not on top of the
+ * last run's garbage (the peak memory of one run, not of two). Below that the peak is small anyway
+ * and the collection (some 25 ms on the dev stack, between its preview and its deployment) would be
+ * all cost. The program's own context gets no `gc`.
  */
+const COLLECT_BETWEEN_RUNS_ABOVE = 64 * 1024 * 1024;
 const collectGarbage = ((): (() => void) => {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
@@ -124,6 +127,7 @@ async function run(settings: HostSettings): Promise<void> {
       // the SDK the program imports, as the program resolves it, whatever loaded early
       pulumi = sdkLoadedEarly?.file === pulumiPath ? sdkLoadedEarly.sdk : (projectRequire(pulumiPath) as typeof import("@pulumi/pulumi"));
       sdkLoadedEarly = undefined;
+      keepDebugMessagesLocal(pulumiPath);
     } else {
       resetForAnotherRun(pulumi, settings);
     }
@@ -145,7 +149,36 @@ async function run(settings: HostSettings): Promise<void> {
   // after the report, which the plan need not wait for: a next request is read once this is done
   if (again) {
     unloadProgramModules();
-    collectGarbage();
+    if (process.memoryUsage().heapUsed > COLLECT_BETWEEN_RUNS_ABOVE) collectGarbage();
+  }
+}
+
+/**
+ * The SDK sends every debug message to the engine, one call at a time (each waits for the one
+ * before): some 200 calls on the dev stack, two thirds of all it makes. The engine drops them, as
+ * the CLI does without `--debug`, so the SDK's engine client answers them itself, on a later tick as
+ * the call would. Every other message is sent. An SDK laid out otherwise sends them all.
+ */
+function keepDebugMessagesLocal(pulumiPath: string): void {
+  type Callback = (error: null, response: unknown) => void;
+  interface EngineClientPrototype {
+    log(request: { getSeverity(): number }, ...rest: unknown[]): unknown;
+  }
+  try {
+    const protoDir = path.join(path.dirname(pulumiPath), "proto");
+    const { EngineClient } = require(path.join(protoDir, "engine_grpc_pb.js")) as { EngineClient: { prototype: EngineClientPrototype } };
+    const { LogSeverity } = require(path.join(protoDir, "engine_pb.js")) as { LogSeverity: { DEBUG: number } };
+    const { Empty } = require(require.resolve("google-protobuf/google/protobuf/empty_pb.js", { paths: [protoDir] })) as { Empty: new () => unknown };
+    const send = EngineClient.prototype.log;
+    if (typeof send !== "function" || typeof LogSeverity?.DEBUG !== "number") return;
+    EngineClient.prototype.log = function log(request, ...rest) {
+      if (request.getSeverity() !== LogSeverity.DEBUG) return send.call(this, request, ...rest);
+      const callback = rest.find((argument): argument is Callback => typeof argument === "function");
+      setImmediate(() => callback?.(null, new Empty()));
+      return undefined;
+    };
+  } catch {
+    // sent as the SDK sends them
   }
 }
 
