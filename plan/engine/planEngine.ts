@@ -41,7 +41,8 @@ const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /**
  * The part of the Pulumi engine a program talks to (the resource monitor and the engine service),
- * served over gRPC to a program running in its own process, as the CLI serves it. Providers are
+ * served over gRPC to a program running in its own process, as the CLI serves it, and to the SDK's
+ * unary calls on the engine channel (`serveCall`) with the same handlers. Providers are
  * the fakes. It applies transforms as the engine does (the resource's own, then its ancestors',
  * then the stack's), refuses duplicate URNs, and records every registration and read: the
  * program can only change what it registers, never what was recorded.
@@ -57,6 +58,8 @@ export class PlanEngine {
   private readonly stackInvokeTransforms: callbackPb.Callback[] = [];
   private readonly callbackClients = new Map<string, CallbacksClient>();
   private readonly server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+  /** the unary methods of both services by gRPC path, for calls on the engine channel */
+  private readonly unaryMethods = new Map<string, { definition: grpc.MethodDefinition<unknown, unknown>; handler: grpc.handleUnaryCall<never, unknown> }>();
   private rootUrn = "";
   private started = false;
 
@@ -64,8 +67,16 @@ export class PlanEngine {
 
   /** Starts serving on a loopback port; returns `127.0.0.1:<port>`. */
   async start(): Promise<string> {
-    this.server.addService(ResourceMonitorService, this.monitorService() as unknown as grpc.UntypedServiceImplementation);
-    this.server.addService(EngineService, this.engineService() as unknown as grpc.UntypedServiceImplementation);
+    for (const [service, handlers] of [
+      [ResourceMonitorService, this.monitorService()],
+      [EngineService, this.engineService()],
+    ] as const) {
+      this.server.addService(service, handlers as unknown as grpc.UntypedServiceImplementation);
+      for (const [name, definition] of Object.entries(service as unknown as grpc.ServiceDefinition)) {
+        const handler = handlers[name];
+        if (handler && !definition.requestStream && !definition.responseStream) this.unaryMethods.set(definition.path, { definition, handler });
+      }
+    }
     const port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),
@@ -79,6 +90,29 @@ export class PlanEngine {
     for (const client of this.callbackClients.values()) client.close();
     if (this.started) this.server.forceShutdown();
     this.started = false;
+  }
+
+  /**
+   * A unary call that came on the engine channel (`engineChannel.ts`), served by the handler its
+   * gRPC path names, as the gRPC server would serve it: the request deserialized, the response
+   * serialized, an error as its gRPC status.
+   */
+  serveCall(path: string, request: Uint8Array): Promise<{ response: Uint8Array } | { error: { code: number; details: string } }> {
+    if (!this.started) return Promise.resolve({ error: { code: grpc.status.UNAVAILABLE, details: "the plan's engine is not serving" } });
+    const method = this.unaryMethods.get(path);
+    if (!method) return Promise.resolve({ error: { code: grpc.status.UNIMPLEMENTED, details: `The server does not implement the method ${path}` } });
+    let deserialized: unknown;
+    try {
+      deserialized = method.definition.requestDeserialize(Buffer.from(request.buffer, request.byteOffset, request.byteLength));
+    } catch (error) {
+      return Promise.resolve({ error: { code: grpc.status.INTERNAL, details: `Error deserializing request: ${(error as Error).message}` } });
+    }
+    return new Promise((resolve) => {
+      method.handler({ request: deserialized } as grpc.ServerUnaryCall<never, unknown>, (error, response) => {
+        if (error) resolve({ error: { code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? "" } });
+        else resolve({ response: method.definition.responseSerialize(response) });
+      });
+    });
   }
 
   /** The stack's outputs, once the program registered them. */

@@ -1,6 +1,7 @@
 /**
  * The language host of the offline plan: runs a Pulumi program in this process, connected to the
- * plan's engine over gRPC exactly as the CLI's Node.js host connects it. Started by
+ * plan's engine as the CLI's Node.js host connects it, except that the SDK's unary calls take a pipe
+ * of their own instead of gRPC over HTTP/2 (`engineChannelClients.ts`). Started by
  * `programProcess.ts`, which sends run requests over IPC, one at a time, and keeps the report to itself.
  *
  * A process serves several runs (the preview and the deployment of each stack planned) when the
@@ -15,9 +16,12 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { Socket } from "node:net";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { ENGINE_CHANNEL_FD } from "./engineChannel";
+import { EngineChannelClients } from "./engineChannelClients";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
 // plain CommonJS, preloaded by typescriptLoader.cjs; without it (AML_PLAN_DEBUG=1) there is nothing to save
@@ -26,6 +30,8 @@ const { saveCodeCache } = require("../codeCache.cjs") as { saveCodeCache(): void
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
 const environmentAtStart = { ...process.env };
+/** the SDK's calls to the engine, over the channel the plan opened as fd 4; none when it did not */
+const engineClients = engineChannel();
 /** this host's own modules, which are not the program's */
 const HOST_DIR = path.resolve(__dirname, "..");
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
@@ -127,7 +133,7 @@ async function run(settings: HostSettings): Promise<void> {
       // the SDK the program imports, as the program resolves it, whatever loaded early
       pulumi = sdkLoadedEarly?.file === pulumiPath ? sdkLoadedEarly.sdk : (projectRequire(pulumiPath) as typeof import("@pulumi/pulumi"));
       sdkLoadedEarly = undefined;
-      keepDebugMessagesLocal(pulumiPath);
+      engineClients?.install(pulumiPath);
     } else {
       resetForAnotherRun(pulumi, settings);
     }
@@ -153,33 +159,16 @@ async function run(settings: HostSettings): Promise<void> {
   }
 }
 
-/**
- * The SDK sends every debug message to the engine, one call at a time (each waits for the one
- * before): some 200 calls on the dev stack, two thirds of all it makes. The engine drops them, as
- * the CLI does without `--debug`, so the SDK's engine client answers them itself, on a later tick as
- * the call would. Every other message is sent. An SDK laid out otherwise sends them all.
- */
-function keepDebugMessagesLocal(pulumiPath: string): void {
-  type Callback = (error: null, response: unknown) => void;
-  interface EngineClientPrototype {
-    log(request: { getSeverity(): number }, ...rest: unknown[]): unknown;
-  }
+function engineChannel(): EngineChannelClients | undefined {
+  let socket: Socket;
   try {
-    const protoDir = path.join(path.dirname(pulumiPath), "proto");
-    const { EngineClient } = require(path.join(protoDir, "engine_grpc_pb.js")) as { EngineClient: { prototype: EngineClientPrototype } };
-    const { LogSeverity } = require(path.join(protoDir, "engine_pb.js")) as { LogSeverity: { DEBUG: number } };
-    const { Empty } = require(require.resolve("google-protobuf/google/protobuf/empty_pb.js", { paths: [protoDir] })) as { Empty: new () => unknown };
-    const send = EngineClient.prototype.log;
-    if (typeof send !== "function" || typeof LogSeverity?.DEBUG !== "number") return;
-    EngineClient.prototype.log = function log(request, ...rest) {
-      if (request.getSeverity() !== LogSeverity.DEBUG) return send.call(this, request, ...rest);
-      const callback = rest.find((argument): argument is Callback => typeof argument === "function");
-      setImmediate(() => callback?.(null, new Empty()));
-      return undefined;
-    };
+    // no fstat to check first: on Node.js 20, fstat of a pipe makes the next module resolution keep a symlinked path
+    socket = new Socket({ fd: ENGINE_CHANNEL_FD, readable: true, writable: true });
   } catch {
-    // sent as the SDK sends them
+    return undefined; // not a socket: started otherwise, and calls go over gRPC
   }
+  socket.unref(); // the plan ends this process; the channel does not keep it alive
+  return new EngineChannelClients(socket);
 }
 
 /** The environment the CLI gives a program: the one this process started with, and the run's settings. */

@@ -42,7 +42,8 @@ export function forkProgramHost(projectDir: string): ChildProcess {
   return fork(HOST, [], {
     cwd: projectDir,
     execArgv: programExecArgv(),
-    stdio: ["pipe", "pipe", "pipe", "ipc"],
+    // fd 4: the engine channel (`engineChannel.ts`)
+    stdio: ["pipe", "pipe", "pipe", "ipc", "pipe"],
     env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
     serialization: "advanced",
   });

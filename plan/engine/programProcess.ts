@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { LoggedMessage } from "../mockRun";
@@ -6,6 +7,7 @@ import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
 import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
+import { encodeFrame, ENGINE_CHANNEL_FD, FrameReader } from "./engineChannel";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork";
 
@@ -48,6 +50,8 @@ interface HostProcess {
   sessionKey: string;
   /** the run it serves: what it prints, and how its end settles that run */
   current?: { output: LoggedMessage[]; ended: (reason: string) => void };
+  /** the engine of its latest run, which serves the SDK's calls on the engine channel */
+  engine?: PlanEngine;
 }
 
 /**
@@ -90,6 +94,7 @@ export class ProgramSession {
         for (const line of chunk.split("\n")) if (line.trim() !== "") host.current?.output.push({ severity, message: line });
       });
     }
+    serveEngineChannel(host);
     child.once("exit", (code, signal) => {
       if (this.host === host) this.host = undefined;
       host.current?.ended(
@@ -152,6 +157,7 @@ export class ProgramSession {
           }
         };
         host.current = { output, ended: (reason) => settle(() => reject(failed(reason))) };
+        host.engine = engine;
         host.child.on("message", onMessage);
         const settings: HostSettings = {
           runId,
@@ -188,6 +194,34 @@ export class ProgramSession {
       engine.stop();
     }
   }
+}
+
+/**
+ * Serves the SDK's calls on the host's engine channel with the engine of its latest run (stopped once
+ * that run ended). Bytes that are not frames close the channel: the program's calls then fail, as
+ * gRPC's fail on a broken connection.
+ */
+function serveEngineChannel(host: HostProcess): void {
+  const channel = host.child.stdio[ENGINE_CHANNEL_FD] as Socket | null | undefined;
+  if (!channel) return;
+  const reader = new FrameReader();
+  channel.on("error", () => undefined); // the process's end is reported by its exit
+  channel.on("data", (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch {
+      return void channel.destroy();
+    }
+    for (const frame of frames) {
+      const engine = host.engine;
+      if (frame.kind !== "call" || !engine) continue;
+      void engine.serveCall(frame.path, frame.request).then((result) => {
+        if (!channel.writable) return;
+        channel.write(encodeFrame("response" in result ? { kind: "response", callId: frame.callId, response: result.response } : { kind: "error", callId: frame.callId, ...result.error }));
+      });
+    }
+  });
 }
 
 function errorsLogged(messages: LoggedMessage[]): string[] {
