@@ -2,8 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { processIo, type CliIo } from "./cliIo";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
-import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from "./compare/comparisonReport";
-import { assertSameStack, comparePlans, parseComparablePlan, type PlanComparison } from "./compare/planComparison";
+import type { ComparablePlan, PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
 import { planDirectories, readPlanOptions, type ReportFormat } from "./planOptions";
@@ -12,6 +11,10 @@ import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
+
+// `--compare`'s modules (and zod, with which it reads a base plan) load only when it is given
+const planComparison = (): typeof import("./compare/planComparison") => require("./compare/planComparison");
+const comparisonReport = (): typeof import("./compare/comparisonReport") => require("./compare/comparisonReport");
 
 export { PACKAGE_ROOT } from "./planOptions";
 
@@ -103,6 +106,7 @@ function stacksToPlan(stackOption: string | undefined, allStacks: boolean, proje
 
 export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
   if (comparison) {
+    const { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } = comparisonReport();
     if (format === "json") return renderComparisonJson(model, comparison);
     return format === "markdown" ? renderComparisonMarkdown(model, comparison) : renderComparisonText(model, comparison);
   }
@@ -132,14 +136,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   let outcomes: StackPlanOutcome[];
-  let base: ReturnType<typeof parseComparablePlan> | undefined;
+  let base: ComparablePlan | undefined;
   try {
     // the base plan is read first: a wrong file, or the plan of another stack, fails fast, before the program runs
     if (command.compare && command.stacks.length > 1) {
       throw new UsageError("--compare takes the base plan of one stack: plan one stack with it");
     }
     base = command.compare ? readBasePlan(command.compare) : undefined;
-    if (base) assertSameStack(base, { project: readPulumiProject(command.projectDir).name, stack: command.stack });
+    if (base) planComparison().assertSameStack(base, { project: readPulumiProject(command.projectDir).name, stack: command.stack });
     outcomes = await runOfflinePlans({
       projectDir: command.projectDir,
       stacks: command.stacks,
@@ -160,7 +164,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       exitCode = 2;
       continue;
     }
-    reports.push(renderReport(outcome.model, command.format, base ? comparePlans(base, toJsonReport(outcome.model)) : undefined));
+    reports.push(renderReport(outcome.model, command.format, base ? planComparison().comparePlans(base, toJsonReport(outcome.model)) : undefined));
     exitCode = Math.max(exitCode, exitCodeOf(outcome.model));
   }
   const models = outcomes.flatMap((outcome) => ("model" in outcome ? [outcome.model] : []));
@@ -185,7 +189,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   return exitCode;
 }
 
-function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {
+function readBasePlan(file: string): ComparablePlan {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -193,7 +197,7 @@ function readBasePlan(file: string): ReturnType<typeof parseComparablePlan> {
     throw new UsageError(`--compare: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return parseComparablePlan(text, file);
+    return planComparison().parseComparablePlan(text, file);
   } catch (error) {
     throw new UsageError(`--compare: ${(error as Error).message}`);
   }
