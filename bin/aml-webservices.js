@@ -4,6 +4,8 @@
 // credentials and calls of its endpoints (`aml-webservices endpoint --help`).
 // Plain CommonJS: registers a TypeScript loader, then runs the command's module.
 
+require("../plan/youngGeneration.cjs").growYoungGenerationAtOnce();
+
 const USAGE = `Usage: aml-webservices <command> [options]
 
 Commands:

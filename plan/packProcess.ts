@@ -56,7 +56,7 @@ function pulumiSdkDir(packDir: string): string {
   throw new PolicyPackError(`cannot resolve @pulumi/pulumi for the policy pack in ${packDir}`);
 }
 
-const { YOUNG_GENERATION_FLAG } = require("./youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
+const { YOUNG_GENERATION_FLAGS } = require("./youngGeneration.cjs") as { YOUNG_GENERATION_FLAGS: string[] };
 
 /**
  * V8 settings of a compiled pack's process (`AML_PLAN_PACK_FLAGS` replaces them). No stack frames: a
@@ -65,7 +65,7 @@ const { YOUNG_GENERATION_FLAG } = require("./youngGeneration.cjs") as { YOUNG_GE
  */
 function packRuntimeFlags(): string[] {
   if (process.env.AML_PLAN_PACK_FLAGS !== undefined) return process.env.AML_PLAN_PACK_FLAGS.split(" ").filter(Boolean);
-  return process.env.AML_PLAN_DEBUG === "1" ? [YOUNG_GENERATION_FLAG] : ["--stack-trace-limit=0", YOUNG_GENERATION_FLAG];
+  return process.env.AML_PLAN_DEBUG === "1" ? YOUNG_GENERATION_FLAGS : ["--stack-trace-limit=0", ...YOUNG_GENERATION_FLAGS];
 }
 
 /** The pack's process, in the pack's directory; it prints its port on stdout when it serves. */

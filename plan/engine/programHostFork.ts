@@ -17,7 +17,7 @@ const HOST = path.join(__dirname, "programHost.ts");
  * for about a fifth more time at that size and none on a small stack.
  */
 const HEAP_GROWTH = "--heap-growing-percent=20";
-const { YOUNG_GENERATION_FLAG } = require("../youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
+const { YOUNG_GENERATION_FLAGS } = require("../youngGeneration.cjs") as { YOUNG_GENERATION_FLAGS: string[] };
 
 /**
  * How the program's process starts. By default without what only a debugger needs: tsx stays off
@@ -30,8 +30,8 @@ const { YOUNG_GENERATION_FLAG } = require("../youngGeneration.cjs") as { YOUNG_G
  */
 export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
   return env.AML_PLAN_DEBUG === "1"
-    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH, YOUNG_GENERATION_FLAG]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH, YOUNG_GENERATION_FLAG];
+    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS]
+    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS];
 }
 
 /**

@@ -78,12 +78,12 @@ describe("startPlanProcessesEarly", () => {
   });
 
   it("starts both with V8's young generation at its full size (plan/youngGeneration.cjs)", () => {
-    const { YOUNG_GENERATION_FLAG } = require("../../plan/youngGeneration.cjs") as { YOUNG_GENERATION_FLAG: string };
+    const { YOUNG_GENERATION_FLAGS } = require("../../plan/youngGeneration.cjs") as { YOUNG_GENERATION_FLAGS: string[] };
     const startedFromNow = descendantsStartedFromNow();
     startPlanProcessesEarly(["--policy-pack", MINIMAL_PACK]);
     const started = startedFromNow((child) => isAnalyzer(child) || isProgramHost(child));
     expect(started).toHaveLength(2);
-    for (const child of started) expect(child.command.split(" ")).toContain(YOUNG_GENERATION_FLAG);
+    for (const child of started) expect(child.command.split(" ")).toEqual(expect.arrayContaining(YOUNG_GENERATION_FLAGS));
   });
 
   it.each([
