@@ -162,6 +162,7 @@ export class PolicyAnalyzer {
   private child: ChildProcess | undefined;
   private client: AnalyzerClient | undefined;
   private exited: Promise<void> | undefined;
+  private ending: Promise<void> | undefined;
   private exitCode: number | null | undefined;
   private exitSignal: NodeJS.Signals | null | undefined;
   private stdoutLines: string[] = [];
@@ -344,8 +345,16 @@ export class PolicyAnalyzer {
     return diagnostics.map(diagnosticFromProto);
   }
 
-  /** Closes the connection, kills the pack process and waits until it has exited. Safe to call twice. */
-  async shutdown(): Promise<void> {
+  /**
+   * Closes the connection, kills the pack process and waits until it has exited. Safe to call again,
+   * at once too: the pack gets one SIGTERM (a second one would end it before its exit handler has
+   * written its code cache).
+   */
+  shutdown(): Promise<void> {
+    return (this.ending ??= this.end());
+  }
+
+  private async end(): Promise<void> {
     this.client?.close();
     this.client = undefined;
     const child = this.child;

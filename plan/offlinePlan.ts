@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { PolicyAnalyzer, type PolicyConfigEntry } from "./analyzer";
-import { evaluatePolicies, loadPolicyPackConfig } from "./policyEvaluation";
+import { evaluatePolicies, loadPolicyPackConfig, type PolicyEvaluation } from "./policyEvaluation";
 import { DEFAULT_PROGRAM_TIMEOUT_SECONDS, ProgramSession } from "./engine/programProcess";
 import { runProgram, type ProgramRun, type ProgramRunOptions } from "./programRun";
 import { readPulumiProject, readStackConfig, secretConfigValues, type PulumiProject, type StackConfig } from "./pulumiProject";
 import { buildPlanModel, type PlanModel } from "./report/planModel";
+import type { RecordedResource } from "./recordedResource";
 import { SecretScrubber } from "./secretScrubber";
 
 export interface OfflinePlanOptions {
@@ -111,20 +112,25 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
       const programs = "error" in read || packFailure ? undefined : startStackPrograms(project, read.value, runOptions);
       // the preview is checked while the deployment runs; a program error is the stack's error, even
       // when the pack failed too
-      const evaluated = analyzerFree.then(
-        async (): Promise<StackPlanOutcome> => {
-          if (!programs) return { stack, error: failedBefore!.error };
+      const checked = analyzerFree.then(
+        async (): Promise<StackCheck | { error: unknown }> => {
+          if (!programs) return { error: failedBefore!.error };
           try {
-            return { stack, model: await evaluateStack(analyzer, packDir, programs) };
+            return await checkStack(analyzer, programs);
           } catch (error) {
             const ran = await settle(programs.deployed);
-            return { stack, error: "error" in ran ? ran.error : error };
+            return { error: "error" in ran ? ran.error : error };
           }
         },
         // the pack failed to start, so no program ran
-        (error: unknown): StackPlanOutcome => ({ stack, error: failedBefore?.error ?? error }),
+        (error: unknown) => ({ error: failedBefore?.error ?? error }),
       );
-      analyzerFree = evaluated.catch(() => undefined).then(() => started); // a failed start fails every stack
+      analyzerFree = checked.then(() => started); // a failed start fails every stack
+      // once the last stack is checked (each waits for the one before) the pack ends, while plan models are built
+      if (stack === inputs.at(-1)!.stack) checked.then(() => analyzer.shutdown()).catch(() => undefined);
+      const evaluated = checked.then((check): StackPlanOutcome =>
+        "error" in check ? { stack, error: check.error } : { stack, model: stackModel(packDir, programs!, check) },
+      );
       outcomes.push(evaluated.catch((error: unknown): StackPlanOutcome => ({ stack, error })));
       // the next stack's programs run once this stack's have (one program process serves them in turn)
       if (programs) await settle(programs.deployed);
@@ -168,10 +174,20 @@ function startStackPrograms(project: PulumiProject, inputs: StackInputs, runOpti
   return { project, ...inputs, preview, deployed };
 }
 
-/** The engine's policy calls on both phases of one stack, then the stack's plan model. */
-async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs: StackPrograms): Promise<PlanModel> {
+/** A stack's two runs and the policy pack's findings on each. */
+interface StackCheck {
+  preview: ProgramRun;
+  deploy: ProgramRun;
+  evaluation: PolicyEvaluation;
+  deployEvaluation: PolicyEvaluation;
+}
+
+/**
+ * The engine's policy calls on both phases of one stack. The pack is configured for a phase while
+ * its run goes on; its resources are checked once the run is done.
+ */
+async function checkStack(analyzer: PolicyAnalyzer, programs: StackPrograms): Promise<StackCheck> {
   const { project, stackConfig, packConfigFile, packConfig } = programs;
-  const preview = await programs.preview;
   const context = {
     project: project.name,
     stack: stackConfig.stack,
@@ -187,10 +203,14 @@ async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs
       },
     },
   };
-  const evaluation = await evaluatePolicies(analyzer, preview.resources, { ...context, phase: "preview" });
-  const deploy = await programs.deployed;
-  const deployEvaluation = await evaluatePolicies(analyzer, deploy.resources, { ...context, phase: "deploy" });
+  const evaluation = await evaluatePolicies(analyzer, resourcesOf(programs.preview), { ...context, phase: "preview" });
+  const deployEvaluation = await evaluatePolicies(analyzer, resourcesOf(programs.deployed), { ...context, phase: "deploy" });
+  return { preview: await programs.preview, deploy: await programs.deployed, evaluation, deployEvaluation };
+}
 
+/** The stack's plan model, from its runs and the pack's findings. */
+function stackModel(packDir: string, programs: StackPrograms, { preview, deploy, evaluation, deployEvaluation }: StackCheck): PlanModel {
+  const { project, stackConfig, packConfigFile } = programs;
   const scrubber = new SecretScrubber();
   scrubber.addPlaintext(...secretConfigValues(stackConfig));
   for (const [run, phaseEvaluation] of [[preview, evaluation], [deploy, deployEvaluation]] as const) {
@@ -221,6 +241,13 @@ async function evaluateStack(analyzer: PolicyAnalyzer, packDir: string, programs
     ],
     scrubber,
   });
+}
+
+/** A run's resources once it is done; its failure is read where the run is awaited, never unhandled here. */
+function resourcesOf(run: Promise<ProgramRun>): Promise<RecordedResource[]> {
+  const resources = run.then((done) => done.resources);
+  resources.catch(() => undefined);
+  return resources;
 }
 
 function settleNow<T>(read: () => T): { value: T } | { error: unknown } {

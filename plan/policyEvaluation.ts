@@ -187,10 +187,11 @@ const zod = (): typeof z => (require("zod") as typeof import("zod")).z;
  *
  * Like the engine, every registered resource is sent: the stack, components, explicit providers
  * and custom resources (default providers are not registered under mocks, so they are not).
+ * `resources` may still be coming (a run in progress): the pack is configured meanwhile.
  */
 export async function evaluatePolicies(
   analyzer: PolicyAnalyzerCalls,
-  resources: RecordedResource[],
+  resources: RecordedResource[] | Promise<RecordedResource[]>,
   context: EvaluationContext,
 ): Promise<PolicyEvaluation> {
   const phase = context.phase ?? "preview";
@@ -207,7 +208,8 @@ export async function evaluatePolicies(
     ...(context.stackConfiguration?.organization ? { organization: context.stackConfiguration.organization } : {}),
   });
 
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const recorded = await resources;
+  const byUrn = new Map(recorded.map((r) => [r.urn, r]));
   const results: PolicyResult[] = [];
   const remediatedInputs: Record<string, Record<string, WireValue>> = {};
   const result = (
@@ -262,13 +264,13 @@ export async function evaluatePolicies(
     return found;
   };
   // a read (`Resource.get`) is no step the engine checks with Analyze; the stack policy sees it
-  const checked = resources.filter((resource) => !resource.read);
+  const checked = recorded.filter((resource) => !resource.read);
   for (const found of await inOrder(checked, ANALYZE_CALLS_IN_FLIGHT, checkResource)) results.push(...found);
 
-  const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? rootStackUrn(context.project, context.stack);
+  const stackUrn = recorded.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? rootStackUrn(context.project, context.stack);
   // one at a time, each written as it is made: a stack's outputs never all live as copies at once
   const stackResources = (function* (): Generator<AnalyzerStackResource> {
-    for (const resource of resources) {
+    for (const resource of recorded) {
       yield {
         urn: resource.urn,
         type: resource.type,
