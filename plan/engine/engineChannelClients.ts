@@ -53,6 +53,7 @@ export class EngineChannelClients {
   private readonly reader = new FrameReader();
   private nextCallId = 0;
   private grpc: GrpcModule | undefined;
+  private closed = false;
 
   constructor(private readonly channel: ChannelStream) {
     channel.on("data", (chunk) => {
@@ -60,6 +61,7 @@ export class EngineChannelClients {
     });
     // as gRPC fails its calls when the connection goes: the plan has stopped serving this process
     const closed = (): void => {
+      this.closed = true;
       const calls = [...this.pending.values()];
       this.pending.clear();
       for (const call of calls) call.callback?.(this.statusError(UNAVAILABLE, "the plan's engine channel closed"));
@@ -120,6 +122,9 @@ export class EngineChannelClients {
       const severity = (request as { getSeverity?: () => number }).getSeverity?.();
       if (localSeverity !== undefined && severity === localSeverity) {
         setImmediate(() => callback?.(null, definition.responseDeserialize(Buffer.alloc(0))));
+      } else if (transport.closed) {
+        // a closed socket takes writes without a word: the call would wait for its answer forever
+        setImmediate(() => callback?.(transport.statusError(UNAVAILABLE, "the plan's engine channel closed")));
       } else {
         const callId = transport.nextCallId;
         transport.nextCallId = (callId + 1) % 2 ** 32;

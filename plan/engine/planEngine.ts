@@ -53,6 +53,8 @@ export class PlanEngine {
   /** errors the engine raised on the program's behalf (a duplicate URN, a failed invoke...) */
   readonly failures: string[] = [];
   private readonly byUrn = new Map<string, RecordedResource>();
+  /** URNs whose registration has not been recorded yet */
+  private readonly registering = new Set<string>();
   private readonly ownTransforms = new Map<string, callbackPb.Callback[]>();
   private readonly stackTransforms: callbackPb.Callback[] = [];
   private readonly stackInvokeTransforms: callbackPb.Callback[] = [];
@@ -187,14 +189,33 @@ export class PlanEngine {
   private async registerResource(request: resourcePb.RegisterResourceRequest): Promise<resourcePb.RegisterResourceResponse> {
     const type = request.getType();
     const name = request.getName();
-    const parent = request.getParent();
-    const custom = request.getCustom();
     if (request.getRemote()) {
       throw this.fail(`multi-language component ${type} '${name}' runs in its provider's process and cannot be planned offline`);
     }
-    const urn = this.newUrn(parent, type, name);
-    if (this.byUrn.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    const urn = this.newUrn(request.getParent(), type, name);
+    this.refuseDuplicate(urn);
+    this.registering.add(urn);
+    try {
+      return await this.registerClaimed(request, urn);
+    } finally {
+      this.registering.delete(urn);
+    }
+  }
 
+  /**
+   * Refuses a URN recorded or being registered: calls come in together (several in one read of the
+   * engine channel), and a registration waits on transforms and fakes before it is recorded.
+   */
+  private refuseDuplicate(urn: string): void {
+    if (this.byUrn.has(urn) || this.registering.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+  }
+
+  /** The registration of `urn`, which `registering` holds meanwhile. */
+  private async registerClaimed(request: resourcePb.RegisterResourceRequest, urn: string): Promise<resourcePb.RegisterResourceResponse> {
+    const type = request.getType();
+    const name = request.getName();
+    const parent = request.getParent();
+    const custom = request.getCustom();
     let properties = wireObject(request.getObject());
     let options = transformOptions(request);
     const own = request.getTransformsList();
@@ -252,7 +273,7 @@ export class PlanEngine {
     const name = request.getName();
     const parent = request.getParent();
     const urn = this.newUrn(parent, type, name);
-    if (this.byUrn.has(urn)) throw this.fail(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    this.refuseDuplicate(urn);
     const declaredOutputs = declaredOutputNames(type, this.options.projectDir);
     const armName = declaredOutputs.includes("name") ? armIdName(request.getId()) : undefined;
     // Azure returns a resource's `name` as the last segment of its id: a program links through it.

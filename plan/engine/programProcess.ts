@@ -94,7 +94,11 @@ export class ProgramSession {
         for (const line of chunk.split("\n")) if (line.trim() !== "") host.current?.output.push({ severity, message: line });
       });
     }
-    serveEngineChannel(host);
+    serveEngineChannel(host, () => {
+      // as on the control channel: the run fails at once, and the process serves no other
+      host.current?.ended("the program wrote on the plan's engine channel what is not an engine call");
+      if (this.host === host) this.close();
+    });
     child.once("exit", (code, signal) => {
       if (this.host === host) this.host = undefined;
       host.current?.ended(
@@ -198,10 +202,10 @@ export class ProgramSession {
 
 /**
  * Serves the SDK's calls on the host's engine channel with the engine of its latest run (stopped once
- * that run ended). Bytes that are not frames close the channel: the program's calls then fail, as
- * gRPC's fail on a broken connection.
+ * that run ended). Bytes that are not calls (the SDK sends nothing else) close the channel and are
+ * `refused`: left to the program's calls, which would then wait for answers until the time limit.
  */
-function serveEngineChannel(host: HostProcess): void {
+function serveEngineChannel(host: HostProcess, refused: () => void): void {
   const channel = host.child.stdio[ENGINE_CHANNEL_FD] as Socket | null | undefined;
   if (!channel) return;
   const reader = new FrameReader();
@@ -211,7 +215,11 @@ function serveEngineChannel(host: HostProcess): void {
     try {
       frames = reader.push(chunk);
     } catch {
-      return void channel.destroy();
+      frames = undefined;
+    }
+    if (!frames || frames.some((frame) => frame.kind !== "call")) {
+      channel.destroy();
+      return refused();
     }
     for (const frame of frames) {
       const engine = host.engine;
