@@ -111,8 +111,13 @@ export class PlanEngine {
     }
     return new Promise((resolve) => {
       method.handler({ request: deserialized } as grpc.ServerUnaryCall<never, unknown>, (error, response) => {
-        if (error) resolve({ error: { code: error.code ?? grpc.status.UNKNOWN, details: error.details ?? "" } });
-        else resolve({ response: method.definition.responseSerialize(response) });
+        if (error) return resolve({ error: { code: knownStatus(error.code), details: error.details ?? "" } });
+        try {
+          resolve({ response: method.definition.responseSerialize(response) });
+        } catch (serializeError) {
+          // as grpc-js answers a response it cannot serialize
+          resolve({ error: { code: grpc.status.INTERNAL, details: `Error serializing response: ${(serializeError as Error).message}` } });
+        }
       });
     });
   }
@@ -391,6 +396,11 @@ export class PlanEngine {
 function armIdName(id: string): string | undefined {
   if (!/^\/subscriptions\/[^/]+\/.+/i.test(id)) return undefined;
   return id.split("/").filter((segment) => segment !== "").pop();
+}
+
+/** A gRPC status code; anything else is UNKNOWN, as grpc-js makes it. */
+function knownStatus(code: number | undefined): grpc.status {
+  return code !== undefined && code in grpc.status && Number.isInteger(code) ? code : grpc.status.UNKNOWN;
 }
 
 /** Wraps an async handler as a gRPC unary handler; errors go back to the program as gRPC errors. */

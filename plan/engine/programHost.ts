@@ -20,7 +20,7 @@ import { Socket } from "node:net";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { ENGINE_CHANNEL_FD } from "./engineChannel";
+import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
 import { EngineChannelClients } from "./engineChannelClients";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 
@@ -29,9 +29,9 @@ const { saveCodeCache } = require("../codeCache.cjs") as { saveCodeCache(): void
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
-const environmentAtStart = { ...process.env };
 /** the SDK's calls to the engine, over the channel the plan opened as fd 4; none when it did not */
 const engineClients = engineChannel();
+const environmentAtStart = { ...process.env };
 /** this host's own modules, which are not the program's */
 const HOST_DIR = path.resolve(__dirname, "..");
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
@@ -160,12 +160,16 @@ async function run(settings: HostSettings): Promise<void> {
 }
 
 function engineChannel(): EngineChannelClients | undefined {
+  // only where the plan says fd 4 is the channel: in a process started otherwise it can be libuv's own
+  const given = process.env[ENGINE_CHANNEL_VARIABLE];
+  delete process.env[ENGINE_CHANNEL_VARIABLE];
+  if (given !== String(ENGINE_CHANNEL_FD)) return undefined;
   let socket: Socket;
   try {
     // no fstat to check first: on Node.js 20, fstat of a pipe makes the next module resolution keep a symlinked path
     socket = new Socket({ fd: ENGINE_CHANNEL_FD, readable: true, writable: true });
   } catch {
-    return undefined; // not a socket: started otherwise, and calls go over gRPC
+    return undefined; // not a socket after all: calls go over gRPC
   }
   socket.unref(); // the plan ends this process; the channel does not keep it alive
   return new EngineChannelClients(socket);

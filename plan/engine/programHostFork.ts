@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { EarlyChild } from "../earlyChild";
+import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
 import { PARENT_WATCH, watchingThisProcess } from "./watchedChildren";
 
 const HOST = path.join(__dirname, "programHost.ts");
@@ -44,7 +45,7 @@ export function forkProgramHost(projectDir: string): ChildProcess {
     execArgv: programExecArgv(),
     // fd 4: the engine channel (`engineChannel.ts`)
     stdio: ["pipe", "pipe", "pipe", "ipc", "pipe"],
-    env: watchingThisProcess(withoutPulumiEngineVariables(process.env)),
+    env: { ...watchingThisProcess(withoutPulumiEngineVariables(process.env)), [ENGINE_CHANNEL_VARIABLE]: String(ENGINE_CHANNEL_FD) },
     serialization: "advanced",
   });
 }

@@ -12,6 +12,8 @@ import { completionProof, requestProof, type HostMessage, type HostRequest, type
 import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
+/** gRPC's status for an answer that cannot be made */
+const INTERNAL = 13;
 
 export interface ProgramProcessOptions {
   project: string;
@@ -226,7 +228,13 @@ function serveEngineChannel(host: HostProcess, refused: () => void): void {
       if (frame.kind !== "call" || !engine) continue;
       void engine.serveCall(frame.path, frame.request).then((result) => {
         if (!channel.writable) return;
-        channel.write(encodeFrame("response" in result ? { kind: "response", callId: frame.callId, response: result.response } : { kind: "error", callId: frame.callId, ...result.error }));
+        let answer: Buffer;
+        try {
+          answer = encodeFrame("response" in result ? { kind: "response", callId: frame.callId, response: result.response } : { kind: "error", callId: frame.callId, ...result.error });
+        } catch (error) {
+          answer = encodeFrame({ kind: "error", callId: frame.callId, code: INTERNAL, details: `the plan cannot send its answer: ${(error as Error).message}` });
+        }
+        channel.write(answer);
       });
     }
   });
