@@ -18,6 +18,9 @@ export default defineConfig({
     // in-process tests' time). Every mock run sets its own mocks, config and monitor.
     isolate: false,
     sequence: { sequencer: SlowestFirst },
+    // The plan's plain CommonJS modules load as in the plan, natively: one instance whether a test
+    // imports or requires them (the early-started processes live in their module state).
+    server: { deps: { external: [/\/plan\/.*\.cjs$/] } },
     reporters: reportFile ? ["default", ["json", { outputFile: reportFile }]] : ["default"],
   },
 });

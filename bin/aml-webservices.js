@@ -2,7 +2,7 @@
 "use strict";
 // aml-webservices: the offline plan of a Pulumi stack (`aml-webservices plan --help`) and the
 // credentials and calls of its endpoints (`aml-webservices endpoint --help`).
-// Plain CommonJS: registers a TypeScript loader, then runs the command's module.
+// Plain CommonJS: starts a plan's processes, registers a TypeScript loader, then runs the command's module.
 
 require("../plan/youngGeneration.cjs").growYoungGenerationAtOnce();
 
@@ -36,6 +36,16 @@ if (!Object.hasOwn(COMMANDS, command)) {
   process.exit(2);
 }
 
+// Exit through process.exit on signals too, so child processes are killed at once ('exit' handlers);
+// on SIGKILL they end by themselves when their stdin pipe closes (plan/engine/parentWatch.cjs).
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129], ["SIGQUIT", 131]]) {
+  process.on(signal, () => process.exit(code));
+}
+
+// A plan's program host and policy pack start first, loading while this process loads its TypeScript
+// loader and the plan's modules (plain CommonJS until then).
+if (command === "plan") require("../plan/earlyStart.cjs").startPlanProcessesEarly(args.slice(1));
+
 // TypeScript through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1.
 // The plan's own TypeScript compiles with this package's tsconfig.json: tsx reads the one in the
 // working directory otherwise, whose `paths` would remap the plan's own imports (an installed package
@@ -56,14 +66,6 @@ const fail = (error) => {
   process.exit(2);
 };
 process.on("uncaughtException", fail);
-// Exit through process.exit on signals too, so child processes are killed at once ('exit' handlers);
-// on SIGKILL they end by themselves when their stdin pipe closes (plan/engine/parentWatch.cjs).
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129], ["SIGQUIT", 131]]) {
-  process.on(signal, () => process.exit(code));
-}
-
-// A plan's program host and policy pack start now, loading while this process loads the plan's modules.
-if (command === "plan") require("../plan/earlyStart.ts").startPlanProcessesEarly(args.slice(1));
 
 const { main } = require(COMMANDS[command]);
 

@@ -10,9 +10,18 @@ import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_g
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzerWire";
 import { indent, PolicyPackError, withoutStackFrames } from "./planErrors";
 import type { WireValue } from "./wireValues";
-import { defaultPackCacheDir, packStartFromEnvironment, spawnPackProcess, takeEarlyPack, type PackStart } from "./packProcess";
+import { defaultPackCacheDir, packStartFromEnvironment, spawnPackProcess, takeEarlyPack, type PackStart } from "./packProcess.cjs";
 
-export type { PackStart } from "./packProcess";
+export type { PackStart } from "./packProcess.cjs";
+
+/** The pack's process; a pack that cannot be started (no `@pulumi/pulumi` to start it with) is a `PolicyPackError`. */
+function spawnPack(options: Parameters<typeof spawnPackProcess>[0]): ChildProcess {
+  try {
+    return spawnPackProcess(options);
+  } catch (error) {
+    throw new PolicyPackError((error as Error).message);
+  }
+}
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type PolicyType = "resource" | "stack" | "unknown";
@@ -203,7 +212,7 @@ export class PolicyAnalyzer {
           start: this.options.start ?? packStartFromEnvironment(),
           cacheDir: this.options.cacheDir ?? defaultPackCacheDir(),
         };
-        const child = takeEarlyPack(options) ?? spawnPackProcess(options);
+        const child = takeEarlyPack(options) ?? spawnPack(options);
         this.child = child;
         process.on("exit", this.killOnExit);
         this.exited = new Promise<void>((done) => {

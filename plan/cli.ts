@@ -5,7 +5,7 @@ import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import type { ComparablePlan, PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
-import { planDirectories, readPlanOptions, type ReportFormat } from "./planOptions";
+import { PlanOptionError, planDirectories, readPlanOptions as readOptions, type PlanOptionValues, type ReportFormat } from "./planOptions.cjs";
 import { readPulumiProject } from "./pulumiProject";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
@@ -16,9 +16,9 @@ import { renderText } from "./report/textReport";
 const planComparison = (): typeof import("./compare/planComparison") => require("./compare/planComparison");
 const comparisonReport = (): typeof import("./compare/comparisonReport") => require("./compare/comparisonReport");
 
-export { PACKAGE_ROOT } from "./planOptions";
+export { PACKAGE_ROOT } from "./planOptions.cjs";
 
-export { FORMATS, type ReportFormat } from "./planOptions";
+export { FORMATS, type ReportFormat } from "./planOptions.cjs";
 
 export const USAGE = `Usage: aml-webservices plan [options]
 
@@ -64,6 +64,15 @@ export interface PlanCommand {
   timeoutSeconds: number;
   /** the JSON plan to compare with */
   compare?: string;
+}
+
+/** The command's options (`planOptions.cjs`); an option it cannot take is a `UsageError`. */
+function readPlanOptions(argv: string[]): PlanOptionValues {
+  try {
+    return readOptions(argv);
+  } catch (error) {
+    throw error instanceof PlanOptionError ? new UsageError(error.message) : error;
+  }
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {

@@ -212,8 +212,12 @@ function compile(/** @type {string[]} */ roots) {
   return compiled;
 }
 
-/** Fails as `run-policy-pack` fails on a TypeScript error: the message on stderr, exit code 1. */
-function failToCompile(/** @type {string} */ message) {
+/**
+ * Fails as `run-policy-pack` fails on a TypeScript error: the message on stderr, exit code 1.
+ * @param {string} message
+ * @returns {never}
+ */
+function failToCompile(message) {
   process.stderr.write(`Running program '${packDir}' failed with an unhandled exception:\n${message}\n`);
   process.exit(1);
 }
@@ -228,8 +232,10 @@ function compiledPack() {
   return compiled;
 }
 
+/** @type {Record<string, (module: import("node:module"), filename: string) => void>} */
+const extensions = /** @type {any} */ (Module)._extensions;
 // `.ts` resolves like `.js` (a pack's `main: index.ts`, extensionless imports) once it has a loader.
-Module._extensions[".ts"] = () => {
+extensions[".ts"] = () => {
   throw new Error("the policy pack's TypeScript loader is not ready");
 };
 /** @type {CompiledPack} */
@@ -240,7 +246,7 @@ try {
   failToCompile(error instanceof Error ? error.message : String(error));
 }
 if (pack.failure !== undefined) failToCompile(pack.failure);
-Module._extensions[".ts"] = (module, filename) => {
+extensions[".ts"] = (module, filename) => {
   const relative = path.relative(packDir, filename);
   const compiled = pack.files[relative];
   if (compiled) {

@@ -7,9 +7,7 @@
  * Frames: [u32 length of the rest][u32 call id][u8 kind][body], little-endian. A call's body is
  * [u16 path length][path][request]; a response's, the response; an error's, [u32 status code][details].
  */
-export const ENGINE_CHANNEL_FD = 4;
-/** Set by the plan in the program's process, which opens fd 4 only then (and removes it from its environment). */
-export const ENGINE_CHANNEL_VARIABLE = "AML_PLAN_ENGINE_CHANNEL_FD";
+export { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannelFd.cjs";
 
 /** gRPC's default limit is 4 MiB; the plan's engine takes 400 MiB over gRPC, and as much here. */
 export const MAX_FRAME_BYTES = 400 * 1024 * 1024;

@@ -9,7 +9,7 @@ import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
 import { encodeFrame, ENGINE_CHANNEL_FD, FrameReader } from "./engineChannel";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
-import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork";
+import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork.cjs";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
 /** gRPC's status for an answer that cannot be made */

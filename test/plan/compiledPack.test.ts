@@ -5,7 +5,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyAnalyzer, type AnalyzerInfo, type AnalyzeDiagnostic, type PackStart } from "../../plan/analyzer";
-import { defaultPackCacheDir } from "../../plan/packProcess";
+import { defaultPackCacheDir } from "../../plan/packProcess.cjs";
 import { PolicyPackError } from "../../plan/planErrors";
 import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, removedAfterAll } from "./helpers";
 

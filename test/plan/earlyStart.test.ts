@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PolicyAnalyzer } from "../../plan/analyzer";
-import { startPlanProcessesEarly } from "../../plan/earlyStart";
-import { takeEarlyProgramHost } from "../../plan/engine/programHostFork";
-import { defaultPackCacheDir, spawnPackEarly, takeEarlyPack, type PackProcessOptions } from "../../plan/packProcess";
+import { startPlanProcessesEarly } from "../../plan/earlyStart.cjs";
+import { takeEarlyProgramHost } from "../../plan/engine/programHostFork.cjs";
+import { defaultPackCacheDir, spawnPackEarly, takeEarlyPack, type PackProcessOptions } from "../../plan/packProcess.cjs";
 import { descendantsStartedFromNow, isAnalyzer, isProgramHost, settled } from "./foreignProjects";
 import { isAlive, MINIMAL_PACK, packThatCrashes, removedAfterAll, ROOT } from "./helpers";
 

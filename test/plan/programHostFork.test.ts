@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork";
+import { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost } from "../../plan/engine/programHostFork.cjs";
 import { isAlive, LEGACY_PROJECT, makeTempDir, removedAfterAll, ROOT } from "./helpers";
 import { descendantsStartedFromNow, isProgramHost, settled, waitFor } from "./foreignProjects";
 

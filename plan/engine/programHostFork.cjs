@@ -1,13 +1,14 @@
-/**
- * Starting a program's host process (`programHost.ts`). Kept light (no gRPC, no SDK): the plan's
- * command starts one before it loads the plan's modules, so that the host loads the SDK while the
- * plan loads its own; the first program session takes it.
- */
-import { fork, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
-import { EarlyChild } from "../earlyChild";
-import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
-import { PARENT_WATCH, watchingThisProcess } from "./watchedChildren";
+// @ts-check
+"use strict";
+// Starting a program's host process (`programHost.ts`). Plain CommonJS and light (no gRPC, no SDK):
+// the plan's command starts one before it loads any TypeScript (`earlyStart.cjs`), so that the host
+// loads the SDK while the plan loads its own modules; the first program session takes it.
+const { fork } = require("node:child_process");
+const path = require("node:path");
+const { EarlyChild } = require("../earlyChild.cjs");
+const { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } = require("./engineChannelFd.cjs");
+const { PARENT_WATCH, watchingThisProcess } = require("./watchedChildren.cjs");
+const { YOUNG_GENERATION_FLAGS } = require("../youngGeneration.cjs");
 
 const HOST = path.join(__dirname, "programHost.ts");
 
@@ -18,7 +19,6 @@ const HOST = path.join(__dirname, "programHost.ts");
  * for about a fifth more time at that size and none on a small stack.
  */
 const HEAP_GROWTH = "--heap-growing-percent=20";
-const { YOUNG_GENERATION_FLAGS } = require("../youngGeneration.cjs") as { YOUNG_GENERATION_FLAGS: string[] };
 
 /**
  * How the program's process starts. By default without what only a debugger needs: tsx stays off
@@ -28,8 +28,10 @@ const { YOUNG_GENERATION_FLAGS } = require("../youngGeneration.cjs") as { YOUNG_
  * declared); the plan reports messages, never stacks. Alias URNs, which the SDK computes for every
  * resource and never reads under this engine, are computed on first read (`lazyAliasUrns.cjs`).
  * `AML_PLAN_DEBUG=1` keeps all of them as the SDK has them, to debug a program under the plan.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {string[]}
  */
-export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+function programExecArgv(env = process.env) {
   return env.AML_PLAN_DEBUG === "1"
     ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS]
     : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS];
@@ -38,8 +40,10 @@ export function programExecArgv(env: NodeJS.ProcessEnv = process.env): string[] 
 /**
  * A host process for the project in `projectDir`, waiting for its first run request. It starts in
  * that directory, as the CLI starts a program: tsx reads the project's tsconfig.json from there.
+ * @param {string} projectDir
+ * @returns {import("node:child_process").ChildProcess}
  */
-export function forkProgramHost(projectDir: string): ChildProcess {
+function forkProgramHost(projectDir) {
   return fork(HOST, [], {
     cwd: projectDir,
     execArgv: programExecArgv(),
@@ -52,17 +56,29 @@ export function forkProgramHost(projectDir: string): ChildProcess {
 
 const earlyHost = new EarlyChild();
 
-/** Starts a host for the project in `projectDir` now, for the first program session to take. */
-export function forkProgramHostEarly(projectDir: string): void {
+/**
+ * Starts a host for the project in `projectDir` now, for the first program session to take.
+ * @param {string} projectDir
+ */
+function forkProgramHostEarly(projectDir) {
   earlyHost.start(path.resolve(projectDir), () => forkProgramHost(path.resolve(projectDir)));
 }
 
-/** The host started early for `projectDir`, if it is still running; it is the caller's from now on. */
-export function takeEarlyProgramHost(projectDir: string): ChildProcess | undefined {
+/**
+ * The host started early for `projectDir`, if it is still running; it is the caller's from now on.
+ * @param {string} projectDir
+ */
+function takeEarlyProgramHost(projectDir) {
   return earlyHost.take(path.resolve(projectDir));
 }
 
-/** The program must reach only this plan's engine, never one this process may have been given. */
-function withoutPulumiEngineVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * The program must reach only this plan's engine, never one this process may have been given.
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {NodeJS.ProcessEnv}
+ */
+function withoutPulumiEngineVariables(env) {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("PULUMI_NODEJS_") && key !== "PULUMI_CONFIG"));
 }
+
+module.exports = { programExecArgv, forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost };
