@@ -106,7 +106,7 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
     await settle(started);
     // the analyzer serves one stack at a time: Configure holds for the calls that follow it
     let analyzerFree: Promise<unknown> = started;
-    for (const { stack, read } of inputs) {
+    for (const [index, { stack, read }] of inputs.entries()) {
       // a pack that could not start fails the stacks not yet run without running their programs
       const failedBefore = "error" in read ? read : packFailure;
       const programs = "error" in read || packFailure ? undefined : startStackPrograms(project, read.value, runOptions);
@@ -126,8 +126,10 @@ export async function runOfflinePlans(options: OfflinePlansOptions): Promise<Sta
         (error: unknown) => ({ error: failedBefore?.error ?? error }),
       );
       analyzerFree = checked.then(() => started); // a failed start fails every stack
-      // once the last stack is checked (each waits for the one before) the pack ends, while plan models are built
-      if (stack === inputs.at(-1)!.stack) checked.then(() => analyzer.shutdown()).catch(() => undefined);
+      analyzerFree.catch(() => undefined); // read by the next stack's check; after the last stack, by none
+      // once the last stack is checked (each waits for the one before) the pack ends, while plan models
+      // are built; the last by position: a stack named twice is checked twice
+      if (index === inputs.length - 1) checked.then(() => analyzer.shutdown()).catch(() => undefined);
       const evaluated = checked.then((check): StackPlanOutcome =>
         "error" in check ? { stack, error: check.error } : { stack, model: stackModel(packDir, programs!, check) },
       );
