@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeFrame, FrameReader } from "../../plan/engine/engineChannel";
 import { EngineChannelClients } from "../../plan/engine/engineChannelClients";
 import { PlanEngine } from "../../plan/engine/planEngine";
@@ -175,6 +175,26 @@ describe("a program that writes on the engine channel", () => {
       expect(new Set(spawned).size).toBe(2);
     } finally {
       session.close();
+    }
+  }, 120_000);
+});
+
+/** What the program's environment says of the engine channel. */
+const READING_ITS_ENVIRONMENT = `
+export const channelVariable = process.env.AML_PLAN_ENGINE_CHANNEL_FD ?? "unset";
+`;
+
+describe("the program's environment", () => {
+  it("does not carry the variable that told its process where the engine channel is", async () => {
+    const project = readPulumiProject(dirs(foreignProject(READING_ITS_ENVIRONMENT)));
+    const served = vi.spyOn(PlanEngine.prototype, "serveCall");
+    try {
+      const run = await runProgram(project, readStackConfig(project, FOREIGN_STACK), { phase: "preview", timeoutSeconds: 60 });
+      expect(run.stackOutputs.channelVariable).toBe("unset");
+      // the process did take the channel: the SDK's calls came on it
+      expect(served).toHaveBeenCalled();
+    } finally {
+      served.mockRestore();
     }
   }, 120_000);
 });
