@@ -16,10 +16,6 @@ import { renderText } from "./report/textReport";
 const planComparison = (): typeof import("./compare/planComparison") => require("./compare/planComparison");
 const comparisonReport = (): typeof import("./compare/comparisonReport") => require("./compare/comparisonReport");
 
-export { PACKAGE_ROOT } from "./planOptions.cjs";
-
-export { FORMATS, type ReportFormat } from "./planOptions.cjs";
-
 export const USAGE = `Usage: aml-webservices plan [options]
 
 Evaluate a Pulumi stack offline and run the policy pack on it, as \`pulumi preview --policy-pack\`

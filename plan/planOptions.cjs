@@ -83,4 +83,4 @@ function planDirectories(values) {
   };
 }
 
-module.exports = { PACKAGE_ROOT, FORMATS, PlanOptionError, readPlanOptions, planDirectories };
+module.exports = { PlanOptionError, readPlanOptions, planDirectories };

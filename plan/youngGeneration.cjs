@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 // The plan's processes are short-lived and allocate most of what they hold within their first
 // second (modules, then resources). V8's young generation starts small and grows as it fills,

@@ -81,4 +81,4 @@ function withoutPulumiEngineVariables(env) {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("PULUMI_NODEJS_") && key !== "PULUMI_CONFIG"));
 }
 
-module.exports = { programExecArgv, forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost };
+module.exports = { forkProgramHost, forkProgramHostEarly, takeEarlyProgramHost };

@@ -9,6 +9,7 @@ import { PolicyAnalyzer } from "../../plan/analyzer";
 import { startPlanProcessesEarly } from "../../plan/earlyStart.cjs";
 import { takeEarlyProgramHost } from "../../plan/engine/programHostFork.cjs";
 import { defaultPackCacheDir, spawnPackEarly, takeEarlyPack, type PackProcessOptions } from "../../plan/packProcess.cjs";
+import { YOUNG_GENERATION_FLAGS } from "../../plan/youngGeneration.cjs";
 import { descendantsStartedFromNow, isAnalyzer, isProgramHost, settled } from "./foreignProjects";
 import { isAlive, MINIMAL_PACK, packThatCrashes, removedAfterAll, ROOT } from "./helpers";
 
@@ -78,7 +79,6 @@ describe("startPlanProcessesEarly", () => {
   });
 
   it("starts both with V8's young generation at its full size (plan/youngGeneration.cjs)", () => {
-    const { YOUNG_GENERATION_FLAGS } = require("../../plan/youngGeneration.cjs") as { YOUNG_GENERATION_FLAGS: string[] };
     const startedFromNow = descendantsStartedFromNow();
     startPlanProcessesEarly(["--policy-pack", MINIMAL_PACK]);
     const started = startedFromNow((child) => isAnalyzer(child) || isProgramHost(child));
