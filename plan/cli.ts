@@ -12,9 +12,13 @@ import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
 
-// `--compare`'s modules (and zod, with which it reads a base plan) load only when it is given
-const planComparison = (): typeof import("./compare/planComparison") => require("./compare/planComparison");
-const comparisonReport = (): typeof import("./compare/comparisonReport") => require("./compare/comparisonReport");
+// `--compare`'s modules (and zod, with which it reads a base plan) load only when it is given, and
+// then before the program runs, as the plan's other modules: a program can write the plan's files,
+// and the plan must not load what it wrote (`main` reads the base plan first)
+const compareModules = (): typeof import("./compare/planComparison") & typeof import("./compare/comparisonReport") => ({
+  ...(require("./compare/planComparison") as typeof import("./compare/planComparison")),
+  ...(require("./compare/comparisonReport") as typeof import("./compare/comparisonReport")),
+});
 
 export const USAGE = `Usage: aml-webservices plan [options]
 
@@ -111,7 +115,7 @@ function stacksToPlan(stackOption: string | undefined, allStacks: boolean, proje
 
 export function renderReport(model: PlanModel, format: ReportFormat, comparison?: PlanComparison): string {
   if (comparison) {
-    const { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } = comparisonReport();
+    const { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } = compareModules();
     if (format === "json") return renderComparisonJson(model, comparison);
     return format === "markdown" ? renderComparisonMarkdown(model, comparison) : renderComparisonText(model, comparison);
   }
@@ -148,7 +152,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       throw new UsageError("--compare takes the base plan of one stack: plan one stack with it");
     }
     base = command.compare ? readBasePlan(command.compare) : undefined;
-    if (base) planComparison().assertSameStack(base, { project: readPulumiProject(command.projectDir).name, stack: command.stack });
+    if (base) compareModules().assertSameStack(base, { project: readPulumiProject(command.projectDir).name, stack: command.stack });
     outcomes = await runOfflinePlans({
       projectDir: command.projectDir,
       stacks: command.stacks,
@@ -169,7 +173,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       exitCode = 2;
       continue;
     }
-    reports.push(renderReport(outcome.model, command.format, base ? planComparison().comparePlans(base, toJsonReport(outcome.model)) : undefined));
+    reports.push(renderReport(outcome.model, command.format, base ? compareModules().comparePlans(base, toJsonReport(outcome.model)) : undefined));
     exitCode = Math.max(exitCode, exitCodeOf(outcome.model));
   }
   const models = outcomes.flatMap((outcome) => ("model" in outcome ? [outcome.model] : []));
@@ -202,7 +206,7 @@ function readBasePlan(file: string): ComparablePlan {
     throw new UsageError(`--compare: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return planComparison().parseComparablePlan(text, file);
+    return compareModules().parseComparablePlan(text, file);
   } catch (error) {
     throw new UsageError(`--compare: ${(error as Error).message}`);
   }

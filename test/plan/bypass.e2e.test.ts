@@ -1,10 +1,10 @@
 // Programs that try to get around the plan (end it early, hang it, forge its output or its control
 // channel, kill it) and signals that end the plan itself: never exit 0, never a corrupt report, and
 // no program host or policy analyzer left behind.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, runCli } from "./helpers";
+import { makeTempDir, MINIMAL_PACK, PACK_SCAFFOLD, processesRunningIn, removedAfterAll, ROOT, runCli } from "./helpers";
 import {
   BUSY_LOOP,
   CLEAN_STACK,
@@ -210,27 +210,32 @@ describe.concurrent("the plan ended by a signal while its program hangs", () => 
   }
 });
 
+/** A pack whose one policy refuses every resource group (mandatory). */
+function gatePack(): string {
+  return removeLater(
+    makeTempDir({
+      ...PACK_SCAFFOLD,
+      "index.ts": [
+        `import { PolicyPack } from "@pulumi/policy";`,
+        `new PolicyPack("gate-pack", {`,
+        `  policies: [{`,
+        `    name: "no-resource-groups",`,
+        `    description: "Resource groups are refused here.",`,
+        `    enforcementLevel: "mandatory",`,
+        `    validateResource: (args, reportViolation) => {`,
+        `      if (args.type === "azure-native:resources:ResourceGroup") reportViolation("resource groups are refused here");`,
+        `    },`,
+        `  }],`,
+        `});`,
+        ``,
+      ].join("\n"),
+    }),
+  );
+}
+
 describe("a program that rewrites the policy pack while the plan runs", () => {
   it("cannot change the verdict: the pack runs the policies it was started with", async () => {
-    const pack = removeLater(
-      makeTempDir({
-        ...PACK_SCAFFOLD,
-        "index.ts": [
-          `import { PolicyPack } from "@pulumi/policy";`,
-          `new PolicyPack("gate-pack", {`,
-          `  policies: [{`,
-          `    name: "no-resource-groups",`,
-          `    description: "Resource groups are refused here.",`,
-          `    enforcementLevel: "mandatory",`,
-          `    validateResource: (args, reportViolation) => {`,
-          `      if (args.type === "azure-native:resources:ResourceGroup") reportViolation("resource groups are refused here");`,
-          `    },`,
-          `  }],`,
-          `});`,
-          ``,
-        ].join("\n"),
-      }),
-    );
+    const pack = gatePack();
     const emptied = `import { PolicyPack } from "@pulumi/policy";\nnew PolicyPack("gate-pack", { policies: [] });\n`;
     const projectDir = removeLater(
       foreignProject(
@@ -260,5 +265,29 @@ describe("a tsconfig.json in the working directory of the plan", () => {
     const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK, "--format", "json"], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
+  }, PLAN_TIMEOUT_MS);
+});
+
+describe("a program that rewrites the plan's own modules while the plan runs", () => {
+  it("cannot change what --compare does: the plan loads them before any program code runs", async () => {
+    // a copy of the plan (its node_modules linked) the program can write, as it could write an installed one
+    const plan = removeLater(makeTempDir({}, "aml-plan-copy-"));
+    for (const entry of ["bin", "plan", "package.json", "tsconfig.json"]) cpSync(path.join(ROOT, entry), path.join(plan, entry), { recursive: true });
+    const comparisonReport = path.join(plan, "plan", "compare", "comparisonReport.ts");
+    const forged = `process.stdout.write("forged\\n");\nprocess.exit(0);\n`;
+    const pack = gatePack();
+    const options = { bin: path.join(plan, "bin", "aml-webservices.js"), env: { AML_PLAN_CACHE_DIR: removeLater(makeTempDir({}, "aml-plan-cache-")) } };
+    const base = path.join(removeLater(makeTempDir({}, "aml-base-")), "base.json");
+    const baseProject = removeLater(foreignProject(program(CLEAN_STACK)));
+    const baseRun = await runCli(["plan", "--cwd", baseProject, "--stack", FOREIGN_STACK, "--policy-pack", pack, "--format", "json", "--out", base], options);
+    expect(baseRun.code, baseRun.stderr).toBe(1);
+
+    const projectDir = removeLater(
+      foreignProject(program(`require("node:fs").writeFileSync(${JSON.stringify(comparisonReport)}, ${JSON.stringify(forged)});`, CLEAN_STACK)),
+    );
+    const result = await runCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK, "--policy-pack", pack, "--compare", base], options);
+    expect(readFileSync(comparisonReport, "utf8")).toBe(forged);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain("[mandatory] no-resource-groups");
   }, PLAN_TIMEOUT_MS);
 });

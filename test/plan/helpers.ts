@@ -35,7 +35,14 @@ let cliRunsInFlight = 0;
 const waitingCliRuns: Array<() => void> = [];
 
 /** Runs `node bin/aml-webservices.js <args>` as a child process (at most two at once per file). */
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** where the CLI runs, with what added to its environment, and which copy of it (`bin/aml-webservices.js`) */
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  bin?: string;
+}
+
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   // a finished run hands its slot to the next waiting one
   if (cliRunsInFlight >= CLI_RUNS_IN_FLIGHT) await new Promise<void>((resolve) => waitingCliRuns.push(resolve));
   else cliRunsInFlight++;
@@ -48,9 +55,9 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
   }
 }
 
-function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+function spawnCli(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
