@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { z } from "zod";
+import { z } from "zod";
 import type {
   AnalyzeDiagnostic,
   AnalyzerInfo,
@@ -158,7 +158,7 @@ export function reconcilePolicyConfig(
     }
     let schema: z.ZodType | undefined;
     try {
-      schema = zod().fromJSONSchema({ type: "object", properties: policy.configSchema.properties } as never);
+      schema = z.fromJSONSchema({ type: "object", properties: policy.configSchema.properties } as never);
     } catch {
       schema = undefined; // a schema zod cannot read is left to the pack, as before the CLI validated configs
     }
@@ -174,9 +174,6 @@ export function reconcilePolicyConfig(
   }
   return result;
 }
-
-/** zod loads when a policy has a config schema, once the plan has started its program, not before */
-const zod = (): typeof z => (require("zod") as typeof import("zod")).z;
 
 /**
  * What the engine does with a policy pack during `pulumi preview`, on recorded resources:

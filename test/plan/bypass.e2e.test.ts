@@ -269,6 +269,20 @@ describe("a tsconfig.json in the working directory of the plan", () => {
 });
 
 describe("a program that rewrites the plan's own modules while the plan runs", () => {
+  it("finds them all loaded: the plan's process loads no module once its first run request is sent", async () => {
+    const late = path.join(removeLater(makeTempDir({}, "aml-late-modules-")), "late.json");
+    const preload = path.join(ROOT, "test", "harness", "modulesLoadedLate.cjs");
+    const env = { NODE_OPTIONS: `--require ${preload}`, AML_TEST_LATE_MODULES: late };
+    const base = path.join(removeLater(makeTempDir({}, "aml-base-")), "base.json");
+    // the dev stack's pack validates its config with a schema (zod), and --compare reads a base plan
+    const baseRun = await runCli(["plan", "--format", "json", "--out", base], { env });
+    expect(baseRun.code, baseRun.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(late, "utf8"))).toEqual([]);
+    const compared = await runCli(["plan", "--compare", base], { env });
+    expect(compared.code, compared.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(late, "utf8"))).toEqual([]);
+  }, PLAN_TIMEOUT_MS);
+
   it("cannot change what --compare does: the plan loads them before any program code runs", async () => {
     // a copy of the plan (its node_modules linked) the program can write, as it could write an installed one
     const plan = removeLater(makeTempDir({}, "aml-plan-copy-"));

@@ -1,0 +1,27 @@
+"use strict";
+// Preloaded (NODE_OPTIONS) into a plan's command by a test: writes to $AML_TEST_LATE_MODULES the
+// modules the plan's own process loaded after it sent its first run request, when program code may
+// already run and may have rewritten them. Does nothing in the processes the plan starts.
+const childProcess = require("node:child_process");
+const fs = require("node:fs");
+const Module = require("node:module");
+
+const report = process.env.AML_TEST_LATE_MODULES;
+if (report && process.send === undefined && /aml-webservices\.js$/.test(process.argv[1] ?? "")) {
+  /** @type {Set<string> | undefined} */
+  let loadedBeforeFirstRun;
+  const fork = childProcess.fork;
+  childProcess.fork = function forkWatchingRunRequests(...args) {
+    const child = fork.apply(this, /** @type {any} */ (args));
+    const send = child.send;
+    child.send = function sendNoting(/** @type {any} */ message, /** @type {any[]} */ ...rest) {
+      if (!loadedBeforeFirstRun && message?.settings) loadedBeforeFirstRun = new Set(Object.keys(/** @type {any} */ (Module)._cache));
+      return send.call(this, message, ...rest);
+    };
+    return child;
+  };
+  process.on("exit", () => {
+    const late = loadedBeforeFirstRun ? Object.keys(/** @type {any} */ (Module)._cache).filter((file) => !loadedBeforeFirstRun?.has(file)) : ["(no run request was sent)"];
+    fs.writeFileSync(report, JSON.stringify(late));
+  });
+}
