@@ -5,7 +5,7 @@ import { DEFAULT_PROGRAM_TIMEOUT_SECONDS } from "./engine/programProcess";
 import type { ComparablePlan, PlanComparison } from "./compare/planComparison";
 import { discoverStacks, runOfflinePlans, type StackPlanOutcome } from "./offlinePlan";
 import { PlanError, UsageError, withoutStackFrames } from "./planErrors";
-import { PlanOptionError, planDirectories, readPlanOptions as readOptions, type PlanOptionValues, type ReportFormat } from "./planOptions.cjs";
+import { PlanOptionError, planDirectories, readPlanOptions, type PlanOptionValues, type ReportFormat } from "./planOptions.cjs";
 import { readPulumiProject } from "./pulumiProject";
 import { renderJson, toJsonReport } from "./report/jsonReport";
 import { renderMarkdown } from "./report/markdownReport";
@@ -67,16 +67,16 @@ export interface PlanCommand {
 }
 
 /** The command's options (`planOptions.cjs`); an option it cannot take is a `UsageError`. */
-function readPlanOptions(argv: string[]): PlanOptionValues {
+function optionsOrUsageError(argv: string[]): PlanOptionValues {
   try {
-    return readOptions(argv);
+    return readPlanOptions(argv);
   } catch (error) {
     throw error instanceof PlanOptionError ? new UsageError(error.message) : error;
   }
 }
 
 export function parsePlanArgs(argv: string[]): PlanCommand | "help" {
-  const values = readPlanOptions(argv);
+  const values = optionsOrUsageError(argv);
   if (values.help) return "help";
   const format = (values.format ?? "text") as ReportFormat;
   const timeoutSeconds = values.timeout === undefined ? DEFAULT_PROGRAM_TIMEOUT_SECONDS : Number(values.timeout);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { planCacheDir } from "../planCache";
+import { planCacheDir } from "../planCacheDir.cjs";
 
 /** Top-level properties every ARM resource has; used when a resource's SDK class cannot be found. */
 const ARM_RESOURCE_OUTPUTS = ["name", "type", "location", "tags", "properties", "identity", "sku", "kind", "systemData"];

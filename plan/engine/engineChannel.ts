@@ -17,6 +17,13 @@ export type EngineFrame =
   | { kind: "response"; callId: number; response: Uint8Array }
   | { kind: "error"; callId: number; code: number; details: string };
 
+/** gRPC's status codes the channel answers with itself (a response it cannot carry, a channel that closed). */
+export const INTERNAL = 13;
+export const UNAVAILABLE = 14;
+
+/** What the engine served for a call (`PlanEngine.serveCall`), as the frame that answers it. */
+export type ServedCall = { response: Uint8Array } | { error: { code: number; details: string } };
+
 const KINDS = ["call", "response", "error"] as const;
 const HEADER_BYTES = 4 + 4 + 1;
 
@@ -41,6 +48,15 @@ export function encodeFrame(frame: EngineFrame): Buffer {
   header.writeUInt32LE(frame.callId, 4);
   header.writeUInt8(KINDS.indexOf(frame.kind), 8);
   return Buffer.concat([header, body]);
+}
+
+/** The frame answering call `callId` with what was served; an answer too large to frame is an INTERNAL error. */
+export function answerFrame(callId: number, served: ServedCall): Buffer {
+  try {
+    return encodeFrame("response" in served ? { kind: "response", callId, response: served.response } : { kind: "error", callId, ...served.error });
+  } catch (error) {
+    return encodeFrame({ kind: "error", callId, code: INTERNAL, details: `the plan cannot send its answer: ${(error as Error).message}` });
+  }
 }
 
 /** Frames out of a byte stream, chunk by chunk; throws on bytes that are not frames. */

@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from "node:events";
 import * as path from "node:path";
-import { encodeFrame, FrameReader, type EngineFrame } from "./engineChannel";
+import { encodeFrame, FrameReader, INTERNAL, UNAVAILABLE, type EngineFrame } from "./engineChannel";
 
 interface MethodDefinition {
   path: string;
@@ -37,9 +37,6 @@ interface GrpcModule {
 }
 
 const ENGINE_LOG = "/pulumirpc.Engine/Log";
-/** gRPC's statuses for a response that cannot be read, and for a connection that went */
-const INTERNAL = 13;
-const UNAVAILABLE = 14;
 
 /** What the clients need of the channel: a duplex byte stream, the plan at its other end. */
 interface ChannelStream {

@@ -11,6 +11,7 @@ import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
 import type { LoggedMessage } from "../mockRun";
 import { declaredOutputNames } from "./declaredOutputs";
+import type { ServedCall } from "./engineChannel";
 import type { RecordedResource } from "../recordedResource";
 import { engineProperties, UNKNOWN, type WireValue } from "../wireValues";
 
@@ -99,7 +100,7 @@ export class PlanEngine {
    * gRPC path names, as the gRPC server would serve it: the request deserialized, the response
    * serialized, an error as its gRPC status.
    */
-  serveCall(path: string, request: Uint8Array): Promise<{ response: Uint8Array } | { error: { code: number; details: string } }> {
+  serveCall(path: string, request: Uint8Array): Promise<ServedCall> {
     if (!this.started) return Promise.resolve({ error: { code: grpc.status.UNAVAILABLE, details: "the plan's engine is not serving" } });
     const method = this.unaryMethods.get(path);
     if (!method) return Promise.resolve({ error: { code: grpc.status.UNIMPLEMENTED, details: `The server does not implement the method ${path}` } });

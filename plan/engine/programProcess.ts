@@ -7,13 +7,11 @@ import { indent, ProgramError } from "../planErrors";
 import type { RecordedResource } from "../recordedResource";
 import type { WireValue } from "../wireValues";
 import { PlanEngine } from "./planEngine";
-import { encodeFrame, ENGINE_CHANNEL_FD, FrameReader } from "./engineChannel";
+import { answerFrame, ENGINE_CHANNEL_FD, FrameReader } from "./engineChannel";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
 import { forkProgramHost, takeEarlyProgramHost } from "./programHostFork.cjs";
 
 export const DEFAULT_PROGRAM_TIMEOUT_SECONDS = 300;
-/** gRPC's status for an answer that cannot be made */
-const INTERNAL = 13;
 
 export interface ProgramProcessOptions {
   project: string;
@@ -226,15 +224,8 @@ function serveEngineChannel(host: HostProcess, refused: () => void): void {
     for (const frame of frames) {
       const engine = host.engine;
       if (frame.kind !== "call" || !engine) continue;
-      void engine.serveCall(frame.path, frame.request).then((result) => {
-        if (!channel.writable) return;
-        let answer: Buffer;
-        try {
-          answer = encodeFrame("response" in result ? { kind: "response", callId: frame.callId, response: result.response } : { kind: "error", callId: frame.callId, ...result.error });
-        } catch (error) {
-          answer = encodeFrame({ kind: "error", callId: frame.callId, code: INTERNAL, details: `the plan cannot send its answer: ${(error as Error).message}` });
-        }
-        channel.write(answer);
+      void engine.serveCall(frame.path, frame.request).then((served) => {
+        if (channel.writable) channel.write(answerFrame(frame.callId, served));
       });
     }
   });

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { encodeFrame, FrameReader } from "../../plan/engine/engineChannel";
+import { answerFrame, FrameReader } from "../../plan/engine/engineChannel";
 import { EngineChannelClients } from "../../plan/engine/engineChannelClients";
 import { PlanEngine } from "../../plan/engine/planEngine";
 import { ProgramSession } from "../../plan/engine/programProcess";
@@ -44,9 +44,7 @@ class ServedChannel extends EventEmitter {
   write(bytes: Buffer): boolean {
     for (const frame of this.reader.push(bytes)) {
       if (frame.kind !== "call" || !this.engine) continue;
-      void this.engine.serveCall(frame.path, frame.request).then((result) =>
-        this.emit("data", encodeFrame("response" in result ? { kind: "response", callId: frame.callId, response: result.response } : { kind: "error", callId: frame.callId, ...result.error })),
-      );
+      void this.engine.serveCall(frame.path, frame.request).then((served) => this.emit("data", answerFrame(frame.callId, served)));
     }
     return true;
   }
