@@ -15,10 +15,13 @@ import { renderText } from "./report/textReport";
 // `--compare`'s modules (and zod, with which it reads a base plan) load only when it is given, and
 // then before the program runs, as the plan's other modules: a program can write the plan's files,
 // and the plan must not load what it wrote (`main` reads the base plan first)
-const compareModules = (): typeof import("./compare/planComparison") & typeof import("./compare/comparisonReport") => ({
-  ...(require("./compare/planComparison") as typeof import("./compare/planComparison")),
-  ...(require("./compare/comparisonReport") as typeof import("./compare/comparisonReport")),
-});
+type CompareModules = typeof import("./compare/planComparison") & typeof import("./compare/comparisonReport");
+let compare: CompareModules | undefined;
+const compareModules = (): CompareModules =>
+  (compare ??= {
+    ...(require("./compare/planComparison") as typeof import("./compare/planComparison")),
+    ...(require("./compare/comparisonReport") as typeof import("./compare/comparisonReport")),
+  });
 
 export const USAGE = `Usage: aml-webservices plan [options]
 

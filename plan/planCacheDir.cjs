@@ -1,3 +1,4 @@
+// @ts-check
 "use strict";
 // Plain CommonJS: the code cache (codeCache.cjs) needs it before any TypeScript loads.
 const path = require("node:path");

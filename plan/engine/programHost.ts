@@ -20,11 +20,11 @@ import { Socket } from "node:net";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+// enabled by typescriptLoader.cjs; without it (AML_PLAN_DEBUG=1) there is nothing to save
+import { saveCodeCache } from "../codeCache.cjs";
 import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
-import { saveCodeCache } from "../codeCache.cjs"; // enabled by typescriptLoader.cjs; without it (AML_PLAN_DEBUG=1) nothing to save
 import { EngineChannelClients } from "./engineChannelClients";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
-
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours.
 const sendToPlan = process.send?.bind(process);
