@@ -46,20 +46,13 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
 // loader and the plan's modules (plain CommonJS until then).
 if (command === "plan") require("../plan/earlyStart.cjs").startPlanProcessesEarly(args.slice(1));
 
-// TypeScript through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1.
-// The plan's own TypeScript compiles with this package's tsconfig.json: tsx reads the one in the
-// working directory otherwise, whose `paths` would remap the plan's own imports (an installed package
-// has none: tsx leaves imports from node_modules alone). The program's process reads the project's.
-const givenTsconfig = process.env.TSX_TSCONFIG_PATH;
-const ownTsconfig = require("node:path").join(__dirname, "..", "tsconfig.json");
-if (require("node:fs").existsSync(ownTsconfig)) process.env.TSX_TSCONFIG_PATH = ownTsconfig;
-if (process.env.AML_PLAN_DEBUG === "1") require("tsx/cjs/api").register();
-else require("../plan/typescriptLoader.cjs");
-if (givenTsconfig === undefined) delete process.env.TSX_TSCONFIG_PATH;
-else process.env.TSX_TSCONFIG_PATH = givenTsconfig;
+const path = require("node:path");
+const ownTsconfig = path.join(__dirname, "..", "tsconfig.json");
+const entries = [COMMANDS[command], "../plan/planErrors.ts"].map((file) => path.join(__dirname, file));
+
 // An error that escapes everything (e.g. thrown from a program's callback on a later tick) still
 // ends with a message and exit code 2, never a stack trace.
-const { withoutStackFrames } = require("../plan/planErrors.ts");
+let withoutStackFrames = (/** @type {string} */ message) => message;
 const fail = (error) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${withoutStackFrames(message)}\n`);
@@ -67,9 +60,10 @@ const fail = (error) => {
 };
 process.on("uncaughtException", fail);
 
-const { main } = require(COMMANDS[command]);
-
-main(args.slice(1)).then(
+loadModules().then(([commandModule, planErrors]) => {
+  withoutStackFrames = planErrors.withoutStackFrames;
+  return commandModule.main(args.slice(1));
+}).then(
   (code) => {
     // Flush what was written, then exit even if a library left a handle open.
     process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
@@ -77,3 +71,26 @@ main(args.slice(1)).then(
   fail,
 );
 
+/**
+ * The command's module and the plan's errors module. The plan's come from their bundle
+ * (plan/commandBundle.cjs), compiled with this package's tsconfig.json, when it can be built.
+ * Otherwise TypeScript runs through tsx, kept off node_modules and without source maps unless
+ * AML_PLAN_DEBUG=1 (which always runs the sources). The plan's own TypeScript compiles with this
+ * package's tsconfig.json: tsx reads the one in the working directory otherwise, whose `paths` would
+ * remap the plan's own imports. The program's process reads the project's.
+ */
+async function loadModules() {
+  const hasOwnTsconfig = require("node:fs").existsSync(ownTsconfig);
+  if (command === "plan" && process.env.AML_PLAN_DEBUG !== "1" && hasOwnTsconfig) {
+    require("../plan/codeCache.cjs").enableCodeCache(path.basename(__filename, ".js"));
+    const bundled = await require("../plan/commandBundle.cjs").loadBundle(entries, { packageDir: path.join(__dirname, ".."), tsconfig: ownTsconfig });
+    if (bundled) return bundled.modules;
+  }
+  const givenTsconfig = process.env.TSX_TSCONFIG_PATH;
+  if (hasOwnTsconfig) process.env.TSX_TSCONFIG_PATH = ownTsconfig;
+  if (process.env.AML_PLAN_DEBUG === "1") require("tsx/cjs/api").register();
+  else require("../plan/typescriptLoader.cjs");
+  if (givenTsconfig === undefined) delete process.env.TSX_TSCONFIG_PATH;
+  else process.env.TSX_TSCONFIG_PATH = givenTsconfig;
+  return entries.map((entry) => require(entry));
+}

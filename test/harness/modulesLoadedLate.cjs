@@ -1,7 +1,8 @@
 "use strict";
 // Preloaded (NODE_OPTIONS) into a plan's command by a test: writes to $AML_TEST_LATE_MODULES the
-// modules the plan's own process loaded after it sent its first run request, when program code may
-// already run and may have rewritten them. Does nothing in the processes the plan starts.
+// modules the plan's own process loaded (`loaded`) and those it loaded after it sent its first run
+// request (`late`), when program code may already run and may have rewritten them. Does nothing in
+// the processes the plan starts.
 const childProcess = require("node:child_process");
 const fs = require("node:fs");
 const Module = require("node:module");
@@ -21,7 +22,8 @@ if (report && process.send === undefined && /aml-webservices\.js$/.test(process.
     return child;
   };
   process.on("exit", () => {
-    const late = loadedBeforeFirstRun ? Object.keys(/** @type {any} */ (Module)._cache).filter((file) => !loadedBeforeFirstRun?.has(file)) : ["(no run request was sent)"];
-    fs.writeFileSync(report, JSON.stringify(late));
+    const loaded = Object.keys(/** @type {any} */ (Module)._cache);
+    const late = loadedBeforeFirstRun ? loaded.filter((file) => !loadedBeforeFirstRun?.has(file)) : ["(no run request was sent)"];
+    fs.writeFileSync(report, JSON.stringify({ loaded, late }));
   });
 }

@@ -138,6 +138,9 @@ describe.concurrent("the packed package", () => {
     expect(plan.stderr).toBe("");
     expect(plan.stdout).toMatch(/^library-consumer\/dev: \d+ resources, 0 mandatory/);
     expect(plan.code).toBe(0);
+    // the plan's TypeScript ran from its bundle, built with the package's own tsconfig.json and kept
+    const bundles = path.join(scratch, "node_modules", "aml-webservices", "node_modules", ".cache", "aml-webservices", "command-bundles");
+    expect(fs.readdirSync(bundles).filter((name) => /^cli-.*\.cjs$/.test(name))).toHaveLength(1);
   });
 
   it("is planned offline in the consumer's project, with the policy pack", async () => {

@@ -259,7 +259,7 @@ describe.concurrent("every stack of ours plans with exit 0 (default project, pac
     expect(plain.stdout).toContain(`config ${path.join("policies", "config", "dev.json")}`);
   });
 
-  it("prints the same report, byte for byte, with the debugging aids (stacks, source maps) kept on", () => {
+  it("prints the same report, byte for byte, with the debugging aids (stacks, source maps, the plan from its sources) kept on", () => {
     expect(debugging.code).toBe(0);
     expect(debugging.stderr).toBe(plain.stderr);
     expect(debugging.stdout).toBe(plain.stdout);
