@@ -13,7 +13,7 @@ const path = require("node:path");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
-const FORMAT = "command-bundle-v1";
+const FORMAT = "command-bundle-v2";
 
 /** The name of the bundle's generated entry, which exports the entries. */
 const ENTRY_SOURCE = "<command-bundle-entry>";
@@ -26,7 +26,7 @@ const BUILD_INPUTS = ["tsx/package.json", "esbuild/package.json"];
 
 /**
  * @typedef {[file: string, size: number, mtimeMs: number]} FileStamp
- * @typedef {{ format: string, entries: string[], stamps: FileStamp[] }} BundleManifest
+ * @typedef {{ format: string, entries: string[], stamps: FileStamp[], codeLength: number }} BundleManifest
  */
 
 /** @param {string} data */
@@ -71,7 +71,8 @@ function isCurrent(manifest, entries) {
 }
 
 /**
- * A kept bundle: its manifest and its code (the manifest line included, a comment).
+ * A kept bundle: its manifest and its code (the manifest line included, a comment); no manifest
+ * when the file is not whole (its code is not as long as the manifest says).
  * @param {string} file
  * @returns {{ manifest: BundleManifest | undefined, code: string } | undefined}
  */
@@ -82,13 +83,21 @@ function readBundle(file) {
   } catch {
     return undefined;
   }
-  const firstLine = code.slice(0, code.indexOf("\n"));
+  const lineEnd = code.indexOf("\n");
   try {
-    return { manifest: /** @type {BundleManifest} */ (JSON.parse(firstLine.replace(/^\/\/ /, ""))), code };
+    const manifest = /** @type {BundleManifest} */ (JSON.parse(code.slice(0, lineEnd).replace(/^\/\/ /, "")));
+    return { manifest: lineEnd >= 0 && code.length - lineEnd - 1 === manifest.codeLength ? manifest : undefined, code };
   } catch {
     return { manifest: undefined, code };
   }
 }
+
+/**
+ * The manifest as the bundle's first line, a comment: U+2028 and U+2029, which JSON leaves as they
+ * are in a path, would end a JavaScript comment.
+ * @param {BundleManifest} manifest
+ */
+const manifestLine = (manifest) => `// ${JSON.stringify(manifest).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029")}\n`;
 
 /** The esbuild tsx compiles with, so that a bundle compiles the TypeScript as tsx does. */
 function tsxRequire() {
@@ -132,13 +141,15 @@ async function build(entries, packageDir, tsconfig) {
       platform: "node",
       format: "cjs",
       target: "node20",
+      // as Node.js resolves the `require` tsx compiles each import to: never a package's "module"
+      mainFields: ["main"],
       tsconfig,
       write: false,
       metafile: true,
       keepNames: true,
       minifyWhitespace: true,
       logLevel: "silent",
-      plugins: [ownCommonJsOutside(packageDir), stampedReads(stamps)],
+      plugins: [importsResolvedAsRequires(), ownCommonJsOutside(packageDir), stampedReads(stamps, packageDir)],
     });
   } catch {
     return undefined;
@@ -149,23 +160,77 @@ async function build(entries, packageDir, tsconfig) {
     .filter((input) => path.basename(input) !== ENTRY_SOURCE)
     .map((input) => path.resolve(process.cwd(), input));
   for (const input of inputs) if (!stamps.has(input)) stamps.set(input, stampOf(input));
+  const dirs = new Set(inputs.map((input) => path.dirname(input)));
   // a file added beside an input can change what an import resolves to
-  for (const dir of new Set(inputs.map((input) => path.dirname(input)))) stamps.set(dir, stampOf(dir));
+  for (const dir of dirs) stamps.set(dir, stampOf(dir));
+  // so can a package.json ("exports", "main", "type") of the package holding an input
+  for (const manifest of packageManifests(dirs, packageDir)) if (!stamps.has(manifest)) stamps.set(manifest, stampOf(manifest));
   const all = [...stamps.values()];
   if (all.some((stamp) => stamp === undefined)) return undefined;
   return { code: output.text, stamps: /** @type {FileStamp[]} */ (all) };
+}
+
+/**
+ * The package.json files that decide how the files in `dirs` resolve and load: in each directory from
+ * one of them up to the root of its package (a directory in node_modules, or `packageDir`).
+ * @param {Iterable<string>} dirs
+ * @param {string} packageDir
+ */
+function packageManifests(dirs, packageDir) {
+  /** @type {Set<string>} */
+  const manifests = new Set();
+  /** @type {Set<string>} */
+  const seen = new Set();
+  for (let dir of dirs) {
+    while (!seen.has(dir) && path.basename(dir) !== "node_modules") {
+      seen.add(dir);
+      const manifest = path.join(dir, "package.json");
+      if (fs.existsSync(manifest)) manifests.add(manifest);
+      const parent = path.dirname(dir);
+      const packageRoot = dir === packageDir || path.basename(parent) === "node_modules" || (path.basename(parent).startsWith("@") && path.basename(path.dirname(parent)) === "node_modules");
+      if (packageRoot || parent === dir) break;
+      dir = parent;
+    }
+  }
+  return manifests;
+}
+
+/**
+ * Resolves each `import` of a package as a `require` of it: tsx compiles the one to the other, so
+ * that Node.js picks a package's "require" export, where esbuild would pick its "import" one.
+ * @returns {import("esbuild").Plugin}
+ */
+function importsResolvedAsRequires() {
+  const again = Symbol("resolved as a require");
+  return {
+    name: "imports-resolved-as-requires",
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.kind !== "import-statement" || args.pluginData === again) return undefined;
+        const resolved = await builder.resolve(args.path, { kind: "require-call", importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
+        if (resolved.errors.length > 0) return undefined;
+        const { path: file, namespace, external, sideEffects, suffix } = resolved;
+        return { path: file, namespace, external, sideEffects, suffix };
+      });
+    },
+  };
 }
 
 /** How esbuild loads a file, by extension, when it loads it from the file system itself. */
 /** @type {Readonly<Record<string, import("esbuild").Loader>>} */
 const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx", ".json": "json" };
 
+/** A module's own `__dirname` or `__filename`, which in a bundle would be those of the bundle. */
+const OWN_LOCATION = /\b__(?:dirname|filename)\b/;
+
 /**
- * Reads each file for esbuild, stamping it first, into `stamps`.
+ * Reads each file for esbuild, stamping it first, into `stamps`. The TypeScript of the package in
+ * `packageDir` that uses `__dirname` or `__filename` gets its own, as it has under tsx.
  * @param {Map<string, FileStamp | undefined>} stamps
+ * @param {string} packageDir
  * @returns {import("esbuild").Plugin}
  */
-function stampedReads(stamps) {
+function stampedReads(stamps, packageDir) {
   return {
     name: "stamped-reads",
     setup(builder) {
@@ -173,10 +238,25 @@ function stampedReads(stamps) {
         const loader = LOADERS[path.extname(args.path)];
         if (loader === undefined) return undefined;
         stamps.set(args.path, stampOf(args.path));
-        return { contents: fs.readFileSync(args.path), loader };
+        const contents = fs.readFileSync(args.path);
+        if ((loader !== "ts" && loader !== "tsx") || !isOwn(args.path, packageDir)) return { contents, loader };
+        const source = contents.toString("utf8");
+        if (!OWN_LOCATION.test(source)) return { contents, loader };
+        const location = `const __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
+        return { contents: `${location}${source}`, loader };
       });
     },
   };
+}
+
+/**
+ * Whether `file` is of the package in `packageDir` itself, not of one of its dependencies.
+ * @param {string} file
+ * @param {string} packageDir
+ */
+function isOwn(file, packageDir) {
+  const relative = path.relative(packageDir, file);
+  return !relative.startsWith("..") && !path.isAbsolute(relative) && !relative.split(path.sep).includes("node_modules");
 }
 
 /**
@@ -191,9 +271,7 @@ function ownCommonJsOutside(packageDir) {
     name: "own-commonjs-outside",
     setup(builder) {
       builder.onResolve({ filter: /\.cjs$/ }, (args) => {
-        const importer = path.relative(packageDir, args.importer);
-        const ownImporter = !importer.startsWith("..") && !path.isAbsolute(importer) && !importer.split(path.sep).includes("node_modules");
-        if (!args.path.startsWith(".") || !ownImporter) return undefined;
+        if (!args.path.startsWith(".") || !isOwn(args.importer, packageDir)) return undefined;
         return { path: path.resolve(args.resolveDir, args.path), external: true };
       });
     },
@@ -246,8 +324,8 @@ async function loadBundle(entries, { packageDir, tsconfig, cacheDir = planCacheD
     const fresh = await build(entries, packageDir, tsconfig);
     if (!fresh) return undefined;
     /** @type {BundleManifest} */
-    const manifest = { format: FORMAT, entries: [...entries], stamps: fresh.stamps };
-    code = { manifest, code: `// ${JSON.stringify(manifest)}\n${fresh.code}` };
+    const manifest = { format: FORMAT, entries: [...entries], stamps: fresh.stamps, codeLength: fresh.code.length };
+    code = { manifest, code: `${manifestLine(manifest)}${fresh.code}` };
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeAtomically(file, code.code);

@@ -25,6 +25,7 @@ interface Loaded {
   second: string;
   dirname: string;
   resolved: string;
+  subdirectory: { dirname: string; filename: string };
 }
 
 function load(): Loaded | "not bundled" {
@@ -43,6 +44,7 @@ function load(): Loaded | "not bundled" {
         second: second.name,
         dirname: command.dirname,
         resolved: command.resolved(),
+        subdirectory: command.subdirectory,
       }));
     });`;
   const result = spawnSync(process.execPath, ["-e", main], { cwd: project, encoding: "utf8" });
@@ -62,10 +64,17 @@ beforeEach(() => {
   project = temp(mkdtempSync(path.join(tmpdir(), "aml-command-bundle-")));
   cacheDir = temp(mkdtempSync(path.join(tmpdir(), "aml-command-bundle-cache-")));
   mkdirSync(path.join(project, "node_modules", "dependency"), { recursive: true });
+  // Node.js's require picks the "require" export, as the sources under tsx do (imports compile to requires)
+  const exports = { ".": { import: "./import.js", require: "./index.js" } };
+  writeFileSync(file("node_modules/dependency/package.json"), `${JSON.stringify({ name: "dependency", exports }, null, 2)}\n`);
   writeFileSync(file("node_modules/dependency/index.js"), `exports.name = require("./version.cjs").name;\n`);
+  writeFileSync(file("node_modules/dependency/import.js"), `exports.name = "dependency's import export";\n`);
+  writeFileSync(file("node_modules/dependency/other.js"), `exports.name = "dependency's other file";\n`);
   writeFileSync(file("node_modules/dependency/version.cjs"), `exports.name = "dependency 1";\n`);
   writeFileSync(file("state.cjs"), `"use strict";\nmodule.exports = { loads: 0 };\n`);
   writeFileSync(file("helper.js"), `exports.helper = () => "helper.js";\n`);
+  mkdirSync(file("sub"));
+  writeFileSync(file("sub/location.ts"), `export const subdirectory = { dirname: __dirname, filename: __filename };\n`);
   writeFileSync(
     file("command.ts"),
     [
@@ -73,6 +82,7 @@ beforeEach(() => {
       `import { name } from "dependency";`,
       `import state = require("./state.cjs");`,
       `export const answer = (): number => 41;`,
+      `export { subdirectory } from "./sub/location";`,
       `export { helper, state };`,
       `export const dependency = (): string => name;`,
       `export const dirname: string = __dirname;`,
@@ -86,12 +96,14 @@ beforeEach(() => {
 
 /** Files as old as any checkout's: not changed while a bundle builds. */
 function ageFiles(): void {
-  for (const name of ["command.ts", "second.ts", "helper.js", "state.cjs", "node_modules/dependency/index.js", "node_modules/dependency/version.cjs", ".", "node_modules/dependency"]) touch(name, -60);
+  const dependency = ["package.json", "index.js", "import.js", "other.js", "version.cjs", "."].map((name) => `node_modules/dependency/${name}`);
+  for (const name of ["command.ts", "second.ts", "helper.js", "state.cjs", "sub/location.ts", "sub", ...dependency, "."]) touch(name, -60);
 }
 
 describe("a command's bundle", () => {
   it("is built once and then loaded as it is; modules come back in the order given", () => {
-    const expected = { answer: 41, helper: "helper.js", dependency: "dependency 1", sharedState: true, second: "second", dirname: project, resolved: file("node_modules/dependency/index.js") };
+    const subdirectory = { dirname: file("sub"), filename: file("sub/location.ts") };
+    const expected = { answer: 41, helper: "helper.js", dependency: "dependency 1", sharedState: true, second: "second", dirname: project, resolved: file("node_modules/dependency/index.js"), subdirectory };
     expect(load()).toEqual({ built: true, ...expected });
     expect(bundles()).toHaveLength(1); // its manifest is its first line
     expect(load()).toEqual({ built: false, ...expected });
@@ -100,6 +112,10 @@ describe("a command's bundle", () => {
   it("runs as if it were beside its first entry: require resolves from there at run time", () => {
     expect(load()).toMatchObject({ dirname: project, resolved: file("node_modules/dependency/index.js") });
     expect(path.relative(project, cacheDir).startsWith("..")).toBe(true);
+  });
+
+  it("gives a module in another directory its own __dirname and __filename, as under tsx", () => {
+    expect(load()).toMatchObject({ subdirectory: { dirname: file("sub"), filename: file("sub/location.ts") } });
   });
 
   it("keeps plain CommonJS modules (.cjs) outside: the command and its process share one instance", () => {
@@ -138,6 +154,32 @@ describe("a command's bundle", () => {
     touch("helper.ts", -30);
     touch(".", -30);
     expect(load()).toMatchObject({ built: true, helper: "helper.ts" });
+  });
+
+  it("is rebuilt when the package.json of a package it was built from changes what an import resolves to", () => {
+    expect(load()).toMatchObject({ dependency: "dependency 1" });
+    const manifest = file("node_modules/dependency/package.json");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace("./index.js", "./other.js")); // edited in place: its directory is as it was
+    touch("node_modules/dependency/package.json", -30);
+    expect(load()).toMatchObject({ built: true, dependency: "dependency's other file", resolved: file("node_modules/dependency/other.js") });
+  });
+
+  it("is rebuilt when its file is not whole, its manifest line intact", () => {
+    expect(load()).toMatchObject({ built: true });
+    const kept = path.join(cacheDir, "command-bundles", bundles()[0]!);
+    const code = readFileSync(kept, "utf8");
+    writeFileSync(kept, code.slice(0, code.indexOf("\n") + 1 + Math.floor((code.length - code.indexOf("\n")) / 2)));
+    expect(load()).toMatchObject({ built: true, answer: 41 });
+    expect(readFileSync(kept, "utf8")).toBe(code);
+  });
+
+  it("is built and kept for a package whose path has quotes, spaces, #, %, non-ASCII and a line separator", () => {
+    const odd = path.join(temp(mkdtempSync(path.join(tmpdir(), `aml "bundle" #%é\u2028-`))), "project");
+    cpSync(project, odd, { recursive: true });
+    project = odd;
+    ageFiles();
+    expect(load()).toMatchObject({ built: true, answer: 41, sharedState: true, dirname: odd, subdirectory: { dirname: file("sub") } });
+    expect(load()).toMatchObject({ built: false, answer: 41, sharedState: true });
   });
 
   it("is kept when it is built right after its files were written, as after an install", () => {
