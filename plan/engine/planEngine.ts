@@ -65,6 +65,8 @@ export class PlanEngine {
   private readonly unaryMethods = new Map<string, { definition: grpc.MethodDefinition<unknown, unknown>; handler: grpc.handleUnaryCall<never, unknown> }>();
   private rootUrn = "";
   private started = false;
+  /** once stopped, nothing more is recorded: the run's resources were returned and checked */
+  private stopped = false;
 
   constructor(private readonly options: PlanEngineOptions) {}
 
@@ -90,6 +92,7 @@ export class PlanEngine {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const client of this.callbackClients.values()) client.close();
     if (this.started) this.server.forceShutdown();
     this.started = false;
@@ -383,6 +386,7 @@ export class PlanEngine {
   }
 
   private record(resource: RecordedResource): void {
+    if (this.stopped) throw Object.assign(new Error(`the run ended before ${resource.urn} was recorded`), { code: grpc.status.UNAVAILABLE });
     this.resources.push(resource);
     this.byUrn.set(resource.urn, resource);
   }

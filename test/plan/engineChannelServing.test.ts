@@ -122,6 +122,25 @@ describe("calls that come in together", () => {
   });
 });
 
+describe("a registration still waiting when its run ends", () => {
+  it("is not recorded: the resources the run returned stay as they were checked", async () => {
+    let fakeAnswers = (): void => undefined;
+    const answered = new Promise<void>((resolve) => (fakeAnswers = resolve));
+    const engine = new PlanEngine({ project: "p", stack: "s", fakes: { newResource: async () => (await answered, { id: "", state: {} }), call: async () => ({}) }, projectDir: ROOT });
+    await engine.start();
+    const request = new resourcePb.RegisterResourceRequest();
+    request.setType("azure-native:resources:ResourceGroup");
+    request.setName("late");
+    request.setCustom(true);
+    const served = engine.serveCall("/pulumirpc.ResourceMonitor/RegisterResource", request.serializeBinary());
+    const returned = engine.resources;
+    engine.stop();
+    fakeAnswers();
+    expect(await served).toEqual({ error: { code: grpc.status.UNAVAILABLE, details: "the run ended before urn:pulumi:s::p::azure-native:resources:ResourceGroup::late was recorded" } });
+    expect(returned).toEqual([]);
+  });
+});
+
 /** Registers a resource group, then writes on the engine channel bytes that are not a call. */
 const WRITING_PROGRAM = `
 import * as fs from "node:fs";
