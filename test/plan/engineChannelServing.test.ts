@@ -1,8 +1,12 @@
 // The engine channel as the SDK and a program meet it: the SDK's calls on it fail as they fail over
 // gRPC (the same error, down to the message, for the same call to the same engine), and fail at once
-// once the channel has closed; calls served together still register a URN once; a program that
+// once the channel has closed; an SDK laid out otherwise keeps its calls on gRPC; calls served
+// together still register a URN once; a registration still waiting when its run ends is not
+// recorded; a program that
 // writes on it what is not a call fails its run at once, and its process serves no other run.
 import { EventEmitter } from "node:events";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -96,6 +100,35 @@ describe("the SDK's calls on the engine channel", () => {
       expect(answer !== "no answer" && answer.error?.code).toBe(grpc.status.UNAVAILABLE);
     }
     client.close();
+  });
+});
+
+describe("an SDK laid out otherwise", () => {
+  const temp = removedAfterAll();
+  /** An SDK directory with `files` (path: source) beside its main file, and the plan's `@grpc/grpc-js` beside it. */
+  function sdkWith(files: Record<string, string>): string {
+    const dir = temp(mkdtempSync(path.join(tmpdir(), "aml-foreign-sdk-")));
+    mkdirSync(path.join(dir, "proto"));
+    mkdirSync(path.join(dir, "node_modules", "@grpc"), { recursive: true });
+    symlinkSync(path.join(ROOT, "node_modules", "@grpc", "grpc-js"), path.join(dir, "node_modules", "@grpc", "grpc-js"));
+    for (const [file, source] of Object.entries({ "index.js": "", ...files })) writeFileSync(path.join(dir, file), source);
+    return path.join(dir, "index.js");
+  }
+  const generatedClient = `{ service: { supportsFeature: { path: "/pulumirpc.ResourceMonitor/SupportsFeature", requestStream: false, responseStream: false } }, prototype: { supportsFeature() { return "over gRPC"; } } }`;
+
+  it.each([
+    ["without its generated proto files", {}],
+    ["whose engine client has no service definitions", { "proto/resource_grpc_pb.js": `exports.ResourceMonitorClient = ${generatedClient};`, "proto/engine_grpc_pb.js": "exports.EngineClient = class {};", "proto/engine_pb.js": "exports.LogSeverity = { DEBUG: 0 };" }],
+    ["without the engine's log severities", { "proto/resource_grpc_pb.js": `exports.ResourceMonitorClient = ${generatedClient};`, "proto/engine_grpc_pb.js": `exports.EngineClient = ${generatedClient};`, "proto/engine_pb.js": "" }],
+  ])("%s keeps its calls on gRPC: nothing is installed, nothing changed", (_, files) => {
+    const sdk = sdkWith(files);
+    expect(new EngineChannelClients(new ServedChannel(undefined)).install(sdk)).toBe(false);
+    const foreignRequire = createRequire(sdk);
+    for (const file of Object.keys(files).filter((name) => name.endsWith("_grpc_pb.js"))) {
+      for (const client of Object.values(foreignRequire(`./${file}`) as Record<string, { prototype: Record<string, unknown> }>)) {
+        expect(Object.values(client.prototype).map((method) => (typeof method === "function" ? method.name : method))).not.toContain("unaryCall");
+      }
+    }
   });
 });
 
