@@ -2,8 +2,8 @@
 // gRPC (the same error, down to the message, for the same call to the same engine), and fail at once
 // once the channel has closed; an SDK laid out otherwise keeps its calls on gRPC; calls served
 // together still register a URN once; a registration still waiting when its run ends is not
-// recorded; a program that
-// writes on it what is not a call fails its run at once, and its process serves no other run.
+// recorded; a program that writes on it what is not a call fails its run at once, and its process
+// serves no other run.
 import { EventEmitter } from "node:events";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
