@@ -184,13 +184,15 @@ export function reconcilePolicyConfig(
  *
  * Like the engine, every registered resource is sent: the stack, components, explicit providers
  * and custom resources (default providers are not registered under mocks, so they are not).
- * `resources` may still be coming (a run in progress): the pack is configured meanwhile.
+ * `resources` may still be coming (a run in progress): the pack is configured meanwhile, and a run
+ * that fails meanwhile fails the evaluation when it is awaited, never as an unhandled rejection.
  */
 export async function evaluatePolicies(
   analyzer: PolicyAnalyzerCalls,
   resources: RecordedResource[] | Promise<RecordedResource[]>,
   context: EvaluationContext,
 ): Promise<PolicyEvaluation> {
+  if (resources instanceof Promise) resources.catch(() => undefined);
   const phase = context.phase ?? "preview";
   const info = await analyzer.getAnalyzerInfo();
   const config = reconcilePolicyConfig(info, context.packConfig, context.packConfigFile ?? "policy pack config");

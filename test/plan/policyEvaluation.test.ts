@@ -302,6 +302,26 @@ describe("evaluatePolicies (the engine's calls during preview)", () => {
     expect(settled).toBe(RESOURCES.length);
   });
 
+  it("fails with the run when the run fails while the pack is being configured, never as an unhandled rejection", async () => {
+    const analyzer = new (class extends FakeAnalyzer {
+      override async getAnalyzerInfo(): Promise<AnalyzerInfo> {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return super.getAnalyzerInfo();
+      }
+    })({});
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const failedRun = Promise.reject(new Error("the program failed"));
+      await expect(evaluatePolicies(analyzer, failedRun, { project: "proj", stack: "dev" })).rejects.toThrow("the program failed");
+      expect(analyzer.calls).toEqual(["getAnalyzerInfo", "configure", "configureStack"]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it("sends inputs, options and the explicit provider to Analyze; outputs and relations to AnalyzeStack", async () => {
     const analyzer = new FakeAnalyzer({});
     await evaluatePolicies(analyzer, RESOURCES, { project: "proj", stack: "dev" });
