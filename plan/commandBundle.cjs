@@ -165,7 +165,8 @@ async function build(entries, packageDir, tsconfig) {
   for (const dir of dirs) stamps.set(dir, stampOf(dir));
   // so can a package.json ("exports", "main", "type") of the package holding an input
   for (const manifest of packageManifests(dirs, packageDir)) if (!stamps.has(manifest)) stamps.set(manifest, stampOf(manifest));
-  const all = [...stamps.values()];
+  // in path order: esbuild reads files in parallel, and the same inputs make the same manifest
+  const all = [...stamps.values()].sort((a, b) => ((a?.[0] ?? "") < (b?.[0] ?? "") ? -1 : 1));
   if (all.some((stamp) => stamp === undefined)) return undefined;
   return { code: output.text, stamps: /** @type {FileStamp[]} */ (all) };
 }
