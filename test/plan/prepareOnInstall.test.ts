@@ -40,6 +40,8 @@ describe("prepareOnInstall (npm's prepare step)", () => {
     const prepared = snapshot(dir!);
     expect(Object.keys(prepared).some((file) => file.startsWith(path.join("plan", "policy-packs")))).toBe(true);
     expect(Object.keys(prepared).some((file) => file.startsWith(path.join("plan", "output-only-paths")))).toBe(true);
+    // the plan's command as one bundled file (commandBundle.cjs)
+    expect(Object.keys(prepared).filter((file) => file.startsWith(path.join("plan", "command-bundles", "cli-")))).toHaveLength(1);
     // the V8 code caches of the plan's, the program's and the policy pack's processes
     const codeCaches = Object.keys(prepared).filter((file) => file.startsWith(path.join("plan", "code-cache")));
     expect(codeCaches.map((file) => path.basename(file).split("-")[0]).sort()).toEqual(["aml", "compiledPackHost", "programHost"]);
