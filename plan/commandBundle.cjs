@@ -4,8 +4,9 @@
 // that tsx compiles with: the command's process reads and compiles one file instead of resolving,
 // reading and compiling some 330 modules one by one. Built on first use under the plan's cache
 // directory and rebuilt when a file it was built from, or a directory holding one, changes size or
-// modification time. The plan's plain CommonJS modules (plan/**/*.cjs) stay outside the bundle: the
-// command shares them, and their state, with what loaded them before it (bin, the early start).
+// modification time. The package's own plain CommonJS modules (the plan's plan/**/*.cjs) stay outside
+// the bundle: the command shares them, and their state, with what loaded them before it (bin, the
+// early start).
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
