@@ -174,6 +174,8 @@ export class PolicyAnalyzer {
   private ending: Promise<void> | undefined;
   private exitCode: number | null | undefined;
   private exitSignal: NodeJS.Signals | null | undefined;
+  /** whether the pack printed its port: a pack that never did has nothing to finish */
+  private served = false;
   private stdoutLines: string[] = [];
   private stderrText = "";
   private readonly killOnExit = (): void => {
@@ -240,6 +242,7 @@ export class PolicyAnalyzer {
             pending = pending.slice(newline + 1);
             if (!portSeen && /^\d+$/.test(line)) {
               portSeen = true;
+              this.served = true;
               clearTimeout(timer);
               resolve(Number(line));
             } else if (line !== "") {
@@ -356,8 +359,9 @@ export class PolicyAnalyzer {
 
   /**
    * Closes the connection, kills the pack process and waits until it has exited. Safe to call again,
-   * at once too: the pack gets one SIGTERM (a second one would end it before its exit handler has
-   * written its code cache).
+   * at once too: a pack that served gets one SIGTERM (a second one would end it before its exit
+   * handler has written its code cache). A pack that never served is given up on: SIGKILL at once,
+   * since one still loading or type-checking would not answer SIGTERM before it is done.
    */
   shutdown(): Promise<void> {
     return (this.ending ??= this.end());
@@ -368,17 +372,18 @@ export class PolicyAnalyzer {
     this.client = undefined;
     const child = this.child;
     if (child && this.exitCode === undefined) {
-      child.kill("SIGTERM");
-      const killed = await Promise.race([
-        this.exited!.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), KILL_GRACE_MS).unref()),
-      ]);
-      if (!killed) {
+      if (!this.served || !(await this.endsOnSigterm(child))) {
         child.kill("SIGKILL");
         await this.exited;
       }
     }
     process.off("exit", this.killOnExit);
+  }
+
+  /** Sends SIGTERM; whether the pack then ends within the grace period. */
+  private endsOnSigterm(child: ChildProcess): Promise<boolean> {
+    child.kill("SIGTERM");
+    return Promise.race([this.exited!.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), KILL_GRACE_MS).unref())]);
   }
 
   private call<Req, Res>(method: keyof AnalyzerClient & string, request: Req): Promise<Res> {

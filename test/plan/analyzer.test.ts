@@ -1,10 +1,14 @@
+import { existsSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyAnalyzer, type AnalyzerResource } from "../../plan/analyzer";
 import { PolicyPackError } from "../../plan/planErrors";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../plan/wireValues";
 import {
   MINIMAL_PACK,
+  PACK_SCAFFOLD,
   isAlive,
+  makeTempDir,
   packThatCrashes,
   packThatFailsWhileAnalyzing,
   packThatHangs,
@@ -179,6 +183,40 @@ describe("PolicyAnalyzer (the pack's own process, as the CLI runs it)", () => {
     expect(error).toBeInstanceOf(PolicyPackError);
     expect((error as Error).message).toMatch(/did not print its port within 1.5 s/);
     expect(isAlive(pid!)).toBe(false);
+  });
+
+  it("kills a pack still busy loading when it gives up on it, without letting it finish", async () => {
+    const dir = temp(makeTempDir({}));
+    const [slow, finished] = [path.join(dir, "slow"), path.join(dir, "finished-loading")];
+    // busy for 2.5 s once `slow` exists, as a pack type-checking on its first start: synchronous
+    // work that SIGTERM does not interrupt
+    const busy = temp(
+      makeTempDir({
+        ...PACK_SCAFFOLD,
+        "index.ts": [
+          `import * as fs from "node:fs";`,
+          `import { PolicyPack } from "@pulumi/policy";`,
+          `if (fs.existsSync(${JSON.stringify(slow)})) {`,
+          `  const until = Date.now() + 2500;`,
+          `  while (Date.now() < until) {}`,
+          `  fs.writeFileSync(${JSON.stringify(finished)}, "");`,
+          `}`,
+          `new PolicyPack("busy-pack", { policies: [{ name: "never", description: "never", enforcementLevel: "advisory", validateResource: () => undefined }] });`,
+          ``,
+        ].join("\n"),
+      }),
+    );
+    // first start: compiles and caches the pack, so that the second spends its time in the pack's own code
+    const first = new PolicyAnalyzer({ packDir: busy });
+    await first.start();
+    await first.shutdown();
+
+    writeFileSync(slow, "");
+    let pid: number | undefined;
+    const analyzer = new PolicyAnalyzer({ packDir: busy, startTimeoutMs: 1_000, onSpawn: (p) => (pid = p) });
+    await expect(analyzer.start()).rejects.toThrow(/did not print its port within 1 s/);
+    expect(isAlive(pid!)).toBe(false);
+    expect(existsSync(finished)).toBe(false);
   });
 
   it("refuses a directory that is not a policy pack", async () => {
