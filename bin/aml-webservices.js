@@ -72,18 +72,18 @@ loadModules().then(([commandModule, planErrors]) => {
 );
 
 /**
- * The command's module and the plan's errors module. The plan's come from their bundle
- * (plan/commandBundle.cjs), compiled with this package's tsconfig.json, when it can be built.
- * Otherwise TypeScript runs through tsx, kept off node_modules and without source maps unless
- * AML_PLAN_DEBUG=1 (which always runs the sources). The plan's own TypeScript compiles with this
- * package's tsconfig.json: tsx reads the one in the working directory otherwise, whose `paths` would
- * remap the plan's own imports. The program's process reads the project's.
+ * The command's module and the plan's errors module, from their bundle (plan/commandBundle.cjs),
+ * compiled with this package's tsconfig.json, when it can be built. Otherwise TypeScript runs
+ * through tsx, kept off node_modules and without source maps unless AML_PLAN_DEBUG=1 (which always
+ * runs the sources). The plan's own TypeScript compiles with this package's tsconfig.json: tsx reads
+ * the one in the working directory otherwise, whose `paths` would remap the plan's own imports. The
+ * program's process reads the project's. Each command keeps a code cache of its own (plan/codeCache.cjs).
  */
 async function loadModules() {
   const hasOwnTsconfig = require("node:fs").existsSync(ownTsconfig);
-  if (command === "plan" && process.env.AML_PLAN_DEBUG !== "1" && hasOwnTsconfig) {
-    require("../plan/codeCache.cjs").enableCodeCache(path.basename(__filename, ".js"));
-    const bundled = await require("../plan/commandBundle.cjs").loadBundle(entries, { packageDir: path.join(__dirname, ".."), tsconfig: ownTsconfig });
+  if (process.env.AML_PLAN_DEBUG !== "1") {
+    require("../plan/codeCache.cjs").enableCodeCache(`${path.basename(__filename, ".js")}-${command}`);
+    const bundled = hasOwnTsconfig ? await require("../plan/commandBundle.cjs").loadBundle(entries, { packageDir: path.join(__dirname, ".."), tsconfig: ownTsconfig }) : undefined;
     if (bundled) return bundled.modules;
   }
   const givenTsconfig = process.env.TSX_TSCONFIG_PATH;

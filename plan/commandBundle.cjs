@@ -11,10 +11,11 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
+const { pathToFileURL } = require("node:url");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
-const FORMAT = "command-bundle-v2";
+const FORMAT = "command-bundle-v3";
 
 /** The name of the bundle's generated entry, which exports the entries. */
 const ENTRY_SOURCE = "<command-bundle-entry>";
@@ -225,9 +226,14 @@ const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".js":
 /** A module's own `__dirname` or `__filename`, which in a bundle would be those of the bundle. */
 const OWN_LOCATION = /\b__(?:dirname|filename)\b/;
 
+/** An ES module's own location, which a CommonJS bundle would leave empty. */
+const IMPORT_META_LOCATION = /\bimport\.meta\.(url|dirname|filename)\b/g;
+
 /**
- * Reads each file for esbuild, stamping it first, into `stamps`. The TypeScript of the package in
- * `packageDir` that uses `__dirname` or `__filename` gets its own, as it has under tsx.
+ * Reads each file for esbuild, stamping it first, into `stamps`. Each module keeps its own location
+ * as it has when Node.js loads it: the package's own TypeScript that uses `__dirname` or
+ * `__filename` gets them (tsx compiles it to CommonJS), and any ES module its `import.meta.url`,
+ * `import.meta.dirname` and `import.meta.filename` (a dependency finding its own files from there).
  * @param {Map<string, FileStamp | undefined>} stamps
  * @param {string} packageDir
  * @returns {import("esbuild").Plugin}
@@ -241,11 +247,14 @@ function stampedReads(stamps, packageDir) {
         if (loader === undefined) return undefined;
         stamps.set(args.path, stampOf(args.path));
         const contents = fs.readFileSync(args.path);
-        if ((loader !== "ts" && loader !== "tsx") || !isOwn(args.path, packageDir)) return { contents, loader };
         const source = contents.toString("utf8");
-        if (!OWN_LOCATION.test(source)) return { contents, loader };
-        const location = `const __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};`;
-        return { contents: `${location}${source}`, loader };
+        const ownTypeScript = (loader === "ts" || loader === "tsx") && isOwn(args.path, packageDir);
+        const withLocation = ownTypeScript && OWN_LOCATION.test(source);
+        if (!withLocation && !source.includes("import.meta")) return { contents, loader };
+        const location = withLocation ? `const __dirname = ${JSON.stringify(path.dirname(args.path))}, __filename = ${JSON.stringify(args.path)};` : "";
+        const own = { url: pathToFileURL(args.path).href, dirname: path.dirname(args.path), filename: args.path };
+        const located = source.replace(IMPORT_META_LOCATION, (_, key) => JSON.stringify(own[/** @type {"url" | "dirname" | "filename"} */ (key)]));
+        return { contents: `${location}${located}`, loader };
       });
     },
   };

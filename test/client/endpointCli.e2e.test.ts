@@ -1,10 +1,10 @@
 // End to end: `aml-webservices endpoint ...` as a child process, with the real Azure SDKs, against a
 // fake Azure on 127.0.0.1 (fakes/): ARM, an Entra ID authority and scoring URIs over HTTPS.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { cliEnvironment, runEndpointCli, type CliResult, type ServicePrincipal } from "./cliHarness";
+import { cliEnvironment, ROOT, runEndpointCli, type CliResult, type ServicePrincipal } from "./cliHarness";
 import {
   CONFIGURED_KEYS,
   CONSUMER,
@@ -75,6 +75,17 @@ function escape(text: string): string {
 const consumerRole = (endpoint: string) => `aml-webservices ${endpoint} consumer (${RESOURCE_GROUP}, ${SUBSCRIPTION})`;
 const endpointScope = (endpoint: string) =>
   `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}/onlineEndpoints/${endpoint}`;
+
+describe("the endpoint command's process", () => {
+  it("runs from its bundle: it loads no TypeScript source and no tsx", async () => {
+    const report = path.join(dir, "modules.json");
+    const preload = path.join(ROOT, "test", "harness", "modulesLoadedLate.cjs");
+    const result = await runEndpointCli(["--help"], { PATH: process.env.PATH, HOME: dir, NODE_OPTIONS: `--require ${preload}`, AML_TEST_LATE_MODULES: report });
+    expect(result.code, result.stderr).toBe(0);
+    const { loaded } = JSON.parse(readFileSync(report, "utf8")) as { loaded: string[] };
+    expect(loaded.filter((file) => file.endsWith(".ts") || file.includes(`${path.sep}tsx${path.sep}`))).toEqual([]);
+  });
+});
 
 describe("endpoint keys", () => {
   it("prints both keys masked, and in full with --show-secrets", async () => {

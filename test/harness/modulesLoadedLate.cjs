@@ -1,8 +1,8 @@
 "use strict";
-// Preloaded (NODE_OPTIONS) into a plan's command by a test: writes to $AML_TEST_LATE_MODULES the
-// modules the plan's own process loaded (`loaded`) and those it loaded after it sent its first run
-// request (`late`), when program code may already run and may have rewritten them. Does nothing in
-// the processes the plan starts.
+// Preloaded (NODE_OPTIONS) into the aml-webservices command by a test: writes to
+// $AML_TEST_LATE_MODULES the modules the command's own process loaded (`loaded`) and, for a plan,
+// those it loaded after it sent its first run request (`late`), when program code may already run
+// and may have rewritten them. Does nothing in the processes the plan starts.
 const childProcess = require("node:child_process");
 const fs = require("node:fs");
 const Module = require("node:module");

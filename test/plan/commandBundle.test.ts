@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { removedAfterAll, ROOT } from "./helpers";
 
@@ -26,6 +27,7 @@ interface Loaded {
   dirname: string;
   resolved: string;
   subdirectory: { dirname: string; filename: string };
+  esModule: { url: string; dirname: string; filename: string };
 }
 
 function load(): Loaded | "not bundled" {
@@ -45,6 +47,7 @@ function load(): Loaded | "not bundled" {
         dirname: command.dirname,
         resolved: command.resolved(),
         subdirectory: command.subdirectory,
+        esModule: command.esModule,
       }));
     });`;
   const result = spawnSync(process.execPath, ["-e", main], { cwd: project, encoding: "utf8" });
@@ -71,6 +74,10 @@ beforeEach(() => {
   writeFileSync(file("node_modules/dependency/import.js"), `exports.name = "dependency's import export";\n`);
   writeFileSync(file("node_modules/dependency/other.js"), `exports.name = "dependency's other file";\n`);
   writeFileSync(file("node_modules/dependency/version.cjs"), `exports.name = "dependency 1";\n`);
+  // an ES module that finds its own files from import.meta, as the `open` package does
+  mkdirSync(file("node_modules/es-dependency"));
+  writeFileSync(file("node_modules/es-dependency/package.json"), `${JSON.stringify({ name: "es-dependency", type: "module", exports: "./index.js" })}\n`);
+  writeFileSync(file("node_modules/es-dependency/index.js"), `export const location = { url: import.meta.url, dirname: import.meta.dirname, filename: import.meta.filename };\n`);
   writeFileSync(file("state.cjs"), `"use strict";\nmodule.exports = { loads: 0 };\n`);
   writeFileSync(file("helper.js"), `exports.helper = () => "helper.js";\n`);
   mkdirSync(file("sub"));
@@ -83,6 +90,7 @@ beforeEach(() => {
       `import state = require("./state.cjs");`,
       `export const answer = (): number => 41;`,
       `export { subdirectory } from "./sub/location";`,
+      `export { location as esModule } from "es-dependency";`,
       `export { helper, state };`,
       `export const dependency = (): string => name;`,
       `export const dirname: string = __dirname;`,
@@ -97,13 +105,16 @@ beforeEach(() => {
 /** Files as old as any checkout's: not changed while a bundle builds. */
 function ageFiles(): void {
   const dependency = ["package.json", "index.js", "import.js", "other.js", "version.cjs", "."].map((name) => `node_modules/dependency/${name}`);
-  for (const name of ["command.ts", "second.ts", "helper.js", "state.cjs", "sub/location.ts", "sub", ...dependency, "."]) touch(name, -60);
+  const esDependency = ["package.json", "index.js", "."].map((name) => `node_modules/es-dependency/${name}`);
+  for (const name of ["command.ts", "second.ts", "helper.js", "state.cjs", "sub/location.ts", "sub", ...dependency, ...esDependency, "."]) touch(name, -60);
 }
 
 describe("a command's bundle", () => {
   it("is built once and then loaded as it is; modules come back in the order given", () => {
     const subdirectory = { dirname: file("sub"), filename: file("sub/location.ts") };
-    const expected = { answer: 41, helper: "helper.js", dependency: "dependency 1", sharedState: true, second: "second", dirname: project, resolved: file("node_modules/dependency/index.js"), subdirectory };
+    const esModuleFile = file("node_modules/es-dependency/index.js");
+    const esModule = { url: pathToFileURL(esModuleFile).href, dirname: path.dirname(esModuleFile), filename: esModuleFile };
+    const expected = { answer: 41, helper: "helper.js", dependency: "dependency 1", sharedState: true, second: "second", dirname: project, resolved: file("node_modules/dependency/index.js"), subdirectory, esModule };
     expect(load()).toEqual({ built: true, ...expected });
     expect(bundles()).toHaveLength(1); // its manifest is its first line
     expect(load()).toEqual({ built: false, ...expected });
@@ -112,6 +123,11 @@ describe("a command's bundle", () => {
   it("runs as if it were beside its first entry: require resolves from there at run time", () => {
     expect(load()).toMatchObject({ dirname: project, resolved: file("node_modules/dependency/index.js") });
     expect(path.relative(project, cacheDir).startsWith("..")).toBe(true);
+  });
+
+  it("gives an ES module of a dependency its own import.meta.url, dirname and filename, as Node.js does", () => {
+    const esModule = file("node_modules/es-dependency/index.js");
+    expect(load()).toMatchObject({ esModule: { url: pathToFileURL(esModule).href, dirname: path.dirname(esModule), filename: esModule } });
   });
 
   it("gives a module in another directory its own __dirname and __filename, as under tsx", () => {
