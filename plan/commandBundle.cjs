@@ -15,7 +15,7 @@ const { pathToFileURL } = require("node:url");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
-const FORMAT = "command-bundle-v3";
+const FORMAT = "command-bundle-v4";
 
 /** The name of the bundle's generated entry, which exports the entries. */
 const ENTRY_SOURCE = "<command-bundle-entry>";
@@ -144,7 +144,9 @@ async function build(entries, packageDir, tsconfig) {
       format: "cjs",
       target: "node20",
       // as Node.js resolves the `require` tsx compiles each import to: never a package's "module"
+      // field, nor its "module" export condition, which esbuild otherwise adds
       mainFields: ["main"],
+      conditions: [],
       tsconfig,
       write: false,
       metafile: true,

@@ -67,11 +67,13 @@ beforeEach(() => {
   project = temp(mkdtempSync(path.join(tmpdir(), "aml-command-bundle-")));
   cacheDir = temp(mkdtempSync(path.join(tmpdir(), "aml-command-bundle-cache-")));
   mkdirSync(path.join(project, "node_modules", "dependency"), { recursive: true });
-  // Node.js's require picks the "require" export, as the sources under tsx do (imports compile to requires)
-  const exports = { ".": { import: "./import.js", require: "./index.js" } };
+  // Node.js's require picks the "require" export, as the sources under tsx do (imports compile to
+  // requires); "module" is a condition bundlers add, which Node.js never matches
+  const exports = { ".": { module: "./module.js", import: "./import.js", require: "./index.js" } };
   writeFileSync(file("node_modules/dependency/package.json"), `${JSON.stringify({ name: "dependency", exports }, null, 2)}\n`);
   writeFileSync(file("node_modules/dependency/index.js"), `exports.name = require("./version.cjs").name;\n`);
   writeFileSync(file("node_modules/dependency/import.js"), `exports.name = "dependency's import export";\n`);
+  writeFileSync(file("node_modules/dependency/module.js"), `exports.name = "dependency's module export (bundlers' own condition)";\n`);
   writeFileSync(file("node_modules/dependency/other.js"), `exports.name = "dependency's other file";\n`);
   writeFileSync(file("node_modules/dependency/version.cjs"), `exports.name = "dependency 1";\n`);
   // an ES module that finds its own files from import.meta, as the `open` package does
@@ -104,7 +106,7 @@ beforeEach(() => {
 
 /** Files as old as any checkout's: not changed while a bundle builds. */
 function ageFiles(): void {
-  const dependency = ["package.json", "index.js", "import.js", "other.js", "version.cjs", "."].map((name) => `node_modules/dependency/${name}`);
+  const dependency = ["package.json", "index.js", "import.js", "module.js", "other.js", "version.cjs", "."].map((name) => `node_modules/dependency/${name}`);
   const esDependency = ["package.json", "index.js", "."].map((name) => `node_modules/es-dependency/${name}`);
   for (const name of ["command.ts", "second.ts", "helper.js", "state.cjs", "sub/location.ts", "sub", ...dependency, ...esDependency, "."]) touch(name, -60);
 }
