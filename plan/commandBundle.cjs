@@ -292,6 +292,30 @@ function ownCommonJsOutside(packageDir) {
 }
 
 /**
+ * Whether this process can create files in `dir`: in it if it exists, else in its nearest existing
+ * ancestor, which must be a directory.
+ * @param {string} dir
+ */
+function canCreateIn(dir) {
+  for (let at = dir; ; at = path.dirname(at)) {
+    let stat;
+    try {
+      stat = fs.statSync(at);
+    } catch {
+      if (path.dirname(at) === at) return false;
+      continue;
+    }
+    if (!stat.isDirectory()) return false;
+    try {
+      fs.accessSync(at, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
  * Writes `file` whole or not at all: another process may read it at any moment.
  * @param {string} file
  * @param {string} text
@@ -334,6 +358,8 @@ async function loadBundle(entries, { packageDir, tsconfig, cacheDir = planCacheD
   let code = readBundle(file);
   let built = false;
   if (!code || !isCurrent(code.manifest, entries)) {
+    // a bundle that could not be kept would be built on every start, which costs more than the sources
+    if (!canCreateIn(path.dirname(file))) return undefined;
     const fresh = await build(entries, packageDir, tsconfig);
     if (!fresh) return undefined;
     /** @type {BundleManifest} */
@@ -343,7 +369,7 @@ async function loadBundle(entries, { packageDir, tsconfig, cacheDir = planCacheD
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeAtomically(file, code.code);
     } catch {
-      // a bundle that cannot be kept still runs: the next start builds it again
+      // a bundle that cannot be kept (a full disk) still runs: the next start builds it again
     }
     built = true;
   }

@@ -223,4 +223,13 @@ describe("a command's bundle", () => {
     expect(load()).toBe("not bundled");
     expect(existsSync(path.join(cacheDir, "command-bundles"))).toBe(true);
   });
+
+  it("is not built where it could not be kept: each start would build it again, dearer than the sources", () => {
+    // a cache directory under a file: nothing can be created there, whoever runs (root included)
+    const blocker = path.join(cacheDir, "a-file");
+    writeFileSync(blocker, "");
+    cacheDir = path.join(blocker, "cache");
+    expect(load()).toBe("not bundled");
+    expect(existsSync(cacheDir)).toBe(false);
+  });
 });
