@@ -42,8 +42,8 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
   process.on(signal, () => process.exit(code));
 }
 
-// A plan's program host and policy pack start first, loading while this process loads its TypeScript
-// loader and the plan's modules (plain CommonJS until then).
+// A plan's program host and policy pack start first, loading while this process loads the plan's
+// modules (plain CommonJS until then).
 if (command === "plan") require("../plan/earlyStart.cjs").startPlanProcessesEarly(args.slice(1));
 
 const path = require("node:path");

@@ -12,9 +12,9 @@ import { renderMarkdown } from "./report/markdownReport";
 import { exitCodeOf, summaryLine, type PlanModel } from "./report/planModel";
 import { renderText } from "./report/textReport";
 
-// `--compare`'s modules (and zod, with which it reads a base plan) load only when it is given, and
-// then before the program runs, as the plan's other modules: a program can write the plan's files,
-// and the plan must not load what it wrote (`main` reads the base plan first)
+// `--compare`'s modules load only when it is given, and then before the program runs, as the plan's
+// other modules: a program can write the plan's files, and the plan must not load what it wrote
+// (`main` reads the base plan first)
 type CompareModules = typeof import("./compare/planComparison") & typeof import("./compare/comparisonReport");
 let compare: CompareModules | undefined;
 const compareModules = (): CompareModules =>

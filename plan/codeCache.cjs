@@ -11,6 +11,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
+const { writeCacheFile } = require("./cacheFile.cjs");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
@@ -100,10 +101,7 @@ function saveCodeCache() {
       lengths.writeUInt32LE(data.length, 4);
       parts.push(lengths.subarray(0, 4), name, hash, lengths.subarray(4, 8), data);
     }
-    fs.mkdirSync(path.dirname(state.file), { recursive: true });
-    const temporary = `${state.file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, Buffer.concat(parts));
-    fs.renameSync(temporary, state.file);
+    writeCacheFile(state.file, Buffer.concat(parts));
   } catch {
     // the next process compiles without it
   }

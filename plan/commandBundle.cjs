@@ -3,15 +3,16 @@
 // A command's TypeScript modules and their dependencies as one CommonJS file, bundled by the esbuild
 // that tsx compiles with: the command's process reads and compiles one file instead of resolving,
 // reading and compiling some 330 modules one by one. Built on first use under the plan's cache
-// directory and rebuilt when a file it was built from, or a directory holding one, changes size or
-// modification time. The package's own plain CommonJS modules (the plan's plan/**/*.cjs) stay outside
-// the bundle: the command shares them, and their state, with what loaded them before it (bin, the
-// early start).
+// directory and rebuilt when a file it was built from, a directory holding one or the package.json
+// of its package changes size or modification time. The package's own plain CommonJS modules (the
+// plan's plan/**/*.cjs) stay outside the bundle: the command shares them, and their state, with
+// what loaded them before it (bin, the early start).
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
+const { writeCacheFile } = require("./cacheFile.cjs");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
@@ -34,6 +35,9 @@ const BUILD_INPUTS = ["tsx/package.json", "esbuild/package.json"];
 /** @param {string} data */
 const sha256 = (data) => crypto.createHash("sha256").update(data).digest("hex");
 
+/** @param {string} file its name without directory or extension */
+const stem = (file) => path.basename(file).replace(/\.[^.]*$/, "");
+
 /**
  * Where the bundle of `entries` is kept: one file, its manifest on the first line, so that a bundle
  * and the description of what it was built from are replaced together.
@@ -41,8 +45,7 @@ const sha256 = (data) => crypto.createHash("sha256").update(data).digest("hex");
  * @param {string} cacheDir
  */
 function bundleFile(entries, cacheDir) {
-  const name = path.basename(entries[0] ?? "bundle").replace(/\.[^.]*$/, "");
-  return path.join(cacheDir, "command-bundles", `${name}-${sha256(JSON.stringify([FORMAT, entries])).slice(0, 16)}.cjs`);
+  return path.join(cacheDir, "command-bundles", `${stem(entries[0] ?? "bundle")}-${sha256(JSON.stringify([FORMAT, entries])).slice(0, 16)}.cjs`);
 }
 
 /**
@@ -101,13 +104,9 @@ function readBundle(file) {
  */
 const manifestLine = (manifest) => `// ${JSON.stringify(manifest).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029")}\n`;
 
-/** The esbuild tsx compiles with, so that a bundle compiles the TypeScript as tsx does. */
-function tsxRequire() {
-  return Module.createRequire(require.resolve("tsx/package.json"));
-}
-
 /**
- * Builds the bundle of `entries` (each exported as `m<index>`) with `tsconfig`, and the stamps of
+ * Builds the bundle of `entries` (each exported as `m<index>`) with `tsconfig`, by the esbuild tsx
+ * compiles with (so that it compiles the TypeScript as tsx does), and the stamps of
  * the files and directories it was built from; undefined when it does not build (the caller loads
  * the sources, whose errors say what is wrong). A file is stamped before it is read, so a file
  * changed while the bundle builds never matches its stamp: the next start builds again.
@@ -117,16 +116,19 @@ function tsxRequire() {
  * @returns {Promise<{ code: string, stamps: FileStamp[] } | undefined>}
  */
 async function build(entries, packageDir, tsconfig) {
+  /** @type {NodeJS.Require} */
+  let tsxRequire;
   /** @type {import("esbuild")} */
   let esbuild;
   try {
-    esbuild = tsxRequire()("esbuild");
+    tsxRequire = Module.createRequire(require.resolve("tsx/package.json"));
+    esbuild = tsxRequire("esbuild");
   } catch {
     return undefined;
   }
   const buildInputs = BUILD_INPUTS.flatMap((request) => {
     try {
-      return [tsxRequire().resolve(request)];
+      return [tsxRequire.resolve(request)];
     } catch {
       return [];
     }
@@ -316,17 +318,6 @@ function canCreateIn(dir) {
 }
 
 /**
- * Writes `file` whole or not at all: another process may read it at any moment.
- * @param {string} file
- * @param {string} text
- */
-function writeAtomically(file, text) {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, file);
-}
-
-/**
  * Runs the bundle's `code` as if it were the file `runsAs`: its `require` resolves from there at run
  * time, and its code-cache entry (codeCache.cjs) is kept under that name.
  * @param {string} code
@@ -355,25 +346,24 @@ async function loadBundle(entries, { packageDir, tsconfig, cacheDir = planCacheD
   const first = entries[0];
   if (first === undefined) return undefined;
   const file = bundleFile(entries, cacheDir);
-  let code = readBundle(file);
+  let kept = readBundle(file);
   let built = false;
-  if (!code || !isCurrent(code.manifest, entries)) {
+  if (!kept || !isCurrent(kept.manifest, entries)) {
     // a bundle that could not be kept would be built on every start, which costs more than the sources
     if (!canCreateIn(path.dirname(file))) return undefined;
     const fresh = await build(entries, packageDir, tsconfig);
     if (!fresh) return undefined;
     /** @type {BundleManifest} */
     const manifest = { format: FORMAT, entries: [...entries], stamps: fresh.stamps, codeLength: fresh.code.length };
-    code = { manifest, code: `${manifestLine(manifest)}${fresh.code}` };
+    kept = { manifest, code: `${manifestLine(manifest)}${fresh.code}` };
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeAtomically(file, code.code);
+      writeCacheFile(file, kept.code);
     } catch {
       // a bundle that cannot be kept (a full disk) still runs: the next start builds it again
     }
     built = true;
   }
-  const loaded = runBundle(code.code, path.join(path.dirname(first), `${path.basename(first).replace(/\.[^.]*$/, "")}.bundle.cjs`));
+  const loaded = runBundle(kept.code, path.join(path.dirname(first), `${stem(first)}.bundle.cjs`));
   return { modules: entries.map((_, index) => loaded[`m${index}`] ?? {}), built };
 }
 

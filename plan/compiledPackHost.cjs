@@ -16,6 +16,7 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
+const { writeCacheFile } = require("./cacheFile.cjs");
 
 /** Bumped when what is cached, or how it is compiled, changes. */
 const CACHE_FORMAT = "compiled-pack-v2";
@@ -105,10 +106,7 @@ function readCache(/** @type {string} */ file) {
 
 function writeCache(/** @type {string} */ file, /** @type {CompiledPack} */ compiled) {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, JSON.stringify(compiled));
-    fs.renameSync(temporary, file); // atomic: a concurrent plan reads the old or the new entry, never half
+    writeCacheFile(file, JSON.stringify(compiled));
     const entries = fs
       .readdirSync(path.dirname(file))
       .filter((name) => name.endsWith(".json"))

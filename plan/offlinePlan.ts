@@ -245,11 +245,9 @@ function stackModel(packDir: string, programs: StackPrograms, { preview, deploy,
   });
 }
 
-/** A run's resources once it is done; its failure is read where the run is awaited, never unhandled here. */
+/** A run's resources once it is done (`evaluatePolicies` handles its failure; the run's awaiter reports it). */
 function resourcesOf(run: Promise<ProgramRun>): Promise<RecordedResource[]> {
-  const resources = run.then((done) => done.resources);
-  resources.catch(() => undefined);
-  return resources;
+  return run.then((done) => done.resources);
 }
 
 function settleNow<T>(read: () => T): { value: T } | { error: unknown } {

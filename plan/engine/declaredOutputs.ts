@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { writeCacheFile } from "../cacheFile.cjs";
 import { planCacheDir } from "../planCacheDir.cjs";
 
 /** Top-level properties every ARM resource has; used when a resource's SDK class cannot be found. */
@@ -113,10 +114,7 @@ function persistedPaths(type: string, projectDir: string): PersistedPaths | unde
 
 function persist(persisted: PersistedPaths): void {
   try {
-    mkdirSync(path.dirname(persisted.file), { recursive: true });
-    const temporary = `${persisted.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(persisted.paths));
-    renameSync(temporary, persisted.file); // a concurrent plan reads the old or the new map, never half
+    writeCacheFile(persisted.file, JSON.stringify(persisted.paths));
   } catch {
     // a cache that cannot be written only costs the next run the reading
   }
