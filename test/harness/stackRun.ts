@@ -4,6 +4,7 @@ import { AzureFakes, type AzureFakeOptions } from "../../plan/azureFakes";
 import { runUnderMocks, type MockRunResult } from "../../plan/mockRun";
 import { readPulumiProject, readStackConfig } from "../../plan/pulumiProject";
 import { sharedRuns } from "./sharedRuns";
+import { withoutStackTraces } from "./withoutStackTraces";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -49,11 +50,13 @@ export async function runProgramWithConfig(
 ): Promise<MockRunResult> {
   const preview = options.preview ?? true;
   vi.resetModules();
-  return runUnderMocks(async () => import("../../index.js"), {
-    project: "aml-webservices",
-    stack: options.stack ?? "test",
-    preview,
-    config,
-    fakes: new AzureFakes({ preview, ...options.fakes }),
-  });
+  return withoutStackTraces(() =>
+    runUnderMocks(async () => import("../../index.js"), {
+      project: "aml-webservices",
+      stack: options.stack ?? "test",
+      preview,
+      config,
+      fakes: new AzureFakes({ preview, ...options.fakes }),
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyAnalyzer, type AnalyzerResource } from "../../plan/analyzer";
@@ -187,25 +187,23 @@ describe("PolicyAnalyzer (the pack's own process, as the CLI runs it)", () => {
 
   it("kills a pack still busy loading when it gives up on it, without letting it finish", async () => {
     const dir = temp(makeTempDir({}));
-    const [slow, finished] = [path.join(dir, "slow"), path.join(dir, "finished-loading")];
+    const [busy, slow, finished] = [path.join(dir, "pack"), path.join(dir, "slow"), path.join(dir, "finished-loading")];
     // busy for 2.5 s once `slow` exists, as a pack type-checking on its first start: synchronous
-    // work that SIGTERM does not interrupt
-    const busy = temp(
-      makeTempDir({
-        ...PACK_SCAFFOLD,
-        "index.ts": [
-          `import * as fs from "node:fs";`,
-          `import { PolicyPack } from "@pulumi/policy";`,
-          `if (fs.existsSync(${JSON.stringify(slow)})) {`,
-          `  const until = Date.now() + 2500;`,
-          `  while (Date.now() < until) {}`,
-          `  fs.writeFileSync(${JSON.stringify(finished)}, "");`,
-          `}`,
-          `new PolicyPack("busy-pack", { policies: [{ name: "never", description: "never", enforcementLevel: "advisory", validateResource: () => undefined }] });`,
-          ``,
-        ].join("\n"),
-      }),
-    );
+    // work that SIGTERM does not interrupt. Its source names no temporary path (the markers are
+    // beside its directory, its working directory), so it compiles once per checkout, not per run.
+    const source = [
+      `import * as fs from "node:fs";`,
+      `import { PolicyPack } from "@pulumi/policy";`,
+      `if (fs.existsSync("../slow")) {`,
+      `  const until = Date.now() + 2500;`,
+      `  while (Date.now() < until) {}`,
+      `  fs.writeFileSync("../finished-loading", "");`,
+      `}`,
+      `new PolicyPack("busy-pack", { policies: [{ name: "never", description: "never", enforcementLevel: "advisory", validateResource: () => undefined }] });`,
+      ``,
+    ].join("\n");
+    mkdirSync(busy);
+    for (const [name, content] of Object.entries({ ...PACK_SCAFFOLD, "index.ts": source })) writeFileSync(path.join(busy, name), content);
     // first start: compiles and caches the pack, so that the second spends its time in the pack's own code
     const first = new PolicyAnalyzer({ packDir: busy });
     await first.start();

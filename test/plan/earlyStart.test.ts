@@ -1,7 +1,7 @@
 // The plan's command starts the policy pack and the program host before it loads its own modules.
 // The analyzer takes the pack only when it would start the same one the same way; any other early
 // pack is killed, and a pack that ended before it was taken is started again, failing as it fails.
-import { mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,6 +44,8 @@ describe("the policy pack started early", () => {
 
   it("is killed, and the analyzer starts its own, for another cache directory", async () => {
     const otherCache = removeLater(mkdtempSync(path.join(tmpdir(), "aml-pack-cache-")));
+    // with the default directory's entries: what differs is the directory, not a compile
+    if (existsSync(COMPILED.cacheDir)) cpSync(COMPILED.cacheDir, otherCache, { recursive: true });
     const early = spawnPackEarly(COMPILED)?.pid;
     expect(early).toBeDefined();
     const served = await analyzerPid({ ...COMPILED, cacheDir: otherCache });

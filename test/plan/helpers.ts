@@ -124,7 +124,7 @@ export const PACK_SCAFFOLD = {
   "PulumiPolicy.yaml": "runtime: nodejs\ndescription: test pack\n",
   "package.json": JSON.stringify({ name: "temp-pack", version: "0.0.1", private: true }),
   "tsconfig.json": JSON.stringify({
-    compilerOptions: { strict: true, target: "ES2022", module: "nodenext", moduleResolution: "nodenext", types: ["node"], skipLibCheck: true },
+    compilerOptions: { strict: true, target: "ES2022", lib: ["ES2022"], module: "nodenext", moduleResolution: "nodenext", types: ["node"], skipLibCheck: true },
     files: ["index.ts"],
   }),
 };
