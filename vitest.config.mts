@@ -17,6 +17,9 @@ export default defineConfig({
     // modules and the components load once per worker, not once per file (about a third of the
     // in-process tests' time). Every mock run sets its own mocks, config and monitor.
     isolate: false,
+    // Mock runs allocate much that dies young: with 64 MiB semi-spaces less of it survives into the
+    // old generation, and the suite used about a tenth less CPU (paired full runs).
+    execArgv: ["--max-semi-space-size=64"],
     sequence: { sequencer: SlowestFirst },
     // The plan's plain CommonJS modules load as in the plan, natively: one instance whether a test
     // imports or requires them (the early-started processes live in their module state).
