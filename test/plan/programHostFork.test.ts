@@ -34,13 +34,15 @@ describe("the program host started early", () => {
   });
 });
 
-// What the host has loaded, written by a preload every 20 ms: the SDK's entry modules, and ticks so far.
+// What the host has loaded, written by a preload every 20 ms: the SDK's entry modules, and ticks so
+// far. Written whole (a rename), so that a read never sees a file cut short.
 const SDK_PROBE = `
-const { writeFileSync } = require("node:fs");
+const { renameSync, writeFileSync } = require("node:fs");
 let ticks = 0;
 setInterval(() => {
   const sdk = Object.keys(require.cache).filter((file) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(file));
-  writeFileSync(process.env.AML_TEST_SDK_PROBE, JSON.stringify({ ticks: ++ticks, sdk }));
+  writeFileSync(process.env.AML_TEST_SDK_PROBE + ".partial", JSON.stringify({ ticks: ++ticks, sdk }));
+  renameSync(process.env.AML_TEST_SDK_PROBE + ".partial", process.env.AML_TEST_SDK_PROBE);
 }, 20).unref();
 `;
 
@@ -65,7 +67,7 @@ function probedHost(projectDir: string): { host: ChildProcess; probe: () => Prob
         try {
           return JSON.parse(readFileSync(out, "utf8")) as Probe;
         } catch {
-          return undefined; // not written yet, or being written
+          return undefined; // not written yet
         }
       },
     };
