@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { withoutStackTraces } from "./withoutStackTraces";
 
 const framesOf = (error: Error): string[] => (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at "));
@@ -26,5 +26,15 @@ describe("withoutStackTraces", () => {
     const before = Error.stackTraceLimit;
     await expect(withoutStackTraces(() => Promise.reject(new Error("failed run")))).rejects.toThrow("failed run");
     expect(Error.stackTraceLimit).toBe(before);
+  });
+
+  it("keeps the frames with AML_TEST_STACK_TRACES=1, to debug a test", async () => {
+    vi.stubEnv("AML_TEST_STACK_TRACES", "1");
+    try {
+      const error = await withoutStackTraces(async () => new Error("inside"));
+      expect(framesOf(error).length).toBeGreaterThan(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
