@@ -1,10 +1,10 @@
 // @ts-check
 "use strict";
 // The plan's program host and policy pack start before the plan loads anything else (its bundle or
-// TypeScript loader: gRPC, the engine, the reports), so that all three load at once. Plain CommonJS and light;
-// the processes are taken by the plan's program session and analyzer when they start the same ones,
-// and killed otherwise. No program code runs before the plan asks for a run, which it does once the
-// pack has loaded.
+// TypeScript loader: gRPC, the engine, the reports), so that all three load at once. Plain CommonJS
+// and light; the processes are taken by the plan's program session and analyzer when they start the
+// same ones, and killed otherwise. No program code runs before the plan asks for a run, which it
+// does once the pack has loaded.
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 const { forkProgramHostEarly } = require("./engine/programHostFork.cjs");

@@ -1,10 +1,10 @@
 "use strict";
 // npm's `prepare` step: after `npm ci` or `npm install` in a checkout, plans the default stack once
 // with its report discarded, so that the first `npm run plan` finds the compiled policy pack, the
-// plan's bundle, the compiled TypeScript and the SDK's output-only fields in the caches (a cold plan type-checks and
-// compiles the pack, several seconds on two cores). Never fails the install: a plan that cannot
-// run here says why and leaves the caches to the first plan. `npm pack` and `npm publish` also run
-// `prepare`: they skip it, as does `npm ci --ignore-scripts`.
+// plan's bundle, the compiled TypeScript and the SDK's output-only fields in the caches (a cold plan
+// type-checks and compiles the pack, several seconds on two cores). Never fails the install: a plan
+// that cannot run here says why and leaves the caches to the first plan. `npm pack` and
+// `npm publish` also run `prepare`: they skip it, as does `npm ci --ignore-scripts`.
 const { spawnSync } = require("node:child_process");
 const path = require("node:path");
 

@@ -27,14 +27,13 @@ export const LEGACY_SECRETS = [
 export type CliResult = CommandRun;
 
 /**
- * CLI runs of one test file in flight at once. A plan is four processes (the CLI, the policy pack,
- * the program twice): more than two plans at once on a 2-core machine only make each one slower.
+ * CLI runs of one test file in flight at once. A plan is three processes (the CLI, the policy pack,
+ * the program): more than two plans at once on a 2-core machine only make each one slower.
  */
 const CLI_RUNS_IN_FLIGHT = 2;
 let cliRunsInFlight = 0;
 const waitingCliRuns: Array<() => void> = [];
 
-/** Runs `node bin/aml-webservices.js <args>` as a child process (at most two at once per file). */
 /** where the CLI runs, with what added to its environment, and which copy of it (`bin/aml-webservices.js`) */
 export interface CliOptions {
   cwd?: string;
@@ -42,6 +41,7 @@ export interface CliOptions {
   bin?: string;
 }
 
+/** Runs `node bin/aml-webservices.js <args>` as a child process (at most two at once per file). */
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   // a finished run hands its slot to the next waiting one
   if (cliRunsInFlight >= CLI_RUNS_IN_FLIGHT) await new Promise<void>((resolve) => waitingCliRuns.push(resolve));
