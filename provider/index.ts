@@ -1,6 +1,11 @@
 // The component provider that `pulumi package add` runs (PulumiPlugin.yaml at the repository root
-// points here). The Pulumi CLI talks to it over gRPC; the schema is read from this directory's sources.
-import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
+// points here). The Pulumi CLI talks to it over gRPC; the schema is derived from this directory's
+// sources once per content and kept in the package's cache directory.
+import { main } from "@pulumi/pulumi/provider";
 import { PACKAGE_COMPONENTS, PACKAGE_NAME } from "./components";
+import { SchemaCachingProvider } from "./schemaCachingProvider";
 
-void componentProviderHost({ name: PACKAGE_NAME, dirname: __dirname, components: PACKAGE_COMPONENTS });
+// required, not imported, as in schemaCachingProvider.ts
+const { planCacheDir } = require("../plan/planCacheDir.cjs") as { planCacheDir(): string };
+
+void main(new SchemaCachingProvider({ name: PACKAGE_NAME, dirname: __dirname, components: PACKAGE_COMPONENTS, cacheDir: planCacheDir() }), process.argv.slice(2));

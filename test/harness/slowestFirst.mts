@@ -36,7 +36,7 @@ const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
  * schema, derived from the components' source in seconds): the first starts beside the longest
  * file, and the others follow it on the same worker while the longest file still runs.
  */
-const SAME_WORKER: readonly string[] = ["test/provider/construct.test.ts", "test/provider/schema.test.ts"];
+const SAME_WORKER: readonly string[] = ["test/provider/construct.test.ts", "test/provider/schema.test.ts", "test/provider/schemaCache.test.ts"];
 
 /**
  * Longest files first: two workers take the next file as they finish one, so a long file started

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import type { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
+import type { SchemaCachingProvider } from "../../provider/schemaCachingProvider";
 import type { RecordedResource } from "../../plan/recordedResource";
 import { FAKE_SUBSCRIPTION_ID } from "../../plan/azureFakes";
 import { runComponents } from "../harness/componentRun";
@@ -11,7 +11,7 @@ import { packageProvider, TOKENS } from "./packageProvider";
 // The provider's construct, as the Pulumi CLI calls it for a Python, Go, C# or YAML program, builds
 // the same resources as the TypeScript components, and refuses what the TypeScript types refuse.
 
-let provider: ComponentProvider;
+let provider: SchemaCachingProvider;
 beforeAll(async () => {
   provider = packageProvider();
   await provider.getSchema();

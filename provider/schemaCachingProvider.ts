@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ComponentResourceOptions, Inputs } from "@pulumi/pulumi";
+import type { ConstructResult, Provider } from "@pulumi/pulumi/provider";
+import { ComponentProvider, type ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental";
+import { Analyzer, type ComponentDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
+import type * as typescript from "typescript";
+import { recordReads, readsStillHold, type FileSystemRead } from "./fileSystemReads";
+
+// required, not imported: a `.cjs` import would put the file in the program that ts-node type-checks
+// for the plugin, whose output layout TypeScript then refuses (TS5011)
+const { writeCacheFile } = require("../plan/cacheFile.cjs") as { writeCacheFile(file: string, data: string): void };
+// The TypeScript the SDK's analyzer compiles with: its reads are the ones recorded.
+const ts = require("@pulumi/pulumi/typescript-shim") as typeof typescript;
+const SDK_VERSION = (require("@pulumi/pulumi/package.json") as { version: string }).version;
+
+/** Bumped when what an entry holds, or how it is derived, changes. */
+const CACHE_FORMAT = "provider-schema-v1";
+
+export interface SchemaCachingProviderOptions {
+  /** the package's name: the schema's name and the first part of every type token */
+  name: string;
+  /** the directory of the provider's entry point, with its package.json and tsconfig.json */
+  dirname: string;
+  components: ComponentResourceConstructor[];
+  /** where derived schemas are kept */
+  cacheDir: string;
+}
+
+/** What the SDK derives from the components' TypeScript source: the schema, and each component's inputs and outputs. */
+interface Derived {
+  schema: string;
+  components: Record<string, ComponentDefinition>;
+}
+
+interface SchemaEntry extends Derived {
+  format: string;
+  reads: FileSystemRead[];
+}
+
+/**
+ * The SDK's `ComponentProvider`, with the schema kept between starts. The SDK derives it from the
+ * components' TypeScript source and every declaration they reach (tens of megabytes, seconds of CPU)
+ * on each start that asks for it: every `pulumi package add`, and every preview or update of a
+ * program in another language that constructs a component. The entry is reused only while every
+ * file-system read of that derivation, through TypeScript's `sys`, gives the same answer: the same
+ * file contents (sources, tsconfig.json, declarations, package.json files), the same files absent, the
+ * same directory listings.
+ */
+export class SchemaCachingProvider implements Provider {
+  readonly version: string;
+  private readonly packageJson: Record<string, unknown>;
+  private readonly constructors: Map<string, ComponentResourceConstructor>;
+  private derived: Derived | undefined;
+
+  constructor(private readonly options: SchemaCachingProviderOptions) {
+    this.packageJson = JSON.parse(fs.readFileSync(path.join(options.dirname, "package.json"), "utf8")) as Record<string, unknown>;
+    this.version = typeof this.packageJson.version === "string" ? this.packageJson.version : "0.0.0";
+    this.constructors = new Map(options.components.map((component) => [component.name, component]));
+  }
+
+  async getSchema(): Promise<string> {
+    return this.definitions().schema;
+  }
+
+  async construct(name: string, type: string, inputs: Inputs, options: ComponentResourceOptions): Promise<ConstructResult> {
+    ComponentProvider.validateResourceType(this.options.name, type);
+    const componentName = type.split(":")[2];
+    const component = this.constructors.get(componentName);
+    if (!component) throw new Error(`Component class not found for '${componentName}'`);
+    const instance = new component(name, inputs, options) as unknown as Record<string, unknown> & { urn: ConstructResult["urn"] };
+    const definition = this.definitions().components[componentName];
+    const state: Inputs = {};
+    for (const output of Object.keys(definition?.outputs ?? {})) state[output] = instance[output];
+    return { urn: instance.urn, state };
+  }
+
+  private definitions(): Derived {
+    this.derived ??= this.cached() ?? this.derive();
+    return this.derived;
+  }
+
+  /** The entry's file, named by everything that decides the schema but is not read through `sys`. */
+  private entryFile(): string {
+    const identity = JSON.stringify({
+      format: CACHE_FORMAT,
+      sdk: SDK_VERSION,
+      typescript: ts.version,
+      name: this.options.name,
+      dirname: path.resolve(this.options.dirname),
+      packageJson: this.packageJson,
+      components: [...this.constructors.keys()],
+    });
+    return path.join(this.options.cacheDir, "provider-schemas", `${createHash("sha256").update(identity).digest("hex")}.json`);
+  }
+
+  private cached(): Derived | undefined {
+    let entry: SchemaEntry;
+    try {
+      entry = JSON.parse(fs.readFileSync(this.entryFile(), "utf8")) as SchemaEntry;
+    } catch {
+      return undefined;
+    }
+    if (entry.format !== CACHE_FORMAT || !Array.isArray(entry.reads) || !readsStillHold(ts.sys, entry.reads)) return undefined;
+    return { schema: entry.schema, components: entry.components };
+  }
+
+  private derive(): Derived {
+    const { result, reads } = recordReads(ts.sys, () => {
+      const analyzer = new Analyzer(path.resolve(this.options.dirname), this.options.name, this.packageJson, new Set(this.constructors.keys()));
+      const { components, typeDefinitions, dependencies } = analyzer.analyze();
+      const description = typeof this.packageJson.description === "string" ? this.packageJson.description : "";
+      const schema = generateSchema(this.options.name, this.version, description, components, typeDefinitions, dependencies);
+      return { schema: JSON.stringify(schema), components };
+    });
+    const entry: SchemaEntry = { format: CACHE_FORMAT, ...result, reads };
+    try {
+      writeCacheFile(this.entryFile(), JSON.stringify(entry));
+    } catch {
+      // a read-only plugin directory: the next start derives the schema again
+    }
+    return result;
+  }
+}
