@@ -2,10 +2,8 @@
 // points here). The Pulumi CLI talks to it over gRPC; the schema is derived from this directory's
 // sources once per content and kept in the package's cache directory.
 import { main } from "@pulumi/pulumi/provider";
+import { planCacheDir } from "../plan/planCacheDir.cjs";
 import { PACKAGE_COMPONENTS, PACKAGE_NAME } from "./components";
 import { SchemaCachingProvider } from "./schemaCachingProvider";
-
-// required, not imported, as in schemaCachingProvider.ts
-const { planCacheDir } = require("../plan/planCacheDir.cjs") as { planCacheDir(): string };
 
 void main(new SchemaCachingProvider({ name: PACKAGE_NAME, dirname: __dirname, components: PACKAGE_COMPONENTS, cacheDir: planCacheDir() }), process.argv.slice(2));

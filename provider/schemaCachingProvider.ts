@@ -7,11 +7,9 @@ import { ComponentProvider, type ComponentResourceConstructor } from "@pulumi/pu
 import { Analyzer, type ComponentDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import type * as typescript from "typescript";
+import { writeCacheFile } from "../plan/cacheFile.cjs";
 import { recordReads, readsStillHold, type FileSystemRead } from "./fileSystemReads";
 
-// required, not imported: a `.cjs` import would put the file in the program that ts-node type-checks
-// for the plugin, whose output layout TypeScript then refuses (TS5011)
-const { writeCacheFile } = require("../plan/cacheFile.cjs") as { writeCacheFile(file: string, data: string): void };
 // The TypeScript the SDK's analyzer compiles with: its reads are the ones recorded.
 const ts = require("@pulumi/pulumi/typescript-shim") as typeof typescript;
 const SDK_VERSION = (require("@pulumi/pulumi/package.json") as { version: string }).version;
