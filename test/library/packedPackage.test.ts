@@ -55,8 +55,13 @@ function linkFromRepository(dependency: string): void {
 
 const run = (command: string, args: string[], cwd: string): Promise<CommandRun> => runCommand(command, args, { cwd, timeoutMs: 240_000 });
 
+/** Output in dist/ of a source deleted since the last build: the packed package must not ship it. */
+const STALE_OUTPUT = "dist/components/retiredComponent.js";
+
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "aml-webservices-pack-"));
+  fs.mkdirSync(path.dirname(path.join(REPO, STALE_OUTPUT)), { recursive: true });
+  fs.writeFileSync(path.join(REPO, STALE_OUTPUT), "exports.RetiredComponent = class {};\n");
   execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
   tarball = path.join(work, `aml-webservices-${pkg.version}.tgz`);
   scratch = path.join(work, "consumer");
@@ -102,7 +107,7 @@ describe.concurrent("the packed package", () => {
     for (const file of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/client.js", "dist/components/mlWorkspace.d.ts"]) {
       expect(fs.existsSync(path.join(installed, file)), file).toBe(true);
     }
-    for (const file of ["index.ts", "test", "stacks", "provider"]) expect(fs.existsSync(path.join(installed, file)), file).toBe(false);
+    for (const file of ["index.ts", "test", "stacks", "provider", STALE_OUTPUT]) expect(fs.existsSync(path.join(installed, file)), file).toBe(false);
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as { main: string; exports: Record<string, unknown> };
     expect(manifest.main).toBe("dist/lib/index.js");
     expect(Object.keys(manifest.exports)).toEqual([".", "./client", "./package.json"]);
