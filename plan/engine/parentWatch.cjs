@@ -22,7 +22,8 @@ if (isMainThread && Number.isInteger(planPid) && planPid > 0) {
   const watcher = new Worker(
     `const { workerData } = require("node:worker_threads");
      setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 250);`,
-    { eval: true, workerData: planPid, execArgv: [], stdin: false, stdout: false, stderr: false },
+    // An environment of its own: a NODE_OPTIONS preload (an APM agent) runs in the main thread only.
+    { eval: true, workerData: planPid, execArgv: [], env: {}, stdin: false, stdout: false, stderr: false },
   );
   watcher.unref();
 }

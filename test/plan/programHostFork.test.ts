@@ -35,19 +35,15 @@ describe("the program host started early", () => {
 });
 
 // What the host has loaded, written by a preload every 20 ms: the SDK's entry modules, and ticks so
-// far. Only from the main thread: a preload also runs in the host's worker threads (the parent
-// watch), whose modules are not the host's. Written whole (a rename), so a read never sees a file
-// cut short.
+// far. Written whole (a rename), so a read never sees a file cut short.
 const SDK_PROBE = `
 const { renameSync, writeFileSync } = require("node:fs");
-if (require("node:worker_threads").isMainThread) {
-  let ticks = 0;
-  setInterval(() => {
-    const sdk = Object.keys(require.cache).filter((file) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(file));
-    writeFileSync(process.env.AML_TEST_SDK_PROBE + ".partial", JSON.stringify({ ticks: ++ticks, sdk }));
-    renameSync(process.env.AML_TEST_SDK_PROBE + ".partial", process.env.AML_TEST_SDK_PROBE);
-  }, 20).unref();
-}
+let ticks = 0;
+setInterval(() => {
+  const sdk = Object.keys(require.cache).filter((file) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(file));
+  writeFileSync(process.env.AML_TEST_SDK_PROBE + ".partial", JSON.stringify({ ticks: ++ticks, sdk }));
+  renameSync(process.env.AML_TEST_SDK_PROBE + ".partial", process.env.AML_TEST_SDK_PROBE);
+}, 20).unref();
 `;
 
 interface Probe {
