@@ -3,6 +3,7 @@
 // Writing an entry of the plan's caches (`planCacheDir.cjs`), which several plans read and write at
 // once. Plain CommonJS: the code cache and the compiled pack's host write entries before any
 // TypeScript loads.
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -15,9 +16,15 @@ const path = require("node:path");
  */
 function writeCacheFile(file, data) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+  // random too: processes of two containers sharing a cache can have the same pid
+  const temporary = `${file}.${process.pid}-${crypto.randomBytes(4).toString("hex")}.tmp`;
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 module.exports = { writeCacheFile };

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { System } from "typescript";
 
 /** The methods of TypeScript's `ts.sys` that read the file system, and so decide what a compilation sees. */
-const READ_METHODS = ["readFile", "fileExists", "directoryExists", "getDirectories", "readDirectory", "realpath"] as const;
+export const READ_METHODS = ["readFile", "fileExists", "directoryExists", "getDirectories", "readDirectory", "realpath"] as const;
 type ReadMethod = (typeof READ_METHODS)[number];
 
 /** One call to `ts.sys` and what it answered; a file's content is kept as its SHA-256. */
@@ -27,32 +27,31 @@ function recordedAnswer(method: ReadMethod, answer: unknown): FileSystemRead["an
  */
 export function recordReads<T>(sys: System, work: () => T): { result: T; reads: FileSystemRead[] } {
   const reads = new Map<string, FileSystemRead>();
+  const record = (method: ReadMethod, args: unknown[], answer: unknown): void => {
+    const key = JSON.stringify([method, args]);
+    if (!reads.has(key)) reads.set(key, { method, args, answer: recordedAnswer(method, answer) });
+  };
   const target = sys as unknown as Record<ReadMethod, AnyRead | undefined>;
-  const originals = READ_METHODS.map((method) => [method, target[method]] as const);
-  for (const [method, original] of originals) {
-    if (!original) continue;
+  const patched = READ_METHODS.flatMap((method) => {
+    const original = target[method];
+    return original ? [[method, original] as const] : [];
+  });
+  const readFile = target.readFile;
+  for (const [method, original] of patched) {
     target[method] = (...args: unknown[]) => {
       const answer = original.apply(sys, args);
-      const key = JSON.stringify([method, args]);
-      if (!reads.has(key)) reads.set(key, { method, args, answer: recordedAnswer(method, answer) });
+      record(method, args, answer);
+      // A file found may be loaded without a read through `sys` (the SDK requires a resource's
+      // JavaScript for its type token): its content, as it is now, counts too.
+      if (method === "fileExists" && answer === true && readFile) record("readFile", args.slice(0, 1), readFile.apply(sys, args.slice(0, 1)));
       return answer;
     };
   }
-  let result: T;
   try {
-    result = work();
+    return { result: work(), reads: [...reads.values()] };
   } finally {
-    for (const [method, original] of originals) target[method] = original;
+    for (const [method, original] of patched) target[method] = original;
   }
-  // A file found but never read through `sys` may still be loaded (the SDK requires a resource's
-  // JavaScript for its type token): its content counts too.
-  for (const read of [...reads.values()]) {
-    const key = JSON.stringify(["readFile", read.args]);
-    if (read.method === "fileExists" && read.answer === true && !reads.has(key)) {
-      reads.set(key, { method: "readFile", args: read.args, answer: recordedAnswer("readFile", sys.readFile(String(read.args[0]))) });
-    }
-  }
-  return { result, reads: [...reads.values()] };
 }
 
 /** Whether every recorded read of `sys` still gives the answer it gave. */

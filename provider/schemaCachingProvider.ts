@@ -7,12 +7,17 @@ import { ComponentProvider, type ComponentResourceConstructor } from "@pulumi/pu
 import { Analyzer, type ComponentDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import type * as typescript from "typescript";
+import { z } from "zod";
 import { writeCacheFile } from "../plan/cacheFile.cjs";
-import { recordReads, readsStillHold, type FileSystemRead } from "./fileSystemReads";
+import { READ_METHODS, recordReads, readsStillHold, type FileSystemRead } from "./fileSystemReads";
 
 // The TypeScript the SDK's analyzer compiles with: its reads are the ones recorded.
 const ts = require("@pulumi/pulumi/typescript-shim") as typeof typescript;
 const SDK_VERSION = (require("@pulumi/pulumi/package.json") as { version: string }).version;
+/** The SDK's code that derives the schema: a patched SDK derives anew, whatever its version says. */
+const SDK_DERIVATION = ["@pulumi/pulumi/provider/experimental/analyzer", "@pulumi/pulumi/provider/experimental/schema"].map((module) =>
+  createHash("sha256").update(fs.readFileSync(require.resolve(module))).digest("hex"),
+);
 
 /** Bumped when what an entry holds, or how it is derived, changes. */
 const CACHE_FORMAT = "provider-schema-v1";
@@ -33,8 +38,18 @@ interface Derived {
   components: Record<string, ComponentDefinition>;
 }
 
+/** What an entry must hold to be used; anything else (a file cut short, another format) is derived anew. */
+const SCHEMA_ENTRY = z.object({
+  format: z.literal(CACHE_FORMAT),
+  schema: z.string(),
+  components: z.record(z.string(), z.object({ outputs: z.record(z.string(), z.unknown()) }).passthrough()),
+  reads: z
+    .array(z.object({ method: z.enum(READ_METHODS), args: z.array(z.unknown()), answer: z.union([z.string(), z.boolean(), z.array(z.string()), z.null()]) }))
+    .min(1),
+});
+
 interface SchemaEntry extends Derived {
-  format: string;
+  format: typeof CACHE_FORMAT;
   reads: FileSystemRead[];
 }
 
@@ -70,8 +85,9 @@ export class SchemaCachingProvider implements Provider {
     if (!component) throw new Error(`Component class not found for '${componentName}'`);
     const instance = new component(name, inputs, options) as unknown as Record<string, unknown> & { urn: ConstructResult["urn"] };
     const definition = this.definitions().components[componentName];
+    if (!definition) throw new Error(`the schema has no component '${componentName}': is it exported from ${this.options.dirname}?`);
     const state: Inputs = {};
-    for (const output of Object.keys(definition?.outputs ?? {})) state[output] = instance[output];
+    for (const output of Object.keys(definition.outputs)) state[output] = instance[output];
     return { urn: instance.urn, state };
   }
 
@@ -85,7 +101,10 @@ export class SchemaCachingProvider implements Provider {
     const identity = JSON.stringify({
       format: CACHE_FORMAT,
       sdk: SDK_VERSION,
+      sdkDerivation: SDK_DERIVATION,
       typescript: ts.version,
+      // the analyzer's tsconfig.json finds `@types` packages from the working directory up
+      cwd: ts.sys.getCurrentDirectory(),
       name: this.options.name,
       dirname: path.resolve(this.options.dirname),
       packageJson: this.packageJson,
@@ -95,21 +114,25 @@ export class SchemaCachingProvider implements Provider {
   }
 
   private cached(): Derived | undefined {
-    let entry: SchemaEntry;
+    let entry: unknown;
     try {
-      entry = JSON.parse(fs.readFileSync(this.entryFile(), "utf8")) as SchemaEntry;
+      entry = JSON.parse(fs.readFileSync(this.entryFile(), "utf8"));
     } catch {
       return undefined;
     }
-    if (entry.format !== CACHE_FORMAT || !Array.isArray(entry.reads) || !readsStillHold(ts.sys, entry.reads)) return undefined;
-    return { schema: entry.schema, components: entry.components };
+    const parsed = SCHEMA_ENTRY.safeParse(entry);
+    if (!parsed.success || !readsStillHold(ts.sys, parsed.data.reads)) return undefined;
+    const { schema, components } = parsed.data as SchemaEntry;
+    if (![...this.constructors.keys()].every((name) => Object.hasOwn(components, name))) return undefined;
+    return { schema, components };
   }
 
   private derive(): Derived {
     const { result, reads } = recordReads(ts.sys, () => {
       const analyzer = new Analyzer(path.resolve(this.options.dirname), this.options.name, this.packageJson, new Set(this.constructors.keys()));
       const { components, typeDefinitions, dependencies } = analyzer.analyze();
-      const description = typeof this.packageJson.description === "string" ? this.packageJson.description : "";
+      // as the SDK passes it: a package without a description gets none in its schema
+      const description = this.packageJson.description as string;
       const schema = generateSchema(this.options.name, this.version, description, components, typeDefinitions, dependencies);
       return { schema: JSON.stringify(schema), components };
     });

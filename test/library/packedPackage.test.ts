@@ -99,6 +99,8 @@ function consumerPlan(): Promise<{ plan: CommandRun; out: string }> {
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
+  // gone already unless the build did not run
+  fs.rmSync(path.join(REPO, STALE_OUTPUT), { force: true });
 });
 
 describe.concurrent("the packed package", () => {

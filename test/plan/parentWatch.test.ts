@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PARENT_WATCH, watchingThisProcess } from "../../plan/engine/watchedChildren.cjs";
+import { PARENT_WATCH } from "../../plan/engine/watchedChildren.cjs";
+import { isAlive } from "./helpers";
 
 // Every process the plan starts preloads the parent watch, whose thread ends the process once the plan
-// is gone. A team's own NODE_OPTIONS preload (an APM agent) still runs once per process.
+// is gone, whatever its main thread does. A team's own NODE_OPTIONS preload (an APM agent) still runs
+// once per process.
 
 let dir: string;
 beforeEach(() => {
@@ -15,19 +17,38 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+async function gone(pid: number, withinMs: number): Promise<boolean> {
+  for (const until = Date.now() + withinMs; Date.now() < until; ) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !isAlive(pid);
+}
+
 describe("the parent watch of a process the plan starts", () => {
-  it("runs a NODE_OPTIONS preload in the process's main thread only, not in the watch's thread", async () => {
+  it("ends a busy process once the plan is gone, from a thread that runs no NODE_OPTIONS preload", async () => {
     const preload = path.join(dir, "preload.cjs");
     const threads = path.join(dir, "threads.txt");
     writeFileSync(preload, `require("node:fs").appendFileSync(${JSON.stringify(threads)}, require("node:worker_threads").isMainThread ? "main\\n" : "worker\\n");\n`);
-    // long enough for the watch's thread to start and poll; stdin stays open, as the plan keeps it
-    const child = spawn(process.execPath, ["--require", PARENT_WATCH, "-e", "setTimeout(() => {}, 600)"], {
-      env: watchingThisProcess({ PATH: process.env.PATH, NODE_OPTIONS: `--require ${preload}` }),
-      stdio: ["pipe", "ignore", "inherit"],
-    });
-    const [code] = (await once(child, "exit")) as [number | null];
-    child.stdin.destroy();
-    expect(code).toBe(0);
+    // A stand-in for the plan: it starts the process as the plan does (its stdin a pipe it holds,
+    // AML_PLAN_PID its own pid), prints the pid, and exits soon after.
+    const plan = `
+      const { spawn } = require("node:child_process");
+      const child = spawn(process.execPath, ["--require", ${JSON.stringify(PARENT_WATCH)}, "-e", "for (const end = Date.now() + 30000; Date.now() < end; );"], {
+        env: { PATH: process.env.PATH, NODE_OPTIONS: ${JSON.stringify(`--require ${preload}`)}, AML_PLAN_PID: String(process.pid) },
+        stdio: ["pipe", "ignore", "inherit"],
+      });
+      console.log(child.pid);
+      setTimeout(() => process.exit(0), 1000);
+    `;
+    const planProcess = spawn(process.execPath, ["-e", plan], { stdio: ["ignore", "pipe", "inherit"] });
+    let printed = "";
+    planProcess.stdout.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+    await once(planProcess, "exit");
+    const pid = Number(printed.trim());
+    expect(pid).toBeGreaterThan(0);
+    // its main thread never returns to its event loop: only the watch's thread can end it
+    expect(await gone(pid, 10_000)).toBe(true);
     expect(readFileSync(threads, "utf8").trim().split("\n")).toEqual(["main"]);
   });
 });

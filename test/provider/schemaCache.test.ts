@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ComponentResource } from "@pulumi/pulumi";
+import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as typescript from "typescript";
@@ -101,7 +102,7 @@ describe("the provider's schema, kept between starts", () => {
     expect(declarations.length).toBeGreaterThan(0);
   });
 
-  it("is not kept once a file is added to the provider's directory, or a module probed and missing exists", () => {
+  it("no longer holds when a recorded listing of the provider's directory, or a probe of a missing module, answers otherwise", () => {
     const entry = readEntry();
     expect(readsStillHold(ts.sys, entry.reads)).toBe(true);
     const listing = entry.reads.find((read) => read.method === "readDirectory" && read.args[0] === PROVIDER_DIR)!;
@@ -113,7 +114,7 @@ describe("the provider's schema, kept between starts", () => {
   });
 });
 
-describe("a package's schema, derived again", () => {
+describe("a small package's schema, kept and derived again", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), "aml-widgets-"));
@@ -147,9 +148,31 @@ export class Widget extends pulumi.ComponentResource {
   const inputsOf = async (provider: SchemaCachingProvider) =>
     Object.keys((JSON.parse(await provider.getSchema()) as { resources: Record<string, { inputProperties: Record<string, unknown> }> }).resources["widgets:index:Widget"]!.inputProperties);
 
-  it("after a source changed: the next start serves the schema of the new source", async () => {
+  /** A cache directory of the test's own, removed after `use`. */
+  async function withCacheDir(use: (cacheDir: string) => Promise<void>): Promise<void> {
     const cacheDir = mkdtempSync(path.join(tmpdir(), "aml-widgets-cache-"));
     try {
+      await use(cacheDir);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }
+
+  const entryIn = (cacheDir: string): string => {
+    const names = readdirSync(path.join(cacheDir, ENTRIES));
+    expect(names).toHaveLength(1);
+    return path.join(cacheDir, ENTRIES, names[0]!);
+  };
+
+  it("is the SDK's own schema, byte for byte", async () => {
+    await withCacheDir(async (cacheDir) => {
+      const sdk = new ComponentProvider({ name: "widgets", dirname: dir, components: [Widget] });
+      expect(await widgets(cacheDir).getSchema()).toBe(await sdk.getSchema());
+    });
+  });
+
+  it("after a source changed: the next start serves the schema of the new source", async () => {
+    await withCacheDir(async (cacheDir) => {
       expect(await inputsOf(widgets(cacheDir))).toEqual(["size"]);
       const analyze = vi.spyOn(Analyzer.prototype, "analyze");
       expect(await inputsOf(widgets(cacheDir))).toEqual(["size"]);
@@ -160,8 +183,44 @@ export class Widget extends pulumi.ComponentResource {
       expect(analyze).toHaveBeenCalledTimes(1);
       expect(await inputsOf(widgets(cacheDir))).toHaveLength(2);
       expect(analyze).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it("derives anew over an entry that is not one: no reads to check, or no JSON", async () => {
+    await withCacheDir(async (cacheDir) => {
+      const derived = await widgets(cacheDir).getSchema();
+      const file = entryIn(cacheDir);
+      const analyze = vi.spyOn(Analyzer.prototype, "analyze");
+      for (const [count, broken] of [[1, JSON.stringify({ format: "provider-schema-v1", schema: "{}", components: { Widget: { outputs: {} } }, reads: [] })], [2, "{"]] as const) {
+        writeFileSync(file, broken);
+        expect(await widgets(cacheDir).getSchema()).toBe(derived);
+        expect(analyze).toHaveBeenCalledTimes(count);
+        // and the entry is whole again
+        expect(readFileSync(file, "utf8")).toContain('"reads":[{');
+      }
+    });
+  });
+
+  it("serves the schema it derived when the cache cannot be written", async () => {
+    await withCacheDir(async (cacheDir) => {
+      const notADirectory = path.join(cacheDir, "a-file");
+      writeFileSync(notADirectory, "");
+      expect(await inputsOf(widgets(notADirectory))).toContain("size");
+    });
+  });
+
+  it("has no description when the package.json has none, as the SDK's schema", async () => {
+    const manifest = path.join(dir, "package.json");
+    const withDescription = readFileSync(manifest, "utf8");
+    writeFileSync(manifest, JSON.stringify({ name: "widgets", version: "1.2.3", main: "index.ts" }));
+    try {
+      await withCacheDir(async (cacheDir) => {
+        const ours = await widgets(cacheDir).getSchema();
+        expect(ours).toBe(await new ComponentProvider({ name: "widgets", dirname: dir, components: [Widget] }).getSchema());
+        expect(JSON.parse(ours)).not.toHaveProperty("description");
+      });
     } finally {
-      rmSync(cacheDir, { recursive: true, force: true });
+      writeFileSync(manifest, withDescription);
     }
   });
 });
