@@ -13,6 +13,7 @@ import {
   HANGING_RESOURCE,
   SLOW_RESOURCE,
   TOKEN_ENDPOINT_WITH_KEYS,
+  TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS,
   foreignProject,
   isAnalyzer,
   isProgramHost,
@@ -104,6 +105,18 @@ const ATTEMPTS: BypassAttempt[] = [
     name: "the program kills the plan with SIGKILL",
     program: program(TOKEN_ENDPOINT_WITH_KEYS, SLOW_RESOURCE, `setTimeout(() => process.kill(process.ppid, "SIGKILL"), 50);`),
     exit: "SIGKILL",
+  },
+  {
+    name: "a violating endpoint registered from a timer, after the program's module returned",
+    program: program(CLEAN_STACK, `setTimeout(() => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}}, 500);`),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive .*\[preview and deploy\]/),
+  },
+  {
+    name: "a violating endpoint registered from a beforeExit listener, as the CLI's host runs them",
+    program: program(CLEAN_STACK, `let registered = false;\nprocess.on("beforeExit", () => {\n  if (registered) return;\n  registered = true;${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive .*\[preview and deploy\]/),
   },
   {
     name: "forged JSON on stdout, written through process.stdout and fd 1, with --format json",

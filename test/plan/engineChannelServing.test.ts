@@ -186,12 +186,15 @@ export = async () => {
 };
 `;
 
-/** Completes its first run, then writes on the engine channel, while its process waits for the next. */
+/**
+ * Completes its first run, then writes on the engine channel, while its process waits for the next:
+ * from a timer that does not keep the loop alive, so the run ends before it fires.
+ */
 const WRITING_AFTER_ITS_RUN = `
 import * as fs from "node:fs";
 import { ResourceGroup } from "@pulumi/azure-native/resources";
 const state = globalThis as { wroteOnce?: boolean };
-if (!state.wroteOnce) setTimeout(() => fs.writeSync(4, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 7])), 200);
+if (!state.wroteOnce) setTimeout(() => fs.writeSync(4, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 7])), 200).unref();
 state.wroteOnce = true;
 export const groupName = new ResourceGroup("rg", { resourceGroupName: "rg-writing", location: "westeurope" }).name;
 `;

@@ -40,17 +40,23 @@ export const IMPORTS = [
   `import { ResourceGroup } from "@pulumi/azure-native/resources";`,
 ].join("\n");
 
-/** A workspace and an AMLToken endpoint that also sets initial keys: ml-endpoint-auth-exclusive, mandatory. */
-export const TOKEN_ENDPOINT_WITH_KEYS = `
+/**
+ * A workspace and an AMLToken endpoint that also sets initial keys (ml-endpoint-auth-exclusive,
+ * mandatory), as statements a callback can hold.
+ */
+export const TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS = `
 const workspace = new Workspace("ws", { resourceGroupName: "rg-foreign", workspaceName: "mlw-foreign", location: "westeurope" });
-export const endpointName = new OnlineEndpoint("ep", {
+const endpoint = new OnlineEndpoint("ep", {
   resourceGroupName: "rg-foreign",
   workspaceName: workspace.name,
   endpointName: "ep-foreign",
   location: "westeurope",
   properties: { authMode: "AMLToken", keys: { primaryKey: "0000-not-a-real-key-0000" } },
-}).name;
+});
 `;
+
+/** The same, with the endpoint's name as a stack output. */
+export const TOKEN_ENDPOINT_WITH_KEYS = `${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}export const endpointName = endpoint.name;\n`;
 
 /** A resource group and nothing to check. */
 export const CLEAN_STACK = `

@@ -1,0 +1,31 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLEAN_STACK, FOREIGN_STACK, foreignProject, program } from "./foreignProjects";
+import { MINIMAL_PACK, removedAfterAll, runCli } from "./helpers";
+
+// A run ends as under the CLI's Node.js host, where each run has a process of its own that ends once
+// its event loop is empty and its `beforeExit` listeners started nothing more. The plan runs both
+// phases in one process: each run's listeners are its own.
+// (What a program registers late counts: see bypass.e2e.test.ts.)
+
+const removeLater = removedAfterAll();
+
+describe("the end of a program's run", () => {
+  it("calls the beforeExit listeners a run added, in that run only, once its loop is empty", async () => {
+    const project = removeLater(
+      foreignProject(
+        program(
+          CLEAN_STACK,
+          // the listener notes the phase it is called in, and whether the timer started before had fired
+          `let fired = false;
+setTimeout(() => { fired = true; }, 300);
+process.on("beforeExit", () => require("node:fs").appendFileSync("calls.txt", \`\${pulumi.runtime.isDryRun() ? "preview" : "deploy"} \${fired}\\n\`));`,
+        ),
+      ),
+    );
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(path.join(project, "calls.txt"), "utf8").trim().split("\n")).toEqual(["preview true", "deploy true"]);
+  });
+});
