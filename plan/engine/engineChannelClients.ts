@@ -38,11 +38,16 @@ interface GrpcModule {
 
 const ENGINE_LOG = "/pulumirpc.Engine/Log";
 
-/** What the clients need of the channel: a duplex byte stream, the plan at its other end. */
+/**
+ * What the clients need of the channel: a duplex byte stream, the plan at its other end; a socket
+ * also keeps the event loop alive while a call waits for its answer, as a gRPC call does.
+ */
 interface ChannelStream {
   write(bytes: Buffer): unknown;
   on(event: "data", listener: (chunk: Buffer) => void): unknown;
   on(event: "error" | "close", listener: () => void): unknown;
+  ref?(): unknown;
+  unref?(): unknown;
 }
 
 export class EngineChannelClients {
@@ -101,6 +106,7 @@ export class EngineChannelClients {
     const call = this.pending.get(frame.callId);
     if (!call || frame.kind === "call") return;
     this.pending.delete(frame.callId);
+    if (this.pending.size === 0) this.channel.unref?.();
     if (frame.kind === "error") return call.callback?.(this.statusError(frame.code, frame.details));
     let response: unknown;
     try {
@@ -125,6 +131,7 @@ export class EngineChannelClients {
       } else {
         const callId = transport.nextCallId;
         transport.nextCallId = (callId + 1) % 2 ** 32;
+        if (transport.pending.size === 0) transport.channel.ref?.();
         transport.pending.set(callId, { definition, callback });
         transport.channel.write(encodeFrame({ kind: "call", callId, path: definition.path, request: definition.requestSerialize(request) }));
       }

@@ -25,14 +25,13 @@ import { saveCodeCache } from "../codeCache.cjs";
 import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
 import { EngineChannelClients } from "./engineChannelClients";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
-import { countByKind, untilProgramIdle } from "./programIdle";
+import { countByKind, untilEventLoopEmpties } from "./programIdle";
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours, nor
 // end its run early by replacing what tells whether it is idle.
 const sendToPlan = process.send?.bind(process);
+const planChannel = process.channel;
 const activeResources = process.getActiveResourcesInfo.bind(process);
-const emit = process.emit.bind(process);
-const listenerCount = process.listenerCount.bind(process);
 const listeners = process.listeners.bind(process);
 const removeListener = process.removeListener.bind(process);
 /** the SDK's calls to the engine, over the channel the plan opened as fd 4; none when it did not */
@@ -61,8 +60,6 @@ const collectGarbage = ((): (() => void) => {
 let sessionKey: string | undefined;
 /** the SDK the program's runs use, once the first has started */
 let pulumi: typeof import("@pulumi/pulumi") | undefined;
-/** the SDK's wait for its calls in flight, taken when it loads, before the program's code runs */
-let waitForRpcs: (() => Promise<void>) | undefined;
 let currentRun: string | undefined;
 const TYPESCRIPT_LOADER = path.join(HOST_DIR, "typescriptLoader.cjs");
 
@@ -141,7 +138,6 @@ async function run(settings: HostSettings): Promise<void> {
       // the SDK the program imports, as the program resolves it, whatever loaded early
       pulumi = sdkLoadedEarly?.file === pulumiPath ? sdkLoadedEarly.sdk : (projectRequire(pulumiPath) as typeof import("@pulumi/pulumi"));
       sdkLoadedEarly = undefined;
-      waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs;
       engineClients?.install(pulumiPath);
     } else {
       resetForAnotherRun(pulumi, settings);
@@ -154,15 +150,7 @@ async function run(settings: HostSettings): Promise<void> {
       const exported = projectRequire(settings.entryPoint) as unknown;
       return exported instanceof Function ? await (exported as () => unknown)() : exported;
     });
-    await untilProgramIdle(
-      {
-        activeResources,
-        // an SDK without the wait still has its calls' replies awaited by disconnect below
-        waitForRpcs: waitForRpcs ?? (async () => undefined),
-        emitBeforeExit: () => listenerCount("beforeExit") > 0 && emit("beforeExit", typeof process.exitCode === "number" ? process.exitCode : 0),
-      },
-      baseline,
-    );
+    await untilEventLoopEmpties(planChannel, baseline);
     // a run in a process of its own would take them with it: the next run must not call them
     for (const listener of listeners("beforeExit")) if (!beforeExitListeners.has(listener)) removeListener("beforeExit", listener as () => void);
     await pulumi.runtime.disconnect();
@@ -193,7 +181,7 @@ function engineChannel(): EngineChannelClients | undefined {
   } catch {
     return undefined; // not a socket after all: calls go over gRPC
   }
-  socket.unref(); // the plan ends this process; the channel does not keep it alive
+  socket.unref(); // alive only while a call waits for its answer (EngineChannelClients), as a gRPC call
   return new EngineChannelClients(socket);
 }
 

@@ -1,27 +1,30 @@
 /**
- * When a program's run is over, as the Pulumi CLI's Node.js host decides it: the host lets the
- * process run until its event loop is empty, then emits `beforeExit` (whose listeners may start more
- * work) and only then signals the engine. Resources a program registers from a timer, an I/O callback
- * or a `beforeExit` listener after its module returned are part of the deployment (the SDK's
- * runtime/callbacks.js names `setTimeout(() => new Resource(...), 2000)`), so they are part of the run.
+ * The end of a program's run, as the Pulumi CLI's Node.js host ends it (@pulumi/pulumi
+ * cmd/run/index.js): the process runs until its event loop is empty and Node.js emits `beforeExit`;
+ * the host then lets the loop turn once more, and at a later `beforeExit` whose exit code is 0 it
+ * signals the engine. What a program registers after its module returned, from a timer, an I/O
+ * callback, a worker's message, thread-pool work (crypto, zlib) or a `beforeExit` listener, is
+ * deployed, so it is part of the run.
  *
- * This process never empties its loop (the plan's IPC channel keeps it alive), so "empty" is: no
- * more handles, requests or timers keeping the loop alive, by kind, than before the program loaded,
- * and no call of the SDK to the engine in flight.
+ * Node.js itself decides that the loop is empty: libuv counts what JavaScript cannot see, such as a
+ * worker or a crypto job. Meanwhile this process's own handle, the plan's IPC channel, lets go of the
+ * loop. Only Node.js's own `beforeExit` counts: one a program emits itself comes from a JavaScript
+ * frame below `emit`, or finds timers or handles still keeping the loop alive.
  */
 
-/** What the host reads, captured before any program code runs, so that a program cannot replace it. */
-export interface IdleProbes {
-  /** `process.getActiveResourcesInfo`: the kinds of what keeps the event loop alive */
-  activeResources: () => string[];
-  /** the SDK's `runtime.waitForRPCs`: resolves once its calls, and those their replies start, are done */
-  waitForRpcs: () => Promise<void>;
-  /** emits `beforeExit` to the process's listeners; false when there are none */
-  emitBeforeExit: () => boolean;
-}
+// Taken when the host loads, before any program code runs, so that a program cannot replace them.
+const activeResources = process.getActiveResourcesInfo.bind(process);
+const onBeforeExit = process.on.bind(process, "beforeExit") as (listener: (code: number) => void) => void;
+const removeBeforeExit = process.removeListener.bind(process, "beforeExit") as (listener: (code: number) => void) => void;
+const nextTick = process.nextTick.bind(process);
+const immediate = setImmediate;
+const captureStackTrace = Error.captureStackTrace.bind(Error);
 
-/** How long the host waits between two looks at a loop that is not empty yet. */
-const LOOK_AGAIN_MS = 5;
+/** The plan's IPC channel, which keeps this process alive between runs. */
+export interface PlanChannel {
+  ref(): void;
+  unref(): void;
+}
 
 export type ActiveResources = ReadonlyMap<string, number>;
 
@@ -36,35 +39,62 @@ function withinBaseline(now: ActiveResources, baseline: ActiveResources): boolea
   return true;
 }
 
-/** A pause that does not itself keep the loop alive, nor count as the program's work. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Whether the SDK has no call in flight: its wait resolves within the current turn of the loop. */
-async function rpcsDone(probes: IdleProbes): Promise<boolean> {
-  return Promise.race([probes.waitForRpcs().then(() => true), pause(0).then(() => false)]);
-}
-
-async function loopEmptied(probes: IdleProbes, baseline: ActiveResources): Promise<boolean> {
-  return withinBaseline(countByKind(probes.activeResources()), baseline) && (await rpcsDone(probes));
+/**
+ * Whether the `beforeExit` listener `listener`, running now, was called by Node.js: nothing but
+ * `EventEmitter.prototype.emit` below it. A call from JavaScript has that code's frames below; a
+ * program that makes stack traces unreadable gets no end to its run.
+ */
+function calledByNode(listener: (code: number) => void): boolean {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  const callSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+  try {
+    Error.prepareStackTrace = callSites;
+    Error.stackTraceLimit = 64;
+    if (Error.prepareStackTrace !== callSites || Error.stackTraceLimit !== 64) return false;
+    const holder: { stack?: unknown } = {};
+    captureStackTrace(holder, listener);
+    const sites = holder.stack;
+    if (!Array.isArray(sites) || sites.length !== 1) return false;
+    const emit = sites[0] as NodeJS.CallSite;
+    return emit.getFileName() === "node:events" && emit.getFunctionName() === "emit";
+  } catch {
+    return false;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
- * Resolves once the program has nothing left to do: its loop is empty, `beforeExit` has been emitted,
- * and its listeners started nothing. A program that always has more to do never ends its run, as
- * under the CLI; the plan's time limit ends it.
+ * Resolves at the `beforeExit` on which the CLI's host would signal the engine: not the first one
+ * (it lets the loop turn once more), one whose exit code is 0. A program that always has more to do
+ * never ends its run, as under the CLI, and the plan's time limit ends it; one whose exit code stays
+ * other than 0 lets this process end with it, a failed run.
  */
-export async function untilProgramIdle(probes: IdleProbes, baseline: ActiveResources): Promise<void> {
-  for (;;) {
-    await probes.waitForRpcs();
-    while (!(await loopEmptied(probes, baseline))) {
-      await pause(LOOK_AGAIN_MS);
-      await probes.waitForRpcs();
-    }
-    if (!probes.emitBeforeExit()) return;
-    // the listeners' work starts within this turn; none started: the loop stays empty, as Node.js exits
-    await pause(0);
-    if (await loopEmptied(probes, baseline)) return;
-  }
+export function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline: ActiveResources): Promise<void> {
+  return new Promise((resolve) => {
+    const real = (listener: (code: number) => void): boolean => calledByNode(listener) && withinBaseline(countByKind(activeResources()), baseline);
+    let deciderAdded = false;
+    // As the CLI's host: the decision is taken by a listener added once the first `beforeExit` has
+    // reached every listener there was, after one more turn of the loop.
+    const first = (): void => {
+      if (deciderAdded || !real(first)) return;
+      nextTick(() => {
+        if (deciderAdded) return;
+        deciderAdded = true;
+        immediate(() => undefined);
+        onBeforeExit(decide);
+      });
+    };
+    const decide = (code: number): void => {
+      if (code !== 0 || !real(decide)) return;
+      removeBeforeExit(first);
+      removeBeforeExit(decide);
+      channel?.ref();
+      resolve();
+    };
+    onBeforeExit(first);
+    channel?.unref();
+  });
 }

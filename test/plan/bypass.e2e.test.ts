@@ -44,6 +44,9 @@ interface BypassAttempt {
 // The SDK turns exit code 0 into 1 when promises are still pending (@pulumi/pulumi runtime/debuggable.js).
 const ENDED_EARLY = /the program's process ended \(exit code [01]\) before the program finished: a program must not call process\.exit/;
 
+/** The endpoint a program registers late, found in both phases: each run waited for it. */
+const LATE_VIOLATION = /\[mandatory\] ml-endpoint-auth-exclusive .*\[preview and deploy\]/;
+
 const ATTEMPTS: BypassAttempt[] = [
   {
     name: "setTimeout(() => process.exit(0), 50) while registrations are pending, in a violating program",
@@ -110,13 +113,57 @@ const ATTEMPTS: BypassAttempt[] = [
     name: "a violating endpoint registered from a timer, after the program's module returned",
     program: program(CLEAN_STACK, `setTimeout(() => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}}, 500);`),
     exit: 1,
-    stdout: (stdout) => expect(stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive .*\[preview and deploy\]/),
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
   },
   {
     name: "a violating endpoint registered from a beforeExit listener, as the CLI's host runs them",
     program: program(CLEAN_STACK, `let registered = false;\nprocess.on("beforeExit", () => {\n  if (registered) return;\n  registered = true;${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`),
     exit: 1,
-    stdout: (stdout) => expect(stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive .*\[preview and deploy\]/),
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
+  },
+  {
+    name: "a violating endpoint registered on the second beforeExit, the first having set a non-zero exit code",
+    program: program(
+      CLEAN_STACK,
+      `let calls = 0;\nprocess.on("beforeExit", () => {\n  calls++;\n  if (calls === 1) { process.exitCode = 1; return; }\n  if (calls !== 2) return;\n  process.exitCode = 0;${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`,
+    ),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
+  },
+  {
+    name: "a violating endpoint registered once thread-pool work (crypto.pbkdf2) is done",
+    program: program(CLEAN_STACK, `require("node:crypto").pbkdf2("passphrase", "salt", 300_000, 32, "sha256", () => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
+  },
+  {
+    name: "a violating endpoint registered when a worker thread of the program exits",
+    program: program(
+      CLEAN_STACK,
+      `new (require("node:worker_threads").Worker)("setTimeout(() => undefined, 300);", { eval: true }).once("exit", () => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`,
+    ),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
+  },
+  {
+    name: "a violating endpoint registered from a timer that an apply starts once the engine answered a registration",
+    program: program(
+      `const group = new ResourceGroup("rg", { resourceGroupName: "rg-foreign", location: "westeurope" });`,
+      `group.urn.apply(() => setTimeout(() => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}}, 100));`,
+    ),
+    exit: 1,
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
+  },
+  {
+    name: "beforeExit emitted by the program itself, while thread-pool work that registers a violating endpoint runs",
+    program: program(
+      CLEAN_STACK,
+      `require("node:crypto").pbkdf2("passphrase", "salt", 300_000, 32, "sha256", () => {${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}});`,
+      `setTimeout(() => { process.emit("beforeExit", 0); process.nextTick(() => process.nextTick(() => process.nextTick(() => process.emit("beforeExit", 0)))); }, 10);`,
+    ),
+    exit: 1,
+    // ended early, the run would leave the endpoint to the next phase's plan only
+    stdout: (stdout) => expect(stdout).toMatch(LATE_VIOLATION),
   },
   {
     name: "forged JSON on stdout, written through process.stdout and fd 1, with --format json",

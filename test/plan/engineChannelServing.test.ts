@@ -1,9 +1,9 @@
 // The engine channel as the SDK and a program meet it: the SDK's calls on it fail as they fail over
 // gRPC (the same error, down to the message, for the same call to the same engine), and fail at once
-// once the channel has closed; an SDK laid out otherwise keeps its calls on gRPC; calls served
-// together still register a URN once; a registration still waiting when its run ends is not
-// recorded; a program that writes on it what is not a call fails its run at once, and its process
-// serves no other run.
+// once the channel has closed; a call in flight holds the event loop as a gRPC call does; an SDK
+// laid out otherwise keeps its calls on gRPC; calls served together still register a URN once; a
+// registration still waiting when its run ends is not recorded; a program that writes on it what is
+// not a call fails its run at once, and its process serves no other run.
 import { EventEmitter } from "node:events";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +84,28 @@ describe("the SDK's calls on the engine channel", () => {
     const overChannel = new ResourceMonitorClient(address, grpc.credentials.createInsecure());
     expect(errorParts((await call(overChannel, "registerResourceOutputs", request)).error)).toEqual(errorParts(grpcError));
     overChannel.close();
+  });
+
+  it("hold the event loop while a call waits for its answer, as a gRPC call holds its socket", async () => {
+    const holds: string[] = [];
+    class HeldChannel extends ServedChannel {
+      ref(): void {
+        holds.push("ref");
+      }
+      unref(): void {
+        holds.push("unref");
+      }
+    }
+    expect(new EngineChannelClients(new HeldChannel(engine)).install(sdkPath)).toBe(true);
+    const client = new ResourceMonitorClient(address, grpc.credentials.createInsecure());
+    const request = new resourcePb.SupportsFeatureRequest();
+    request.setId("secrets");
+    const calls = [call(client, "supportsFeature", request), call(client, "supportsFeature", request)];
+    // two calls in flight, one hold
+    expect(holds).toEqual(["ref"]);
+    for (const { error } of await Promise.all(calls)) expect(error).toBeNull();
+    expect(holds).toEqual(["ref", "unref"]);
+    client.close();
   });
 
   it("fail as unavailable once the channel has closed, those made after it included", async () => {

@@ -5,14 +5,15 @@ import { CLEAN_STACK, FOREIGN_STACK, foreignProject, program } from "./foreignPr
 import { MINIMAL_PACK, removedAfterAll, runCli } from "./helpers";
 
 // A run ends as under the CLI's Node.js host, where each run has a process of its own that ends once
-// its event loop is empty and its `beforeExit` listeners started nothing more. The plan runs both
-// phases in one process: each run's listeners are its own.
+// its event loop is empty: `beforeExit` comes, the host lets the loop turn once more, `beforeExit`
+// comes again and the host signals the engine. The plan runs both phases in one process: each run's
+// listeners are its own.
 // (What a program registers late counts: see bypass.e2e.test.ts.)
 
 const removeLater = removedAfterAll();
 
 describe("the end of a program's run", () => {
-  it("calls the beforeExit listeners a run added, in that run only, once its loop is empty", async () => {
+  it("calls the beforeExit listeners a run added twice, as the CLI's host does, in that run only, once its loop is empty", async () => {
     const project = removeLater(
       foreignProject(
         program(
@@ -26,6 +27,6 @@ process.on("beforeExit", () => require("node:fs").appendFileSync("calls.txt", \`
     );
     const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK]);
     expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(path.join(project, "calls.txt"), "utf8").trim().split("\n")).toEqual(["preview true", "deploy true"]);
+    expect(readFileSync(path.join(project, "calls.txt"), "utf8").trim().split("\n")).toEqual(["preview true", "preview true", "deploy true", "deploy true"]);
   });
 });
