@@ -259,13 +259,63 @@ function resolveEntryPoint(projectDir: string, main: string | undefined, project
     if (!resolved) throw new PlanConfigError(`${projectFile}: main '${main}' does not exist`);
     return resolved;
   }
-  const resolved = resolveDirectory(projectDir);
+  const resolved = manifestEntryPoint(projectDir) ?? resolveDirectory(projectDir);
   if (!resolved) {
     throw new PlanConfigError(
       `no entry point in ${projectDir}: set 'main' in Pulumi.yaml or package.json, or add index.ts / index.js`,
     );
   }
   return resolved;
+}
+
+/** Package manifests as the SDK reads them, in its order of preference (@pulumi/pulumi runtime/manifest.js). */
+const PACKAGE_MANIFESTS = ["package.json", "package.yaml"];
+
+/**
+ * The entry point the CLI's Node.js host takes when Pulumi.yaml names none (@pulumi/pulumi
+ * cmd/run/run.js): the nearest package manifest from the project directory up, maybe a monorepo's,
+ * names it by `exports` (a string, or `"."`: itself, or its `default`, `require` or `import`), else by
+ * `main`, relative to the manifest's directory, when that path exists as written. Undefined leaves
+ * the project directory to Node.js's resolution, as the host does.
+ */
+function manifestEntryPoint(projectDir: string): string | undefined {
+  for (let dir = projectDir; ; dir = path.dirname(dir)) {
+    const name = PACKAGE_MANIFESTS.find((candidate) => existsSync(path.join(dir, candidate)));
+    if (name) {
+      const entry = declaredEntry(readManifest(path.join(dir, name)));
+      if (entry === undefined) return undefined;
+      const target = path.join(dir, entry);
+      if (!existsSync(target)) return undefined;
+      return statSync(target).isDirectory() ? resolveDirectory(target) : target;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** A manifest's content, or nothing for one that does not parse, as the host reads it. */
+function readManifest(file: string): Record<string, unknown> {
+  try {
+    const text = readFileSync(file, "utf8");
+    const data: unknown = file.endsWith(".json") ? JSON.parse(text) : parseDocument(text).toJS();
+    return isPlainObject(data) ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+function declaredEntry(manifest: Record<string, unknown>): string | undefined {
+  const { exports, main } = manifest;
+  if (typeof exports === "string") return exports;
+  if (typeof exports === "object") {
+    const root = isPlainObject(exports) ? exports["."] : undefined;
+    if (typeof root === "string") return root;
+    if (isPlainObject(root)) {
+      const conditional = root.default || root.require || root.import;
+      return typeof conditional === "string" ? conditional : undefined;
+    }
+    return undefined;
+  }
+  return typeof main === "string" && main !== "" ? main : undefined;
 }
 
 function resolveModulePath(target: string): string | undefined {

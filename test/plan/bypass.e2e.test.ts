@@ -15,6 +15,7 @@ import {
   TOKEN_ENDPOINT_WITH_KEYS,
   TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS,
   foreignProject,
+  foreignProjectFiles,
   isAnalyzer,
   isProgramHost,
   program,
@@ -292,6 +293,22 @@ function gatePack(): string {
     }),
   );
 }
+
+describe.concurrent("an entry point other than index.ts, without main in Pulumi.yaml", () => {
+  // The CLI's Node.js host runs what the nearest package manifest names (@pulumi/pulumi cmd/run/run.js).
+  const violating = program(TOKEN_ENDPOINT_WITH_KEYS);
+  it.each([
+    ["package.json exports, beside a clean index.ts", "", { "package.json": JSON.stringify({ exports: "./deploy.ts" }) }],
+    ["the main of a monorepo's package.json, above the project", "infra/", { "package.json": JSON.stringify({ main: "infra/deploy.ts" }) }],
+  ])("is the program planned: %s", async (_, projectPath, manifest) => {
+    const files: Record<string, string> = { ...manifest };
+    for (const [name, content] of Object.entries({ ...foreignProjectFiles(program(CLEAN_STACK)), "deploy.ts": violating })) files[projectPath + name] = content;
+    const root = removeLater(makeTempDir(files, "aml-foreign-"));
+    const result = await runCli(["plan", "--cwd", path.join(root, projectPath), "--stack", FOREIGN_STACK]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+  }, PLAN_TIMEOUT_MS);
+});
 
 describe("a program that rewrites the policy pack while the plan runs", () => {
   it("cannot change the verdict: the pack runs the policies it was started with", async () => {

@@ -12,9 +12,14 @@ const STACK_FILE = "config:\n  azure-native:location: westeurope\n";
 
 const PROJECT_FILE = `name: ${FOREIGN_PROJECT}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`;
 
+/** The files of a project whose program is `program`: Pulumi.yaml, Pulumi.ci.yaml, index.ts. */
+export function foreignProjectFiles(program: string): Record<string, string> {
+  return { "Pulumi.yaml": PROJECT_FILE, [`Pulumi.${FOREIGN_STACK}.yaml`]: STACK_FILE, "index.ts": program };
+}
+
 /** A project directory (Pulumi.yaml, Pulumi.ci.yaml, index.ts) whose program is `program`. */
 export function foreignProject(program: string): string {
-  return makeTempDir({ "Pulumi.yaml": PROJECT_FILE, [`Pulumi.${FOREIGN_STACK}.yaml`]: STACK_FILE, "index.ts": program }, "aml-foreign-");
+  return makeTempDir(foreignProjectFiles(program), "aml-foreign-");
 }
 
 /**

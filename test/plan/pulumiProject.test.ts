@@ -47,6 +47,28 @@ describe("readPulumiProject", () => {
     expect(readPulumiProject(indexJs).entryPoint).toBe(path.join(indexJs, "index.js"));
   });
 
+  // As the CLI's Node.js host takes it without `main` in Pulumi.yaml (@pulumi/pulumi cmd/run/run.js,
+  // resolveEntrypoint and npmPackageRootFromProgramPath; runtime/manifest.js for package.yaml).
+  it.each([
+    ["exports as a string", { "package.json": JSON.stringify({ exports: "./deploy.ts", main: "index.ts" }) }, "deploy.ts"],
+    ['exports["."] as a string', { "package.json": JSON.stringify({ exports: { ".": "./deploy.ts" } }) }, "deploy.ts"],
+    ['exports["."] default before require and import', { "package.json": JSON.stringify({ exports: { ".": { import: "./other.ts", require: "./other.ts", default: "./deploy.ts" } } }) }, "deploy.ts"],
+    ['exports["."] require before import', { "package.json": JSON.stringify({ exports: { ".": { import: "./other.ts", require: "./deploy.ts" } } }) }, "deploy.ts"],
+    ['exports without ".": the directory as Node.js resolves it, by main', { "package.json": JSON.stringify({ exports: { "./x": "./deploy.ts" }, main: "other.ts" }) }, "other.ts"],
+    ["main", { "package.json": JSON.stringify({ main: "deploy.ts" }) }, "deploy.ts"],
+    ["an entry that does not exist as written: the directory as Node.js resolves it", { "package.json": JSON.stringify({ exports: "./deploy" }) }, "index.ts"],
+    ["package.yaml", { "package.yaml": "main: deploy.ts\n" }, "deploy.ts"],
+    ["package.json before package.yaml", { "package.json": JSON.stringify({ main: "deploy.ts" }), "package.yaml": "main: other.ts\n" }, "deploy.ts"],
+  ])("without main in Pulumi.yaml, takes the entry point the package manifest names: %s", (_, manifest, entry) => {
+    const dir = project({ "Pulumi.yaml": "name: e\nruntime: nodejs\n", "index.ts": "", "deploy.ts": "", "other.ts": "", ...manifest });
+    expect(readPulumiProject(dir).entryPoint).toBe(path.join(dir, entry));
+  });
+
+  it("without main in Pulumi.yaml, takes the entry point of the nearest package manifest above the project: a monorepo's", () => {
+    const repo = project({ "package.json": JSON.stringify({ main: "infra/deploy.ts" }), "infra/Pulumi.yaml": "name: f\nruntime: nodejs\n", "infra/index.ts": "", "infra/deploy.ts": "" });
+    expect(readPulumiProject(path.join(repo, "infra")).entryPoint).toBe(path.join(repo, "infra", "deploy.ts"));
+  });
+
   it("refuses a directory without Pulumi.yaml, another runtime, a missing main or no entry point", () => {
     const empty = project({});
     expect(() => readPulumiProject(empty)).toThrow(PlanConfigError);
