@@ -235,7 +235,6 @@ function stackModel(packDir: string, programs: StackPrograms, { preview, deploy,
     evaluation: { ...evaluation, results: [...evaluation.results, ...deployEvaluation.results] },
     programMessages: preview.messages.filter((m) => m.severity !== "error"),
     warnings: [
-      ...stackConfig.warnings,
       ...new Set([...preview.limits, ...deploy.limits]),
       ...(stackConfig.secretKeys.length > 0
         ? [`secret config (${stackConfig.secretKeys.join(", ")}) is not decrypted offline: the program saw placeholders`]

@@ -34,8 +34,6 @@ export interface StackConfig {
   config: Record<string, string>;
   /** keys whose values are secret (`secure:` values, at the top level or nested) */
   secretKeys: string[];
-  /** things the offline plan cannot honour (e.g. ESC environments), worth telling the reader */
-  warnings: string[];
 }
 
 const SECURE_PLACEHOLDER_PREFIX = "secure-placeholder-";
@@ -61,6 +59,7 @@ export function readPulumiProject(dir: string): PulumiProject {
       `${file}: runtime '${runtime ?? "(none)"}' is not supported; the offline plan runs nodejs (TypeScript or JavaScript) programs only`,
     );
   }
+  refuseRuntimeOptionsNotHonoured(document.runtime, file);
   const stackConfigDir =
     typeof document.stackConfigDir === "string" ? path.resolve(projectDir, document.stackConfigDir) : projectDir;
   const main = typeof document.main === "string" ? document.main : undefined;
@@ -92,13 +91,13 @@ export function readStackConfig(project: PulumiProject, stack: string): StackCon
 
   const config: Record<string, string> = {};
   const secretKeys = new Set<string>();
-  const warnings: string[] = [];
   const root = doc.contents;
   if (root !== null && !isMap(root)) throw new PlanConfigError(`${file}: expected a mapping at the top level`);
   if (root && isMap(root)) {
+    // values the program would read under the CLI and not here: a plan of another program
     if (root.has("environment")) {
-      warnings.push(
-        `${path.basename(file)} imports ESC environments; the offline plan cannot open them, so their values are missing`,
+      throw new PlanConfigError(
+        `${file}: imports ESC environments ('environment'), which the offline plan cannot open, so the program would run without their values; put the values it needs in 'config' of a stack file for the plan, or check this stack with 'pulumi preview' and the policy pack`,
       );
     }
     const configNode = root.get("config", true) as YamlNode | undefined;
@@ -125,7 +124,7 @@ export function readStackConfig(project: PulumiProject, stack: string): StackCon
     if (value !== undefined && declared.type) checkDeclaredType(key, declared.type, value, file);
   }
 
-  return { stack, file, config, secretKeys: [...secretKeys].sort(), warnings };
+  return { stack, file, config, secretKeys: [...secretKeys].sort() };
 }
 
 /**
@@ -148,6 +147,23 @@ function parseYaml(file: string): unknown {
   const doc = parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
   if (doc.errors.length > 0) throw new PlanConfigError(`${file}: ${doc.errors[0]!.message}`);
   return doc.toJS();
+}
+
+/**
+ * Runtime options that change how the CLI's Node.js host runs the program (node's own arguments, a
+ * tsconfig.json other than the project's): the plan would run another program than `pulumi up`, so
+ * it refuses them rather than pass a program it did not see.
+ */
+function refuseRuntimeOptionsNotHonoured(runtime: unknown, file: string): void {
+  const options = isPlainObject(runtime) && isPlainObject(runtime.options) ? runtime.options : {};
+  for (const option of ["nodeargs", "tsconfig"]) {
+    const value = options[option];
+    if (value !== undefined && value !== null && value !== "") {
+      throw new PlanConfigError(
+        `${file}: runtime option '${option}' is not supported by the offline plan, which would run the program otherwise than the CLI does; remove it to plan this project, or check it with 'pulumi preview' and the policy pack`,
+      );
+    }
+  }
 }
 
 function runtimeName(runtime: unknown): string | undefined {
@@ -188,8 +204,11 @@ function configValue(node: YamlNode | null, key: string, file: string): ConfigVa
       }
       if (isMap(value)) {
         const out: Record<string, unknown> = {};
-        for (const pair of value.items) {
-          const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const keyOf = (pair: (typeof value.items)[number]): string => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key));
+        // in the order the CLI sends an object's keys: Go's JSON encoding sorts them, by their bytes
+        const pairs = [...value.items].sort((a, b) => Buffer.compare(Buffer.from(keyOf(a)), Buffer.from(keyOf(b))));
+        for (const pair of pairs) {
+          const k = keyOf(pair);
           // an own property even for "__proto__", as the CLI passes it: the program, not this reader, refuses such keys
           Object.defineProperty(out, k, { value: substitute(pair.value as YamlNode | null, [...nestedPath, k]), enumerable: true, writable: true, configurable: true });
         }
@@ -318,10 +337,16 @@ function declaredEntry(manifest: Record<string, unknown>): string | undefined {
   return typeof main === "string" && main !== "" ? main : undefined;
 }
 
+/**
+ * The extensions Node.js tries, in its order, under the CLI's host: its own `.js` first, then the
+ * `.ts` ts-node registers (@pulumi/pulumi cmd/run/run.js requires the program as a path).
+ */
+const MODULE_EXTENSIONS = [".js", ".ts"];
+
 function resolveModulePath(target: string): string | undefined {
   if (existsSync(target) && statSync(target).isDirectory()) return resolveDirectory(target);
   if (existsSync(target)) return target;
-  return [".ts", ".js"].map((ext) => target + ext).find((candidate) => existsSync(candidate));
+  return MODULE_EXTENSIONS.map((ext) => target + ext).find((candidate) => existsSync(candidate));
 }
 
 function resolveDirectory(dir: string): string | undefined {
@@ -338,7 +363,7 @@ function resolveDirectory(dir: string): string | undefined {
       // an unreadable package.json falls through to index.ts / index.js, as node's resolution would
     }
   }
-  return ["index.ts", "index.js"].map((f) => path.join(dir, f)).find((f) => existsSync(f));
+  return MODULE_EXTENSIONS.map((ext) => path.join(dir, `index${ext}`)).find((f) => existsSync(f));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -47,6 +47,14 @@ describe("readPulumiProject", () => {
     expect(readPulumiProject(indexJs).entryPoint).toBe(path.join(indexJs, "index.js"));
   });
 
+  // Node.js tries its own .js before the .ts ts-node registers; the CLI's host warns and runs index.js
+  it("takes the .js before the .ts of the same name, as Node.js under the CLI's host does", () => {
+    const both = project({ "Pulumi.yaml": "name: g\nruntime: nodejs\n", "index.ts": "", "index.js": "" });
+    expect(readPulumiProject(both).entryPoint).toBe(path.join(both, "index.js"));
+    const extensionless = project({ "Pulumi.yaml": "name: h\nruntime: nodejs\nmain: src/program\n", "src/program.ts": "", "src/program.js": "" });
+    expect(readPulumiProject(extensionless).entryPoint).toBe(path.join(extensionless, "src", "program.js"));
+  });
+
   // As the CLI's Node.js host takes it without `main` in Pulumi.yaml (@pulumi/pulumi cmd/run/run.js,
   // resolveEntrypoint and npmPackageRootFromProgramPath; runtime/manifest.js for package.yaml).
   it.each([
@@ -67,6 +75,16 @@ describe("readPulumiProject", () => {
   it("without main in Pulumi.yaml, takes the entry point of the nearest package manifest above the project: a monorepo's", () => {
     const repo = project({ "package.json": JSON.stringify({ main: "infra/deploy.ts" }), "infra/Pulumi.yaml": "name: f\nruntime: nodejs\n", "infra/index.ts": "", "infra/deploy.ts": "" });
     expect(readPulumiProject(path.join(repo, "infra")).entryPoint).toBe(path.join(repo, "infra", "deploy.ts"));
+  });
+
+  // Both change what the CLI's Node.js host runs (node's arguments, as `--require ./setup.js`; the
+  // tsconfig.json ts-node compiles with); the plan would run another program.
+  it.each([
+    ["nodeargs", "    nodeargs: --require ./setup.js\n"],
+    ["tsconfig", "    tsconfig: tsconfig.deploy.json\n"],
+  ])("refuses the runtime option %s, which the plan cannot honour", (option, line) => {
+    const dir = project({ "Pulumi.yaml": `name: r\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n${line}`, "index.ts": "" });
+    expect(() => readPulumiProject(dir)).toThrow(new RegExp(`runtime option '${option}' is not supported by the offline plan`));
   });
 
   it("refuses a directory without Pulumi.yaml, another runtime, a missing main or no entry point", () => {
@@ -111,6 +129,24 @@ describe("readStackConfig (as the CLI passes config to the program)", () => {
     expect(secrets).toContain(stack.config["legacy-ml:aks"]);
     expect(secrets).toContain("secure-placeholder-legacy-ml:aks.serviceKey");
     expect(secrets).not.toContain("aks-legacy");
+  });
+
+  // pulumi/pulumi sdk/go/common/resource/config/object.go: an object value is sent as Go's JSON
+  // encoding of a map, whose keys come out sorted by their bytes, at every level
+  it("sends an object's keys in the CLI's order, sorted, whatever the stack file's order", () => {
+    const dir = project({
+      "Pulumi.yaml": "name: o\nruntime: nodejs\n",
+      "index.ts": "",
+      "Pulumi.x.yaml": "config:\n  o:modes:\n    Key: { b: 1, a: 2 }\n    AMLToken: {}\n    aadToken: []\n    Ä: 0\n",
+    });
+    const text = readStackConfig(readPulumiProject(dir), "x").config["o:modes"]!;
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(["AMLToken", "Key", "aadToken", "Ä"]);
+    expect(Object.keys((JSON.parse(text) as { Key: object }).Key)).toEqual(["a", "b"]);
+  });
+
+  it("refuses a stack that imports ESC environments, whose values the program would miss", () => {
+    const dir = project({ "Pulumi.yaml": "name: v\nruntime: nodejs\n", "index.ts": "", "Pulumi.x.yaml": "environment:\n  - team/auth\nconfig:\n  v:mode: Key\n" });
+    expect(() => readStackConfig(readPulumiProject(dir), "x")).toThrow(/imports ESC environments \('environment'\), which the offline plan cannot open/);
   });
 
   it("keeps a scalar's source text (1.0, 0x1F, yes) and maps null to an empty string", () => {
