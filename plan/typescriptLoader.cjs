@@ -15,6 +15,10 @@ const nodeLoadsJavaScript = Module._extensions[".js"];
 const nodeResolvesFilename = Module._resolveFilename;
 const sourceMapsEnabled = process.sourceMapsEnabled === true;
 require("tsx/cjs");
+// Node.js's own resolution, as under the CLI's host, where ts-node adds extensions, not resolution:
+// tsx's maps bare imports through the project's tsconfig.json `paths` and `baseUrl`, which would make
+// the program load other modules than `pulumi up` runs.
+Module._resolveFilename = nodeResolvesFilename;
 const tsxLoadsJavaScript = Module._extensions[".js"];
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
 

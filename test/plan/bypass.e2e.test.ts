@@ -310,6 +310,22 @@ describe.concurrent("an entry point other than index.ts, without main in Pulumi.
   }, PLAN_TIMEOUT_MS);
 });
 
+describe("a tsconfig.json whose paths map a package to a file of the project", () => {
+  // Under the CLI's host, ts-node compiles and Node.js resolves: `paths` never applies at run time.
+  it("does not change what the program loads: the package, as under the CLI", async () => {
+    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
+    const files = {
+      ...foreignProjectFiles(program(`const authMode = typeof require("yaml").stringify === "function" ? "AMLToken" : "Key";`, endpoint)),
+      "tsconfig.json": JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { yaml: ["./plan-time-yaml.ts"] } } }),
+      "plan-time-yaml.ts": "export const parse = JSON.parse;\n",
+    };
+    const project = removeLater(makeTempDir(files, "aml-foreign-"));
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+  }, PLAN_TIMEOUT_MS);
+});
+
 describe("a program that rewrites the policy pack while the plan runs", () => {
   it("cannot change the verdict: the pack runs the policies it was started with", async () => {
     const pack = gatePack();
