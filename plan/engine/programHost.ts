@@ -36,6 +36,8 @@ const listeners = process.listeners.bind(process);
 const removeListener = process.removeListener.bind(process);
 /** the SDK's calls to the engine, over the channel the plan opened as fd 4; none when it did not */
 const engineClients = engineChannel();
+// set for tsx by programTypeScript.cjs, read once loaded: the plan's, not the program's environment
+delete process.env.TSX_TSCONFIG_PATH;
 const environmentAtStart = { ...process.env };
 /** this host's own modules, which are not the program's */
 const HOST_DIR = path.resolve(__dirname, "..");

@@ -19,6 +19,8 @@ const HOST = path.join(__dirname, "programHost.ts");
  * for about a fifth more time at that size and none on a small stack.
  */
 const HEAP_GROWTH = "--heap-growing-percent=20";
+/** Preload: the program's TypeScript compiles as under the CLI's host (`programTypeScript.cjs`). */
+const PROGRAM_TYPESCRIPT = path.join(__dirname, "programTypeScript.cjs");
 
 /**
  * How the program's process starts. By default without what only a debugger needs: tsx stays off
@@ -33,8 +35,8 @@ const HEAP_GROWTH = "--heap-growing-percent=20";
  */
 function programExecArgv(env = process.env) {
   return env.AML_PLAN_DEBUG === "1"
-    ? ["--require", PARENT_WATCH, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS]
-    : ["--require", PARENT_WATCH, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS];
+    ? ["--require", PARENT_WATCH, "--require", PROGRAM_TYPESCRIPT, "--require", require.resolve("tsx/cjs"), HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS]
+    : ["--require", PARENT_WATCH, "--require", PROGRAM_TYPESCRIPT, "--require", path.join(__dirname, "..", "typescriptLoader.cjs"), "--require", path.join(__dirname, "lazyAliasUrns.cjs"), "--stack-trace-limit=0", HEAP_GROWTH, ...YOUNG_GENERATION_FLAGS];
 }
 
 /**

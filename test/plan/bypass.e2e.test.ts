@@ -326,6 +326,18 @@ describe("a tsconfig.json whose paths map a package to a file of the project", (
   }, PLAN_TIMEOUT_MS);
 });
 
+describe("class fields, compiled as under the CLI's host", () => {
+  // ts-node under run.js's target ES2020 (no tsconfig.json here): a redeclared field keeps the base's value
+  it("give the program the values pulumi up gives it", async () => {
+    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
+    const fields = `class Defaults { authMode: string = "AMLToken"; }\nclass Redeclared extends Defaults { authMode!: string; }\nconst authMode = new Redeclared().authMode ?? "Key";`;
+    const project = removeLater(foreignProject(program(fields, endpoint)));
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+  }, PLAN_TIMEOUT_MS);
+});
+
 describe("a program that rewrites the policy pack while the plan runs", () => {
   it("cannot change the verdict: the pack runs the policies it was started with", async () => {
     const pack = gatePack();

@@ -1,0 +1,77 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makeTempDir, removeDir, ROOT } from "./helpers";
+
+// The program's TypeScript compiles as under the CLI's Node.js host: ts-node with the project's
+// tsconfig.json under @pulumi/pulumi cmd/run/run.js's options, whose `target` is ES2020 unless the
+// tsconfig.json's own compilerOptions name one; TypeScript defines class fields from ES2022 on.
+
+const PRELOAD = path.join(ROOT, "plan", "engine", "programTypeScript.cjs");
+
+let cacheDir: string;
+const projects: string[] = [];
+beforeEach(() => {
+  cacheDir = mkdtempSync(path.join(tmpdir(), "aml-program-ts-cache-"));
+});
+afterEach(() => {
+  rmSync(cacheDir, { recursive: true, force: true });
+  for (const dir of projects.splice(0)) removeDir(dir);
+});
+
+function project(files: Record<string, string>): string {
+  const dir = makeTempDir(files, "aml-program-ts-");
+  projects.push(dir);
+  return dir;
+}
+
+/** What the preload gives tsx in a process started in `dir`, and whether it loaded TypeScript to decide. */
+function preloaded(dir: string): { compilerOptions: { useDefineForClassFields: boolean }; extends?: string; include: string[]; typescriptLoaded: boolean } {
+  const report = `const file = process.env.TSX_TSCONFIG_PATH; console.log(JSON.stringify({ ...JSON.parse(require("node:fs").readFileSync(file, "utf8")), typescriptLoaded: Object.keys(require.cache).some((f) => /[\\\\/]typescript[\\\\/]lib[\\\\/]typescript\\.js$/.test(f)) }));`;
+  const child = spawnSync(process.execPath, ["--require", PRELOAD, "-e", report], { cwd: dir, env: { ...process.env, AML_PLAN_CACHE_DIR: cacheDir }, encoding: "utf8" });
+  expect(child.stderr).toBe("");
+  return JSON.parse(child.stdout) as ReturnType<typeof preloaded>;
+}
+
+const classFields = (dir: string): boolean => preloaded(dir).compilerOptions.useDefineForClassFields;
+
+describe("the TypeScript of the program's process", () => {
+  it("assigns class fields without a tsconfig.json, as under run.js's ES2020, for every file it loads", () => {
+    const given = preloaded(project({ "index.ts": "" }));
+    expect(given.compilerOptions.useDefineForClassFields).toBe(false);
+    expect(given.extends).toBeUndefined();
+    expect(given.include).toEqual(["/**/*"]);
+  });
+
+  it.each([
+    ["no target", {}, false],
+    ["target ES2020", { target: "ES2020" }, false],
+    ["target ES2022", { target: "ES2022" }, true],
+    ["target ESNext", { target: "ESNext" }, true],
+    ["target ES2022 and useDefineForClassFields false", { target: "ES2022", useDefineForClassFields: false }, false],
+    ["module nodenext, which implies ESNext to TypeScript but not to run.js", { module: "nodenext" }, false],
+  ])("decides class fields from the tsconfig.json's own options: %s", (_, compilerOptions, defined) => {
+    const dir = project({ "tsconfig.json": JSON.stringify({ compilerOptions }) });
+    expect(classFields(dir)).toBe(defined);
+    expect(preloaded(dir).extends).toBe(path.join(dir, "tsconfig.json"));
+  });
+
+  it("takes useDefineForClassFields from an extended tsconfig.json, but not its target", () => {
+    expect(classFields(project({ "base.json": JSON.stringify({ compilerOptions: { target: "ES2022" } }), "tsconfig.json": JSON.stringify({ extends: "./base.json" }) }))).toBe(false);
+    expect(classFields(project({ "base.json": JSON.stringify({ compilerOptions: { useDefineForClassFields: true } }), "tsconfig.json": JSON.stringify({ extends: "./base.json" }) }))).toBe(true);
+  });
+
+  it("keeps the decision: the next process loads no TypeScript, until a tsconfig.json of the chain changes", () => {
+    const dir = project({ "base.json": JSON.stringify({ compilerOptions: { useDefineForClassFields: true } }), "tsconfig.json": JSON.stringify({ extends: "./base.json" }) });
+    expect(preloaded(dir).typescriptLoaded).toBe(true);
+    const kept = preloaded(dir);
+    expect(kept.typescriptLoaded).toBe(false);
+    expect(kept.compilerOptions.useDefineForClassFields).toBe(true);
+    writeFileSync(path.join(dir, "base.json"), JSON.stringify({ compilerOptions: { useDefineForClassFields: false } }));
+    const decidedAnew = preloaded(dir);
+    expect(decidedAnew.typescriptLoaded).toBe(true);
+    expect(decidedAnew.compilerOptions.useDefineForClassFields).toBe(false);
+  });
+});
