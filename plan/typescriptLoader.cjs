@@ -22,8 +22,12 @@ Module._resolveFilename = nodeResolvesFilename;
 const tsxLoadsJavaScript = Module._extensions[".js"];
 const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
 
+/** Files Node.js loads as JavaScript under the CLI's host too, where ts-node compiles `.ts` and `.tsx` only. */
+const NOT_COMPILED_BY_THE_CLI = /\.[cm]ts$/;
+
 Module._extensions[".js"] = function loadJavaScript(module, filename) {
-  return (filename.includes(DEPENDENCY) ? nodeLoadsJavaScript : tsxLoadsJavaScript).call(this, module, filename);
+  const asNode = filename.includes(DEPENDENCY) || NOT_COMPILED_BY_THE_CLI.test(filename);
+  return (asNode ? nodeLoadsJavaScript : tsxLoadsJavaScript).call(this, module, filename);
 };
 process.setSourceMapsEnabled(sourceMapsEnabled);
 require("./deferredSdkModules.cjs").deferUnusedSdkModules();

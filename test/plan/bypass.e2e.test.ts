@@ -326,12 +326,21 @@ describe("a tsconfig.json whose paths map a package to a file of the project", (
   }, PLAN_TIMEOUT_MS);
 });
 
-describe("class fields, compiled as under the CLI's host", () => {
+describe("the program's TypeScript, compiled as under the CLI's host", () => {
   // ts-node under run.js's target ES2020 (no tsconfig.json here): a redeclared field keeps the base's value
-  it("give the program the values pulumi up gives it", async () => {
+  it("class fields give the program the values pulumi up gives it", async () => {
     const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
     const fields = `class Defaults { authMode: string = "AMLToken"; }\nclass Redeclared extends Defaults { authMode!: string; }\nconst authMode = new Redeclared().authMode ?? "Key";`;
     const project = removeLater(foreignProject(program(fields, endpoint)));
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+  }, PLAN_TIMEOUT_MS);
+  // ts-node registers .ts and .tsx only: Node.js loads a .cts file as JavaScript, and its types fail it
+  it("a .cts file is not compiled, so the program falls back as under pulumi up", async () => {
+    const settings = `let authMode = "AMLToken";\ntry { authMode = (require("./settings.cts") as { authMode: string }).authMode; } catch { /* no settings: the default */ }`;
+    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
+    const project = removeLater(makeTempDir({ ...foreignProjectFiles(program(settings, endpoint)), "settings.cts": `const authMode: string = "Key";\nexport = { authMode };\n` }, "aml-foreign-"));
     const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
