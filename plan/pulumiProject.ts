@@ -95,7 +95,7 @@ export function readStackConfig(project: PulumiProject, stack: string): StackCon
   if (root !== null && !isMap(root)) throw new PlanConfigError(`${file}: expected a mapping at the top level`);
   if (root && isMap(root)) {
     // values the program would read under the CLI and not here: a plan of another program
-    if (root.has("environment")) {
+    if (importsEnvironments(root.get("environment", true))) {
       throw new PlanConfigError(
         `${file}: imports ESC environments ('environment'), which the offline plan cannot open, so the program would run without their values; put the values it needs in 'config' of a stack file for the plan, or check this stack with 'pulumi preview' and the policy pack`,
       );
@@ -223,6 +223,14 @@ function configValue(node: YamlNode | null, key: string, file: string): ConfigVa
   throw new PlanConfigError(`${file}: unsupported value for '${key}'`);
 }
 
+/** Whether a stack file's `environment` imports anything: a non-empty list or mapping, or a name. */
+function importsEnvironments(node: unknown): boolean {
+  if (node === undefined || node === null) return false;
+  if (isSeq(node) || isMap(node)) return node.items.length > 0;
+  if (isScalar(node)) return node.value !== null && node.value !== "";
+  return true;
+}
+
 function isSecureNode(node: YamlNode): boolean {
   if (!isMap(node) || node.items.length !== 1) return false;
   const pair = node.items[0]!;
@@ -311,15 +319,24 @@ function manifestEntryPoint(projectDir: string): string | undefined {
   }
 }
 
-/** A manifest's content, or nothing for one that does not parse, as the host reads it. */
+/**
+ * A manifest's content, or nothing for one that does not parse, as the host reads it: JSON, or YAML
+ * by the SDK's own js-yaml (runtime/manifest.js), whose errors and merge keys are not the yaml
+ * package's.
+ */
 function readManifest(file: string): Record<string, unknown> {
   try {
     const text = readFileSync(file, "utf8");
-    const data: unknown = file.endsWith(".json") ? JSON.parse(text) : parseDocument(text).toJS();
+    const data: unknown = file.endsWith(".json") ? JSON.parse(text) : (sdkYaml().load(text) ?? {});
     return isPlainObject(data) ? data : {};
   } catch {
     return {};
   }
+}
+
+function sdkYaml(): { load(text: string): unknown } {
+  const sdk = require.resolve("@pulumi/pulumi");
+  return require(require.resolve("js-yaml", { paths: [path.dirname(sdk)] })) as { load(text: string): unknown };
 }
 
 function declaredEntry(manifest: Record<string, unknown>): string | undefined {

@@ -8,8 +8,10 @@
  *
  * Node.js itself decides that the loop is empty: libuv counts what JavaScript cannot see, such as a
  * worker or a crypto job. Meanwhile this process's own handle, the plan's IPC channel, lets go of the
- * loop. Only Node.js's own `beforeExit` counts: one a program emits itself comes from a JavaScript
- * frame below `emit`, or finds timers or handles still keeping the loop alive.
+ * loop. A `beforeExit` a program emits itself while timers or handles are pending ends nothing; one
+ * it emits otherwise ends its run, as it makes the CLI's host signal the engine, which then takes no
+ * more registrations. No check of the emitter's stack: libraries wrap `process.emit` (signal-exit,
+ * `node:domain`), and Node.js's own emission then has their frames below it.
  */
 
 // Taken when the host loads, before any program code runs, so that a program cannot replace them.
@@ -18,7 +20,6 @@ const onBeforeExit = process.on.bind(process, "beforeExit") as (listener: (code:
 const removeBeforeExit = process.removeListener.bind(process, "beforeExit") as (listener: (code: number) => void) => void;
 const nextTick = process.nextTick.bind(process);
 const immediate = setImmediate;
-const captureStackTrace = Error.captureStackTrace.bind(Error);
 
 /** The plan's IPC channel, which keeps this process alive between runs. */
 export interface PlanChannel {
@@ -40,33 +41,6 @@ function withinBaseline(now: ActiveResources, baseline: ActiveResources): boolea
 }
 
 /**
- * Whether the `beforeExit` listener `listener`, running now, was called by Node.js: nothing but
- * `EventEmitter.prototype.emit` below it. A call from JavaScript has that code's frames below; a
- * program that makes stack traces unreadable gets no end to its run.
- */
-function calledByNode(listener: (code: number) => void): boolean {
-  const prepare = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  const callSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
-  try {
-    Error.prepareStackTrace = callSites;
-    Error.stackTraceLimit = 64;
-    if (Error.prepareStackTrace !== callSites || Error.stackTraceLimit !== 64) return false;
-    const holder: { stack?: unknown } = {};
-    captureStackTrace(holder, listener);
-    const sites = holder.stack;
-    if (!Array.isArray(sites) || sites.length !== 1) return false;
-    const emit = sites[0] as NodeJS.CallSite;
-    return emit.getFileName() === "node:events" && emit.getFunctionName() === "emit";
-  } catch {
-    return false;
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/**
  * Resolves at the `beforeExit` on which the CLI's host would signal the engine: not the first one
  * (it lets the loop turn once more), one whose exit code is 0. A program that always has more to do
  * never ends its run, as under the CLI, and the plan's time limit ends it; one whose exit code stays
@@ -74,12 +48,13 @@ function calledByNode(listener: (code: number) => void): boolean {
  */
 export function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline: ActiveResources): Promise<void> {
   return new Promise((resolve) => {
-    const real = (listener: (code: number) => void): boolean => calledByNode(listener) && withinBaseline(countByKind(activeResources()), baseline);
+    // Node.js emits it with nothing left: one a program emits while timers or handles are pending ends nothing
+    const loopEmpty = (): boolean => withinBaseline(countByKind(activeResources()), baseline);
     let deciderAdded = false;
     // As the CLI's host: the decision is taken by a listener added once the first `beforeExit` has
     // reached every listener there was, after one more turn of the loop.
     const first = (): void => {
-      if (deciderAdded || !real(first)) return;
+      if (deciderAdded || !loopEmpty()) return;
       nextTick(() => {
         if (deciderAdded) return;
         deciderAdded = true;
@@ -88,7 +63,7 @@ export function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline
       });
     };
     const decide = (code: number): void => {
-      if (code !== 0 || !real(decide)) return;
+      if (code !== 0 || !loopEmpty()) return;
       removeBeforeExit(first);
       removeBeforeExit(decide);
       channel?.ref();

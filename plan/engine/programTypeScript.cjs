@@ -23,6 +23,8 @@ const { planCacheDir } = require("../planCacheDir.cjs");
 const FORMAT = "program-typescript-v1";
 /** run.js's `target` when the project's tsconfig.json names none in its own compilerOptions. */
 const CLI_HOST_TARGET = "es2020";
+/** TypeScript's "no inputs were found": not an error of the options, which a program's files do not need. */
+const NO_INPUTS = 18003;
 /** Targets under which TypeScript defines class fields ([[Define]]) unless told otherwise. */
 const DEFINE_TARGETS = new Set(["es2022", "es2023", "es2024", "es2025", "esnext"]);
 
@@ -42,9 +44,10 @@ function hashOf(file) {
 
 /**
  * `useDefineForClassFields` as ts-node gets it from run.js, read with TypeScript; and the
- * tsconfig.json files it depends on.
+ * tsconfig.json files it depends on, when the chain reads without errors (a file it extends may be
+ * missing now and appear later: then nothing is kept).
  * @param {string} tsconfig
- * @returns {{ useDefineForClassFields: boolean, chain: string[] }}
+ * @returns {{ useDefineForClassFields: boolean, chain: string[] | undefined }}
  */
 function decideWithTypeScript(tsconfig) {
   const ts = /** @type {typeof import("typescript")} */ (require("typescript"));
@@ -55,9 +58,10 @@ function decideWithTypeScript(tsconfig) {
   const parsed = ts.parseJsonConfigFileContent(read.config ?? {}, ts.sys, path.dirname(tsconfig), undefined, tsconfig, undefined, undefined, /** @type {any} */ (extended));
   const target = typeof own.target === "string" ? own.target.toLowerCase() : CLI_HOST_TARGET;
   const explicit = parsed.options.useDefineForClassFields;
+  const complete = !read.error && parsed.errors.every((error) => error.code === NO_INPUTS);
   return {
     useDefineForClassFields: typeof explicit === "boolean" ? explicit : DEFINE_TARGETS.has(target),
-    chain: [tsconfig, ...[...extended.keys()].map((file) => path.resolve(file))],
+    chain: complete ? [tsconfig, ...[...extended.keys()].map((file) => path.resolve(file))] : undefined,
   };
 }
 
@@ -78,7 +82,7 @@ function useDefineForClassFields(tsconfig, cacheDir) {
   }
   const decided = decideWithTypeScript(tsconfig);
   try {
-    writeCacheFile(entry, JSON.stringify({ useDefineForClassFields: decided.useDefineForClassFields, chain: Object.fromEntries(decided.chain.map((file) => [file, hashOf(file)])) }));
+    if (decided.chain) writeCacheFile(entry, JSON.stringify({ useDefineForClassFields: decided.useDefineForClassFields, chain: Object.fromEntries(decided.chain.map((file) => [file, hashOf(file)])) }));
   } catch {
     // a cache that cannot be written costs the next program process the decision again
   }
@@ -93,9 +97,18 @@ function useDefineForClassFields(tsconfig, cacheDir) {
 function compileAsTheCliHost(projectDir, cacheDir) {
   const tsconfig = path.join(projectDir, "tsconfig.json");
   const exists = fs.existsSync(tsconfig);
+  let defineFields = DEFINE_TARGETS.has(CLI_HOST_TARGET);
+  if (exists) {
+    try {
+      defineFields = useDefineForClassFields(tsconfig, cacheDir);
+    } catch {
+      // a tsconfig.json TypeScript cannot read fails ts-node under the CLI too: tsx reports it
+      return;
+    }
+  }
   const config = {
     ...(exists ? { extends: tsconfig } : {}),
-    compilerOptions: { useDefineForClassFields: exists ? useDefineForClassFields(tsconfig, cacheDir) : DEFINE_TARGETS.has(CLI_HOST_TARGET) },
+    compilerOptions: { useDefineForClassFields: defineFields },
     // ts-node compiles every file the program loads with these options, whatever `include` says
     include: [`${path.parse(projectDir).root}**/*`],
     exclude: [],

@@ -29,4 +29,11 @@ process.on("beforeExit", () => require("node:fs").appendFileSync("calls.txt", \`
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(path.join(project, "calls.txt"), "utf8").trim().split("\n")).toEqual(["preview true", "preview true", "deploy true", "deploy true"]);
   });
+
+  it("ends the run of a program whose libraries wrap process.emit, as signal-exit and node:domain do", async () => {
+    const project = removeLater(foreignProject(program(CLEAN_STACK, `require("node:domain");\nrequire("signal-exit")(() => undefined);`)));
+    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK, "--policy-pack", MINIMAL_PACK, "--format", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { summary: { resources: number } }).summary.resources).toBeGreaterThan(1);
+  });
 });

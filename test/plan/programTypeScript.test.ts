@@ -74,4 +74,11 @@ describe("the TypeScript of the program's process", () => {
     expect(decidedAnew.typescriptLoaded).toBe(true);
     expect(decidedAnew.compilerOptions.useDefineForClassFields).toBe(false);
   });
+
+  it("keeps nothing while a tsconfig.json it extends is missing, and decides once it appears", () => {
+    const dir = project({ "tsconfig.json": JSON.stringify({ extends: "./base.json" }) });
+    expect(classFields(dir)).toBe(false);
+    writeFileSync(path.join(dir, "base.json"), JSON.stringify({ compilerOptions: { useDefineForClassFields: true } }));
+    expect(classFields(dir)).toBe(true);
+  });
 });

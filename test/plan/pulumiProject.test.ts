@@ -66,6 +66,8 @@ describe("readPulumiProject", () => {
     ["main", { "package.json": JSON.stringify({ main: "deploy.ts" }) }, "deploy.ts"],
     ["an entry that does not exist as written: the directory as Node.js resolves it", { "package.json": JSON.stringify({ exports: "./deploy" }) }, "index.ts"],
     ["package.yaml", { "package.yaml": "main: deploy.ts\n" }, "deploy.ts"],
+    ["package.yaml with a merge key, as the SDK's js-yaml reads it", { "package.yaml": "base: &base\n  main: deploy.ts\n<<: *base\n" }, "deploy.ts"],
+    ["package.yaml that the SDK's js-yaml refuses (a key twice): the directory as Node.js resolves it", { "package.yaml": "main: deploy.ts\nmain: other.ts\n" }, "index.ts"],
     ["package.json before package.yaml", { "package.json": JSON.stringify({ main: "deploy.ts" }), "package.yaml": "main: other.ts\n" }, "deploy.ts"],
   ])("without main in Pulumi.yaml, takes the entry point the package manifest names: %s", (_, manifest, entry) => {
     const dir = project({ "Pulumi.yaml": "name: e\nruntime: nodejs\n", "index.ts": "", "deploy.ts": "", "other.ts": "", ...manifest });
@@ -144,9 +146,14 @@ describe("readStackConfig (as the CLI passes config to the program)", () => {
     expect(Object.keys((JSON.parse(text) as { Key: object }).Key)).toEqual(["a", "b"]);
   });
 
-  it("refuses a stack that imports ESC environments, whose values the program would miss", () => {
-    const dir = project({ "Pulumi.yaml": "name: v\nruntime: nodejs\n", "index.ts": "", "Pulumi.x.yaml": "environment:\n  - team/auth\nconfig:\n  v:mode: Key\n" });
-    expect(() => readStackConfig(readPulumiProject(dir), "x")).toThrow(/imports ESC environments \('environment'\), which the offline plan cannot open/);
+  it("refuses a stack that imports ESC environments, whose values the program would miss, and takes one that imports none", () => {
+    const stack = (environment: string) => {
+      const dir = project({ "Pulumi.yaml": "name: v\nruntime: nodejs\n", "index.ts": "", "Pulumi.x.yaml": `environment:${environment}\nconfig:\n  v:mode: Key\n` });
+      return () => readStackConfig(readPulumiProject(dir), "x");
+    };
+    expect(stack("\n  - team/auth")).toThrow(/imports ESC environments \('environment'\), which the offline plan cannot open/);
+    expect(stack(" [team/auth]")).toThrow(/imports ESC environments/);
+    for (const none of [" []", " ~", ""]) expect(stack(none)().config["v:mode"]).toBe("Key");
   });
 
   it("keeps a scalar's source text (1.0, 0x1F, yes) and maps null to an empty string", () => {
