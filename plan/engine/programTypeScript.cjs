@@ -116,9 +116,10 @@ function compileAsTheCliHost(projectDir, cacheDir) {
   const text = JSON.stringify(config);
   const name = `tsconfig-${sha256(text).slice(0, 32)}.json`;
   // where the cache cannot be written (a read-only install), a file of this process's own
-  for (const dir of [path.join(cacheDir, "program-typescript"), fs.mkdtempSync(path.join(os.tmpdir(), "aml-program-typescript-"))]) {
-    const file = path.join(dir, name);
+  const places = [() => path.join(cacheDir, "program-typescript"), () => fs.mkdtempSync(path.join(os.tmpdir(), "aml-program-typescript-"))];
+  for (const place of places) {
     try {
+      const file = path.join(place(), name);
       if (hashOf(file) !== sha256(text)) writeCacheFile(file, text);
       process.env.TSX_TSCONFIG_PATH = file;
       return;

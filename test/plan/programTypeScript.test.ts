@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,4 +81,24 @@ describe("the TypeScript of the program's process", () => {
     writeFileSync(path.join(dir, "base.json"), JSON.stringify({ compilerOptions: { useDefineForClassFields: true } }));
     expect(classFields(dir)).toBe(true);
   });
+
+  it("writes its tsconfig.json into the plan's cache, and into a directory of its own only where the cache cannot be written", () => {
+    const temporaries = () => readdirSync(tmpdir()).filter((name) => name.startsWith("aml-program-typescript-")).length;
+    const before = temporaries();
+    const dir = project({ "index.ts": "" });
+    expect(preloadedConfigPath(dir, cacheDir).startsWith(cacheDir)).toBe(true);
+    expect(temporaries()).toBe(before);
+    const notADirectory = path.join(cacheDir, "a-file");
+    writeFileSync(notADirectory, "");
+    const fallback = preloadedConfigPath(dir, notADirectory);
+    expect(fallback.startsWith(tmpdir())).toBe(true);
+    rmSync(path.dirname(fallback), { recursive: true, force: true });
+  });
 });
+
+/** The tsconfig.json the preload points tsx at, in a process started in `dir` with `cache` as the plan's cache. */
+function preloadedConfigPath(dir: string, cache: string): string {
+  const child = spawnSync(process.execPath, ["--require", PRELOAD, "-e", "console.log(process.env.TSX_TSCONFIG_PATH)"], { cwd: dir, env: { ...process.env, AML_PLAN_CACHE_DIR: cache }, encoding: "utf8" });
+  expect(child.stderr).toBe("");
+  return child.stdout.trim();
+}
