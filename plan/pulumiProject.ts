@@ -367,18 +367,12 @@ function resolveModulePath(target: string): string | undefined {
 }
 
 function resolveDirectory(dir: string): string | undefined {
-  const packageJson = path.join(dir, "package.json");
-  if (existsSync(packageJson)) {
-    try {
-      const pkg = JSON.parse(readFileSync(packageJson, "utf8")) as { main?: unknown };
-      if (typeof pkg.main === "string") {
-        const target = path.resolve(dir, pkg.main);
-        const resolved = existsSync(target) && statSync(target).isDirectory() ? undefined : resolveModulePath(target);
-        if (resolved) return resolved;
-      }
-    } catch {
-      // an unreadable package.json falls through to index.ts / index.js, as node's resolution would
-    }
+  // Node.js's own resolution of a directory: its package.json `main` (an unreadable one is none), then index
+  const { main } = readManifest(path.join(dir, "package.json"));
+  if (typeof main === "string") {
+    const target = path.resolve(dir, main);
+    const resolved = existsSync(target) && statSync(target).isDirectory() ? undefined : resolveModulePath(target);
+    if (resolved) return resolved;
   }
   return MODULE_EXTENSIONS.map((ext) => path.join(dir, `index${ext}`)).find((f) => existsSync(f));
 }

@@ -31,16 +31,3 @@ Module._extensions[".js"] = function loadJavaScript(module, filename) {
 };
 process.setSourceMapsEnabled(sourceMapsEnabled);
 require("./deferredSdkModules.cjs").deferUnusedSdkModules();
-
-/**
- * What `require.resolve(request)` from `fromFile` gives under Node.js's own resolution, without tsx's:
- * tsx maps bare imports through the `paths` of the tsconfig.json in the working directory, which in
- * the program's process is the project's.
- * @param {string} request
- * @param {string} fromFile
- */
-function resolveAsNode(request, fromFile) {
-  return nodeResolvesFilename.call(Module, request, Object.assign(new Module(fromFile), { filename: fromFile, paths: Module._nodeModulePaths(path.dirname(fromFile)) }), false);
-}
-
-module.exports = { resolveAsNode };

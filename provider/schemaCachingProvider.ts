@@ -92,7 +92,10 @@ export class SchemaCachingProvider implements Provider {
   }
 
   private definitions(): Derived {
-    this.derived ??= this.cached() ?? this.derive();
+    if (!this.derived) {
+      const entryFile = this.entryFile();
+      this.derived = this.cached(entryFile) ?? this.derive(entryFile);
+    }
     return this.derived;
   }
 
@@ -113,10 +116,10 @@ export class SchemaCachingProvider implements Provider {
     return path.join(this.options.cacheDir, "provider-schemas", `${createHash("sha256").update(identity).digest("hex")}.json`);
   }
 
-  private cached(): Derived | undefined {
+  private cached(entryFile: string): Derived | undefined {
     let entry: unknown;
     try {
-      entry = JSON.parse(fs.readFileSync(this.entryFile(), "utf8"));
+      entry = JSON.parse(fs.readFileSync(entryFile, "utf8"));
     } catch {
       return undefined;
     }
@@ -127,7 +130,7 @@ export class SchemaCachingProvider implements Provider {
     return { schema, components };
   }
 
-  private derive(): Derived {
+  private derive(entryFile: string): Derived {
     const { result, reads } = recordReads(ts.sys, () => {
       const analyzer = new Analyzer(path.resolve(this.options.dirname), this.options.name, this.packageJson, new Set(this.constructors.keys()));
       const { components, typeDefinitions, dependencies } = analyzer.analyze();
@@ -138,7 +141,7 @@ export class SchemaCachingProvider implements Provider {
     });
     const entry: SchemaEntry = { format: CACHE_FORMAT, ...result, reads };
     try {
-      writeCacheFile(this.entryFile(), JSON.stringify(entry));
+      writeCacheFile(entryFile, JSON.stringify(entry));
     } catch {
       // a read-only plugin directory: the next start derives the schema again
     }

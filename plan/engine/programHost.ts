@@ -25,15 +25,12 @@ import { saveCodeCache } from "../codeCache.cjs";
 import { ENGINE_CHANNEL_FD, ENGINE_CHANNEL_VARIABLE } from "./engineChannel";
 import { EngineChannelClients } from "./engineChannelClients";
 import { completionProof, requestProof, type HostMessage, type HostRequest, type HostSettings } from "./hostProtocol";
-import { countByKind, untilEventLoopEmpties } from "./programIdle";
+import { watchProgramLoop } from "./programIdle";
 
 // Kept before the program loads: a program that replaces process.send cannot forge or drop ours, nor
 // end its run early by replacing what tells whether it is idle.
 const sendToPlan = process.send?.bind(process);
 const planChannel = process.channel;
-const activeResources = process.getActiveResourcesInfo.bind(process);
-const listeners = process.listeners.bind(process);
-const removeListener = process.removeListener.bind(process);
 /** the SDK's calls to the engine, over the channel the plan opened as fd 4; none when it did not */
 const engineClients = engineChannel();
 // set for tsx by programTypeScript.cjs, read once loaded: the plan's, not the program's environment
@@ -71,19 +68,17 @@ let sdkLoadedEarly: { file: string; sdk: typeof import("@pulumi/pulumi") } | und
 /**
  * The SDK loads while the host waits for its first run when the project's `@pulumi/pulumi` is the
  * plan's own file: trusted code, which the plan and the policy pack load as well. Both are resolved
- * as Node.js resolves them, not through tsx, which would apply the project's tsconfig.json `paths`
- * (program code) to both lookups. A project with an SDK of its own loads it once a run has started,
+ * as Node.js resolves them: the plan's TypeScript loader keeps Node.js's resolution, never the
+ * project's tsconfig.json `paths`. A project with an SDK of its own loads it once a run has started,
  * after the policy pack has loaded its code. Loading the SDK creates no state a run reads: its
  * settings store is made on first use, after the run's environment is set. Without the plan's
- * TypeScript loader (`AML_PLAN_DEBUG=1`) nothing loads early.
+ * TypeScript loader (`AML_PLAN_DEBUG=1`: plain tsx, whose resolution applies `paths`) nothing loads early.
  */
 function loadTrustedSdkEarly(): void {
-  if (pulumi !== undefined || currentRun !== undefined) return;
-  const loader = require.cache[TYPESCRIPT_LOADER]?.exports as { resolveAsNode?: (request: string, fromFile: string) => string } | undefined;
-  if (!loader?.resolveAsNode) return;
+  if (pulumi !== undefined || currentRun !== undefined || !require.cache[TYPESCRIPT_LOADER]) return;
   try {
-    const projectSdk = loader.resolveAsNode("@pulumi/pulumi", path.join(process.cwd(), "__plan__.js"));
-    if (projectSdk !== loader.resolveAsNode("@pulumi/pulumi", __filename)) return;
+    const projectSdk = createRequire(path.join(process.cwd(), "__plan__.js")).resolve("@pulumi/pulumi");
+    if (projectSdk !== require.resolve("@pulumi/pulumi")) return;
     sdkLoadedEarly = { file: projectSdk, sdk: require(projectSdk) as typeof import("@pulumi/pulumi") };
   } catch {
     // the first run loads it, and reports what fails
@@ -144,17 +139,14 @@ async function run(settings: HostSettings): Promise<void> {
     } else {
       resetForAnotherRun(pulumi, settings);
     }
-    const baseline = countByKind(activeResources());
-    const beforeExitListeners = new Set(listeners("beforeExit"));
+    const programLoop = watchProgramLoop();
     // As the CLI's Node.js host: the module's exports are the stack outputs; an exported
     // function is called (and awaited) and its result is the stack outputs.
     await pulumi.runtime.runInPulumiStack(async () => {
       const exported = projectRequire(settings.entryPoint) as unknown;
       return exported instanceof Function ? await (exported as () => unknown)() : exported;
     });
-    await untilEventLoopEmpties(planChannel, baseline);
-    // a run in a process of its own would take them with it: the next run must not call them
-    for (const listener of listeners("beforeExit")) if (!beforeExitListeners.has(listener)) removeListener("beforeExit", listener as () => void);
+    await programLoop.untilEmptied(planChannel);
     await pulumi.runtime.disconnect();
   } catch (error) {
     return fail(error);

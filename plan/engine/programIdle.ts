@@ -18,6 +18,8 @@
 const activeResources = process.getActiveResourcesInfo.bind(process);
 const onBeforeExit = process.on.bind(process, "beforeExit") as (listener: (code: number) => void) => void;
 const removeBeforeExit = process.removeListener.bind(process, "beforeExit") as (listener: (code: number) => void) => void;
+const listeners = process.listeners.bind(process);
+const beforeExitListeners = (): Array<(code: number) => void> => listeners("beforeExit");
 const nextTick = process.nextTick.bind(process);
 const immediate = setImmediate;
 
@@ -27,9 +29,9 @@ export interface PlanChannel {
   unref(): void;
 }
 
-export type ActiveResources = ReadonlyMap<string, number>;
+type ActiveResources = ReadonlyMap<string, number>;
 
-export function countByKind(kinds: readonly string[]): ActiveResources {
+function countByKind(kinds: readonly string[]): ActiveResources {
   const counts = new Map<string, number>();
   for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
@@ -46,7 +48,7 @@ function withinBaseline(now: ActiveResources, baseline: ActiveResources): boolea
  * never ends its run, as under the CLI, and the plan's time limit ends it; one whose exit code stays
  * other than 0 lets this process end with it, a failed run.
  */
-export function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline: ActiveResources): Promise<void> {
+function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline: ActiveResources): Promise<void> {
   return new Promise((resolve) => {
     // Node.js emits it with nothing left: one a program emits while timers or handles are pending ends nothing
     const loopEmpty = (): boolean => withinBaseline(countByKind(activeResources()), baseline);
@@ -72,4 +74,20 @@ export function untilEventLoopEmpties(channel: PlanChannel | undefined, baseline
     onBeforeExit(first);
     channel?.unref();
   });
+}
+
+/**
+ * Taken just before the program loads: what keeps the loop alive then, and the `beforeExit` listeners
+ * there are. `untilEmptied` resolves once the run is over, and removes the listeners the run added: a
+ * run in a process of its own would take them with it, and the next run must not call them.
+ */
+export function watchProgramLoop(): { untilEmptied(channel: PlanChannel | undefined): Promise<void> } {
+  const baseline = countByKind(activeResources());
+  const listenersBefore = new Set(beforeExitListeners());
+  return {
+    async untilEmptied(channel) {
+      await untilEventLoopEmpties(channel, baseline);
+      for (const listener of beforeExitListeners()) if (!listenersBefore.has(listener)) removeBeforeExit(listener);
+    },
+  };
 }

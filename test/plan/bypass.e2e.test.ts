@@ -14,6 +14,7 @@ import {
   SLOW_RESOURCE,
   TOKEN_ENDPOINT_WITH_KEYS,
   TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS,
+  endpointWithKeysStatements,
   foreignProject,
   foreignProjectFiles,
   isAnalyzer,
@@ -294,6 +295,16 @@ function gatePack(): string {
   );
 }
 
+/** Plans `projectDir` and expects the endpoint's violation among the results: exit 1, the merge blocked. */
+async function expectViolationPlanned(projectDir: string): Promise<void> {
+  const result = await runCli(["plan", "--cwd", projectDir, "--stack", FOREIGN_STACK]);
+  expect(result.code, result.stderr).toBe(1);
+  expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+}
+
+/** The violating endpoint with its auth mode from the program's variable `authMode`. */
+const ENDPOINT_OF_AUTH_MODE = endpointWithKeysStatements("authMode");
+
 describe.concurrent("an entry point other than index.ts, without main in Pulumi.yaml", () => {
   // The CLI's Node.js host runs what the nearest package manifest names (@pulumi/pulumi cmd/run/run.js).
   const violating = program(TOKEN_ENDPOINT_WITH_KEYS);
@@ -304,46 +315,33 @@ describe.concurrent("an entry point other than index.ts, without main in Pulumi.
     const files: Record<string, string> = { ...manifest };
     for (const [name, content] of Object.entries({ ...foreignProjectFiles(program(CLEAN_STACK)), "deploy.ts": violating })) files[projectPath + name] = content;
     const root = removeLater(makeTempDir(files, "aml-foreign-"));
-    const result = await runCli(["plan", "--cwd", path.join(root, projectPath), "--stack", FOREIGN_STACK]);
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+    await expectViolationPlanned(path.join(root, projectPath));
   }, PLAN_TIMEOUT_MS);
 });
 
 describe("a tsconfig.json whose paths map a package to a file of the project", () => {
   // Under the CLI's host, ts-node compiles and Node.js resolves: `paths` never applies at run time.
   it("does not change what the program loads: the package, as under the CLI", async () => {
-    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
     const files = {
-      ...foreignProjectFiles(program(`const authMode = typeof require("yaml").stringify === "function" ? "AMLToken" : "Key";`, endpoint)),
+      ...foreignProjectFiles(program(`const authMode = typeof require("yaml").stringify === "function" ? "AMLToken" : "Key";`, ENDPOINT_OF_AUTH_MODE)),
       "tsconfig.json": JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { yaml: ["./plan-time-yaml.ts"] } } }),
       "plan-time-yaml.ts": "export const parse = JSON.parse;\n",
     };
-    const project = removeLater(makeTempDir(files, "aml-foreign-"));
-    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+    await expectViolationPlanned(removeLater(makeTempDir(files, "aml-foreign-")));
   }, PLAN_TIMEOUT_MS);
 });
 
 describe("the program's TypeScript, compiled as under the CLI's host", () => {
   // ts-node under run.js's target ES2020 (no tsconfig.json here): a redeclared field keeps the base's value
   it("class fields give the program the values pulumi up gives it", async () => {
-    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
     const fields = `class Defaults { authMode: string = "AMLToken"; }\nclass Redeclared extends Defaults { authMode!: string; }\nconst authMode = new Redeclared().authMode ?? "Key";`;
-    const project = removeLater(foreignProject(program(fields, endpoint)));
-    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+    await expectViolationPlanned(removeLater(foreignProject(program(fields, ENDPOINT_OF_AUTH_MODE))));
   }, PLAN_TIMEOUT_MS);
   // ts-node registers .ts and .tsx only: Node.js loads a .cts file as JavaScript, and its types fail it
   it("a .cts file is not compiled, so the program falls back as under pulumi up", async () => {
     const settings = `let authMode = "AMLToken";\ntry { authMode = (require("./settings.cts") as { authMode: string }).authMode; } catch { /* no settings: the default */ }`;
-    const endpoint = TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS.replace('authMode: "AMLToken"', "authMode");
-    const project = removeLater(makeTempDir({ ...foreignProjectFiles(program(settings, endpoint)), "settings.cts": `const authMode: string = "Key";\nexport = { authMode };\n` }, "aml-foreign-"));
-    const result = await runCli(["plan", "--cwd", project, "--stack", FOREIGN_STACK]);
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stdout).toMatch(/\[mandatory\] ml-endpoint-auth-exclusive/);
+    const files = { ...foreignProjectFiles(program(settings, ENDPOINT_OF_AUTH_MODE)), "settings.cts": `const authMode: string = "Key";\nexport = { authMode };\n` };
+    await expectViolationPlanned(removeLater(makeTempDir(files, "aml-foreign-")));
   }, PLAN_TIMEOUT_MS);
 });
 

@@ -46,19 +46,25 @@ export const IMPORTS = [
 ].join("\n");
 
 /**
- * A workspace and an AMLToken endpoint that also sets initial keys (ml-endpoint-auth-exclusive,
- * mandatory), as statements a callback can hold.
+ * A workspace and an endpoint that also sets initial keys, whose auth mode is the TypeScript
+ * expression `authMode`, as statements a callback can hold. With AMLToken: ml-endpoint-auth-exclusive,
+ * mandatory.
  */
-export const TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS = `
+export function endpointWithKeysStatements(authMode: string): string {
+  return `
 const workspace = new Workspace("ws", { resourceGroupName: "rg-foreign", workspaceName: "mlw-foreign", location: "westeurope" });
 const endpoint = new OnlineEndpoint("ep", {
   resourceGroupName: "rg-foreign",
   workspaceName: workspace.name,
   endpointName: "ep-foreign",
   location: "westeurope",
-  properties: { authMode: "AMLToken", keys: { primaryKey: "0000-not-a-real-key-0000" } },
+  properties: { authMode: ${authMode}, keys: { primaryKey: "0000-not-a-real-key-0000" } },
 });
 `;
+}
+
+/** A workspace and an AMLToken endpoint that also sets initial keys, as statements a callback can hold. */
+export const TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS = endpointWithKeysStatements(`"AMLToken"`);
 
 /** The same, with the endpoint's name as a stack output. */
 export const TOKEN_ENDPOINT_WITH_KEYS = `${TOKEN_ENDPOINT_WITH_KEYS_STATEMENTS}export const endpointName = endpoint.name;\n`;
