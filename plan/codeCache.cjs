@@ -18,6 +18,8 @@ const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 /** Bumped when the file format changes. */
 const FORMAT = "v1";
+/** Cache files kept: one per kind of process (a handful) for each Node.js version in use. */
+const FILES_KEPT = 24;
 const HASH_LENGTH = 32;
 
 /** @typedef {{ hash: Buffer, data: Buffer }} CachedCode */
@@ -101,7 +103,7 @@ function saveCodeCache() {
       lengths.writeUInt32LE(data.length, 4);
       parts.push(lengths.subarray(0, 4), name, hash, lengths.subarray(4, 8), data);
     }
-    writeCacheFile(state.file, Buffer.concat(parts));
+    writeCacheFile(state.file, Buffer.concat(parts), { keep: FILES_KEPT });
   } catch {
     // the next process compiles without it
   }

@@ -17,6 +17,8 @@ const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
 const FORMAT = "command-bundle-v4";
+/** Bundles kept (about 2 MiB each): one per command, per installed copy of the package. */
+const BUNDLES_KEPT = 16;
 
 /** The name of the bundle's generated entry, which exports the entries. */
 const ENTRY_SOURCE = "<command-bundle-entry>";
@@ -357,7 +359,7 @@ async function loadBundle(entries, { packageDir, tsconfig, cacheDir = planCacheD
     const manifest = { format: FORMAT, entries: [...entries], stamps: fresh.stamps, codeLength: fresh.code.length };
     kept = { manifest, code: `${manifestLine(manifest)}${fresh.code}` };
     try {
-      writeCacheFile(file, kept.code);
+      writeCacheFile(file, kept.code, { keep: BUNDLES_KEPT });
     } catch {
       // a bundle that cannot be kept (a full disk) still runs: the next start builds it again
     }

@@ -20,7 +20,7 @@ const { writeCacheFile } = require("./cacheFile.cjs");
 
 /** Bumped when what is cached, or how it is compiled, changes. */
 const CACHE_FORMAT = "compiled-pack-v2";
-/** Compiled packs kept per cache directory; the oldest are removed beyond this. */
+/** Compiled packs kept per cache directory; the oldest written are removed beyond this. */
 const CACHE_ENTRIES_KEPT = 32;
 /** Diagnostics ts-node ignores by default (it reports the others). */
 const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
@@ -106,13 +106,7 @@ function readCache(/** @type {string} */ file) {
 
 function writeCache(/** @type {string} */ file, /** @type {CompiledPack} */ compiled) {
   try {
-    writeCacheFile(file, JSON.stringify(compiled));
-    const entries = fs
-      .readdirSync(path.dirname(file))
-      .filter((name) => name.endsWith(".json"))
-      .map((name) => ({ name, mtime: fs.statSync(path.join(path.dirname(file), name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const old of entries.slice(CACHE_ENTRIES_KEPT)) fs.rmSync(path.join(path.dirname(file), old.name), { force: true });
+    writeCacheFile(file, JSON.stringify(compiled), { keep: CACHE_ENTRIES_KEPT });
   } catch {
     // a cache that cannot be written only costs the next start a compile
   }

@@ -21,6 +21,8 @@ const SDK_DERIVATION = ["@pulumi/pulumi/provider/experimental/analyzer", "@pulum
 
 /** Bumped when what an entry holds, or how it is derived, changes. */
 const CACHE_FORMAT = "provider-schema-v1";
+/** Schema entries kept (about 1 MiB each): one per checkout or installed copy of the package. */
+const SCHEMA_ENTRIES_KEPT = 8;
 
 export interface SchemaCachingProviderOptions {
   /** the package's name: the schema's name and the first part of every type token */
@@ -141,7 +143,7 @@ export class SchemaCachingProvider implements Provider {
     });
     const entry: SchemaEntry = { format: CACHE_FORMAT, ...result, reads };
     try {
-      writeCacheFile(entryFile, JSON.stringify(entry));
+      writeCacheFile(entryFile, JSON.stringify(entry), { keep: SCHEMA_ENTRIES_KEPT });
     } catch {
       // a read-only plugin directory: the next start derives the schema again
     }

@@ -7,6 +7,8 @@ import { planCacheDir } from "../planCacheDir.cjs";
 
 /** Top-level properties every ARM resource has; used when a resource's SDK class cannot be found. */
 const ARM_RESOURCE_OUTPUTS = ["name", "type", "location", "tags", "properties", "identity", "sku", "kind", "systemData"];
+/** Files of output-only paths kept: one per provider package version installed. */
+const PERSISTED_FILES_KEPT = 32;
 
 const cache = new Map<string, string[]>();
 
@@ -114,7 +116,7 @@ function persistedPaths(type: string, projectDir: string): PersistedPaths | unde
 
 function persist(persisted: PersistedPaths): void {
   try {
-    writeCacheFile(persisted.file, JSON.stringify(persisted.paths));
+    writeCacheFile(persisted.file, JSON.stringify(persisted.paths), { keep: PERSISTED_FILES_KEPT });
   } catch {
     // a cache that cannot be written only costs the next run the reading
   }

@@ -103,7 +103,7 @@ export class ProgramSession {
       if (this.host === host) this.host = undefined;
       host.current?.ended(
         `the program's process ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before the program finished: ` +
-          "a program must not call process.exit or end its process",
+          "a program must not call process.exit, set a non-zero process.exitCode or otherwise end its process",
       );
     });
     child.once("error", (error) => host.current?.ended(error.message));

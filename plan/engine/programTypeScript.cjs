@@ -21,6 +21,8 @@ const { planCacheDir } = require("../planCacheDir.cjs");
 
 /** Bumped when what is kept, or how it is decided, changes. */
 const FORMAT = "program-typescript-v1";
+/** Decisions and generated tsconfig.json files kept (each a few hundred bytes): two per project. */
+const FILES_KEPT = 512;
 /** run.js's `target` when the project's tsconfig.json names none in its own compilerOptions. */
 const CLI_HOST_TARGET = "es2020";
 /** TypeScript's "no inputs were found": not an error of the options, which a program's files do not need. */
@@ -31,6 +33,16 @@ const DEFINE_TARGETS = new Set(["es2022", "es2023", "es2024", "es2025", "esnext"
 /** @param {string | Buffer} data */
 function sha256(data) {
   return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** @param {string} file */
+function touch(file) {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // a read-only cache: nothing writes there to remove it either
+  }
 }
 
 /** @param {string} file */
@@ -82,7 +94,10 @@ function useDefineForClassFields(tsconfig, cacheDir) {
   }
   const decided = decideWithTypeScript(tsconfig);
   try {
-    if (decided.chain) writeCacheFile(entry, JSON.stringify({ useDefineForClassFields: decided.useDefineForClassFields, chain: Object.fromEntries(decided.chain.map((file) => [file, hashOf(file)])) }));
+    if (decided.chain) {
+      const chain = Object.fromEntries(decided.chain.map((file) => [file, hashOf(file)]));
+      writeCacheFile(entry, JSON.stringify({ useDefineForClassFields: decided.useDefineForClassFields, chain }), { keep: FILES_KEPT });
+    }
   } catch {
     // a cache that cannot be written costs the next program process the decision again
   }
@@ -120,7 +135,8 @@ function compileAsTheCliHost(projectDir, cacheDir) {
   for (const place of places) {
     try {
       const file = path.join(place(), name);
-      if (hashOf(file) !== sha256(text)) writeCacheFile(file, text);
+      if (hashOf(file) !== sha256(text)) writeCacheFile(file, text, { keep: FILES_KEPT });
+      else touch(file); // the most recently used: the last a concurrent write would remove
       process.env.TSX_TSCONFIG_PATH = file;
       return;
     } catch {

@@ -63,6 +63,12 @@ const ATTEMPTS: BypassAttempt[] = [
     message: ENDED_EARLY,
   },
   {
+    name: "a non-zero process.exitCode in a violating program, which the CLI's host never signals as done",
+    program: program(TOKEN_ENDPOINT_WITH_KEYS, `process.exitCode = 3;`),
+    exit: 2,
+    message: /the program's process ended \(exit code 3\) before the program finished: a program must not call process\.exit, set a non-zero process\.exitCode/,
+  },
+  {
     name: "an uncaught throw in a later tick",
     program: program(CLEAN_STACK, SLOW_RESOURCE, `setTimeout(() => { throw new Error("late failure on purpose"); }, 50);`),
     exit: 2,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -93,6 +93,15 @@ describe("the TypeScript of the program's process", () => {
     const fallback = preloadedConfigPath(dir, notADirectory);
     expect(fallback.startsWith(tmpdir())).toBe(true);
     rmSync(path.dirname(fallback), { recursive: true, force: true });
+  });
+
+  it("marks the tsconfig.json it gives tsx as just used, so that a bounded cache removes others first", () => {
+    const dir = project({ "index.ts": "" });
+    const config = preloadedConfigPath(dir, cacheDir);
+    const longAgo = Date.now() / 1000 - 30 * 24 * 60 * 60;
+    utimesSync(config, longAgo, longAgo);
+    expect(preloadedConfigPath(dir, cacheDir)).toBe(config);
+    expect(statSync(config).mtimeMs).toBeGreaterThan(longAgo * 1000 + 60_000);
   });
 });
 
