@@ -36,16 +36,6 @@ function sha256(data) {
 }
 
 /** @param {string} file */
-function touch(file) {
-  try {
-    const now = new Date();
-    fs.utimesSync(file, now, now);
-  } catch {
-    // a read-only cache: nothing writes there to remove it either
-  }
-}
-
-/** @param {string} file */
 function hashOf(file) {
   try {
     return sha256(fs.readFileSync(file));
@@ -135,8 +125,8 @@ function compileAsTheCliHost(projectDir, cacheDir) {
   for (const place of places) {
     try {
       const file = path.join(place(), name);
+      // should a concurrent write remove it before tsx reads it, tsx refuses to start: the run fails
       if (hashOf(file) !== sha256(text)) writeCacheFile(file, text, { keep: FILES_KEPT });
-      else touch(file); // the most recently used: the last a concurrent write would remove
       process.env.TSX_TSCONFIG_PATH = file;
       return;
     } catch {

@@ -52,7 +52,7 @@ interface Probe {
 }
 
 /** Forks a host for `projectDir` with the probe preloaded; returns a reader of what it reports. */
-function probedHost(projectDir: string): { host: ChildProcess; probe: () => Probe | undefined } {
+function probedHost(projectDir: string): { host: ChildProcess; probe: () => Probe | undefined; waitForProbe: (until: (probe: Probe) => boolean, what: string) => Promise<void> } {
   const dir = removeLater(mkdtempSync(path.join(tmpdir(), "aml-sdk-probe-")));
   writeFileSync(path.join(dir, "probe.cjs"), SDK_PROBE);
   const out = path.join(dir, "probe.json");
@@ -61,16 +61,29 @@ function probedHost(projectDir: string): { host: ChildProcess; probe: () => Prob
   process.env.AML_TEST_SDK_PROBE = out;
   try {
     const host = forkProgramHost(projectDir);
-    return {
-      host,
-      probe: () => {
-        try {
-          return JSON.parse(readFileSync(out, "utf8")) as Probe;
-        } catch {
-          return undefined; // not written yet
-        }
-      },
+    // read as the plan reads them: a pipe nobody reads stops a process that fills it
+    let output = "";
+    for (const stream of [host.stdout, host.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let ended: string | undefined;
+    host.once("exit", (code, signal) => (ended = `exit code ${code}, signal ${signal}`));
+    const probe = (): Probe | undefined => {
+      try {
+        return JSON.parse(readFileSync(out, "utf8")) as Probe;
+      } catch {
+        return undefined; // not written yet
+      }
     };
+    const waitForProbe = async (until: (probe: Probe) => boolean, what: string): Promise<void> => {
+      try {
+        await waitFor(() => {
+          const seen = probe();
+          return seen !== undefined && until(seen);
+        }, 60_000, what);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; the host ${ended ? `ended (${ended})` : "runs"}, last probe ${JSON.stringify(probe())}, output:\n${output}`);
+      }
+    };
+    return { host, probe, waitForProbe };
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
@@ -81,9 +94,9 @@ function probedHost(projectDir: string): { host: ChildProcess; probe: () => Prob
 
 describe("a program host waiting for its first run", () => {
   it("loads the SDK when the project's is the plan's own", async () => {
-    const { host, probe } = probedHost(ROOT);
+    const { host, probe, waitForProbe } = probedHost(ROOT);
     try {
-      await waitFor(() => (probe()?.sdk.length ?? 0) > 0, 60_000, "the host to load the SDK");
+      await waitForProbe((seen) => seen.sdk.length > 0, "the host to load the SDK");
       expect(probe()!.sdk).toEqual([require.resolve("@pulumi/pulumi")]);
     } finally {
       host.kill("SIGKILL");
@@ -100,9 +113,9 @@ describe("a program host waiting for its first run", () => {
         "own-sdk.js": `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");\n`,
       }),
     );
-    const { host, probe } = probedHost(project);
+    const { host, waitForProbe } = probedHost(project);
     try {
-      await waitFor(() => (probe()?.ticks ?? 0) >= 10, 60_000, "the host to wait for a run");
+      await waitForProbe((seen) => seen.ticks >= 10, "the host to wait for a run");
       expect(existsSync(marker)).toBe(false);
     } finally {
       host.kill("SIGKILL");
@@ -118,9 +131,9 @@ describe("a program host waiting for its first run", () => {
     writeFileSync(path.join(project, "Pulumi.yaml"), "name: own-sdk\nruntime: nodejs\n");
     writeFileSync(path.join(sdkDir, "package.json"), JSON.stringify({ name: "@pulumi/pulumi", version: "3.0.0", main: "index.js" }));
     writeFileSync(path.join(sdkDir, "index.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "loaded");\n`);
-    const { host, probe } = probedHost(project);
+    const { host, probe, waitForProbe } = probedHost(project);
     try {
-      await waitFor(() => (probe()?.ticks ?? 0) >= 10, 60_000, "the host to wait for a run");
+      await waitForProbe((seen) => seen.ticks >= 10, "the host to wait for a run");
       expect(probe()!.sdk).toEqual([]);
       expect(existsSync(marker)).toBe(false);
     } finally {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -95,13 +95,13 @@ describe("the TypeScript of the program's process", () => {
     rmSync(path.dirname(fallback), { recursive: true, force: true });
   });
 
-  it("marks the tsconfig.json it gives tsx as just used, so that a bounded cache removes others first", () => {
-    const dir = project({ "index.ts": "" });
-    const config = preloadedConfigPath(dir, cacheDir);
-    const longAgo = Date.now() / 1000 - 30 * 24 * 60 * 60;
-    utimesSync(config, longAgo, longAgo);
-    expect(preloadedConfigPath(dir, cacheDir)).toBe(config);
-    expect(statSync(config).mtimeMs).toBeGreaterThan(longAgo * 1000 + 60_000);
+  it("fails the program's process when its tsconfig.json is gone before tsx reads it (a bounded cache removed it), never compiles otherwise", () => {
+    const loader = path.join(ROOT, "plan", "typescriptLoader.cjs");
+    const removeThenLoad = `require("node:fs").rmSync(process.env.TSX_TSCONFIG_PATH); require(${JSON.stringify(loader)}); console.log("compiled anyway");`;
+    const child = spawnSync(process.execPath, ["--require", PRELOAD, "-e", removeThenLoad], { cwd: project({ "index.ts": "" }), env: { ...process.env, AML_PLAN_CACHE_DIR: cacheDir }, encoding: "utf8" });
+    expect(child.status).not.toBe(0);
+    expect(child.stdout).toBe("");
+    expect(child.stderr).toMatch(/Cannot resolve tsconfig at path/);
   });
 });
 
