@@ -11,7 +11,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
-const { writeCacheFile } = require("./cacheFile.cjs");
+const { markUsed, writeCacheFile } = require("./cacheFile.cjs");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
@@ -40,6 +40,7 @@ function readEntries(/** @type {string} */ file) {
   } catch {
     return entries;
   }
+  markUsed(file);
   let at = 0;
   while (at + 4 <= buffer.length) {
     const nameLength = buffer.readUInt32LE(at);

@@ -12,7 +12,7 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
-const { writeCacheFile } = require("./cacheFile.cjs");
+const { markUsed, writeCacheFile } = require("./cacheFile.cjs");
 const { planCacheDir } = require("./planCacheDir.cjs");
 
 /** Bumped when what a bundle holds, or how it is built, changes. */
@@ -90,6 +90,7 @@ function readBundle(file) {
   } catch {
     return undefined;
   }
+  markUsed(file);
   const lineEnd = code.indexOf("\n");
   try {
     const manifest = /** @type {BundleManifest} */ (JSON.parse(code.slice(0, lineEnd).replace(/^\/\/ /, "")));

@@ -16,7 +16,7 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
-const { writeCacheFile } = require("./cacheFile.cjs");
+const { markUsed, writeCacheFile } = require("./cacheFile.cjs");
 
 /** Bumped when what is cached, or how it is compiled, changes. */
 const CACHE_FORMAT = "compiled-pack-v2";
@@ -101,6 +101,7 @@ function readCache(/** @type {string} */ file) {
       return undefined;
     }
   }
+  markUsed(file);
   return cached;
 }
 

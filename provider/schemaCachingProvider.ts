@@ -8,7 +8,7 @@ import { Analyzer, type ComponentDefinition } from "@pulumi/pulumi/provider/expe
 import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import type * as typescript from "typescript";
 import { z } from "zod";
-import { writeCacheFile } from "../plan/cacheFile.cjs";
+import { markUsed, writeCacheFile } from "../plan/cacheFile.cjs";
 import { READ_METHODS, recordReads, readsStillHold, type FileSystemRead } from "./fileSystemReads";
 
 // The TypeScript the SDK's analyzer compiles with: its reads are the ones recorded.
@@ -21,8 +21,8 @@ const SDK_DERIVATION = ["@pulumi/pulumi/provider/experimental/analyzer", "@pulum
 
 /** Bumped when what an entry holds, or how it is derived, changes. */
 const CACHE_FORMAT = "provider-schema-v1";
-/** Schema entries kept (about 1 MiB each): one per checkout or installed copy of the package. */
-const SCHEMA_ENTRIES_KEPT = 8;
+/** Schema entries kept (about 1 MiB each): one per directory the plugin is started in, per copy of the package. */
+const SCHEMA_ENTRIES_KEPT = 32;
 
 export interface SchemaCachingProviderOptions {
   /** the package's name: the schema's name and the first part of every type token */
@@ -129,6 +129,7 @@ export class SchemaCachingProvider implements Provider {
     if (!parsed.success || !readsStillHold(ts.sys, parsed.data.reads)) return undefined;
     const { schema, components } = parsed.data as SchemaEntry;
     if (![...this.constructors.keys()].every((name) => Object.hasOwn(components, name))) return undefined;
+    markUsed(entryFile);
     return { schema, components };
   }
 

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { writeCacheFile } from "../cacheFile.cjs";
+import { markUsed, writeCacheFile } from "../cacheFile.cjs";
 import { planCacheDir } from "../planCacheDir.cjs";
 
 /** Top-level properties every ARM resource has; used when a resource's SDK class cannot be found. */
 const ARM_RESOURCE_OUTPUTS = ["name", "type", "location", "tags", "properties", "identity", "sku", "kind", "systemData"];
-/** Files of output-only paths kept: one per provider package version installed. */
+/** Files of output-only paths kept: one per installed copy of each provider package version. */
 const PERSISTED_FILES_KEPT = 32;
 
 const cache = new Map<string, string[]>();
@@ -103,6 +103,7 @@ function persistedPaths(type: string, projectDir: string): PersistedPaths | unde
     let paths: Record<string, string[]> = {};
     try {
       paths = JSON.parse(readFileSync(file, "utf8")) as Record<string, string[]>;
+      markUsed(file);
     } catch {
       // not cached yet
     }

@@ -16,12 +16,12 @@ const crypto = require("node:crypto");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { writeCacheFile } = require("../cacheFile.cjs");
+const { markUsed, writeCacheFile } = require("../cacheFile.cjs");
 const { planCacheDir } = require("../planCacheDir.cjs");
 
 /** Bumped when what is kept, or how it is decided, changes. */
 const FORMAT = "program-typescript-v1";
-/** Decisions and generated tsconfig.json files kept (each a few hundred bytes): two per project. */
+/** Decisions and generated tsconfig.json files kept (a few hundred bytes each): two per tsconfig.json of a project. */
 const FILES_KEPT = 512;
 /** run.js's `target` when the project's tsconfig.json names none in its own compilerOptions. */
 const CLI_HOST_TARGET = "es2020";
@@ -78,7 +78,10 @@ function useDefineForClassFields(tsconfig, cacheDir) {
   const entry = path.join(cacheDir, "program-typescript", `${sha256(`${FORMAT}\0${tsconfig}\0${sha256(text)}`)}.json`);
   try {
     const kept = JSON.parse(fs.readFileSync(entry, "utf8"));
-    if (typeof kept.useDefineForClassFields === "boolean" && Object.entries(kept.chain).every(([file, hash]) => hashOf(file) === hash)) return kept.useDefineForClassFields;
+    if (typeof kept.useDefineForClassFields === "boolean" && Object.entries(kept.chain).every(([file, hash]) => hashOf(file) === hash)) {
+      markUsed(entry);
+      return kept.useDefineForClassFields;
+    }
   } catch {
     // none kept, or not whole: decided below
   }
@@ -125,8 +128,9 @@ function compileAsTheCliHost(projectDir, cacheDir) {
   for (const place of places) {
     try {
       const file = path.join(place(), name);
-      // should a concurrent write remove it before tsx reads it, tsx refuses to start: the run fails
+      // the cache keeps what was used in the last minutes; were it removed before tsx reads it, tsx would refuse to start
       if (hashOf(file) !== sha256(text)) writeCacheFile(file, text, { keep: FILES_KEPT });
+      else markUsed(file);
       process.env.TSX_TSCONFIG_PATH = file;
       return;
     } catch {

@@ -1,14 +1,21 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { writeCacheFile } from "../../plan/cacheFile.cjs";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { markUsed, writeCacheFile } from "../../plan/cacheFile.cjs";
+
+// the module the cache writes through (plan/*.cjs load natively, with Node.js's own fs)
+const fs = createRequire(__filename)("node:fs") as typeof import("node:fs");
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "aml-cache-file-"));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const HOUR_S = 60 * 60;
 const nowS = () => Date.now() / 1000;
@@ -39,16 +46,26 @@ describe("writing a cache entry", () => {
 });
 
 describe("the bound on a cache directory", () => {
-  it("keeps the entries most recently written, the new one among them, and removes the others", () => {
-    for (const [index, name] of ["a.json", "b.json", "c.json", "d.json"].entries()) writtenAgo(name, 100 - index * 10);
+  it("keeps the entries most recently written or used, the new one among them, and removes the others", () => {
+    for (const [index, name] of ["a.json", "b.json", "c.json", "d.json"].entries()) writtenAgo(name, (5 - index) * HOUR_S);
+    markUsed(path.join(dir, "a.json"));
     writeCacheFile(path.join(dir, "new.json"), "new", { keep: 3 });
-    expect(readdirSync(dir).sort()).toEqual(["c.json", "d.json", "new.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["a.json", "d.json", "new.json"]);
   });
 
-  it("keeps the entry it writes even when every other entry is newer", () => {
-    for (const name of ["a.json", "b.json"]) writtenAgo(name, -60); // clocks of other machines sharing the cache
+  it("never removes an entry of the last minutes, which a concurrent plan may be about to read", () => {
+    for (const name of ["a.json", "b.json"]) writtenAgo(name, 60);
+    writtenAgo("old.json", HOUR_S);
     writeCacheFile(path.join(dir, "new.json"), "new", { keep: 1 });
-    expect(readdirSync(dir)).toEqual(["new.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["a.json", "b.json", "new.json"]);
+  });
+
+  it("marks a use at most once an hour", () => {
+    writtenAgo("recent.json", 30 * 60);
+    const before = statSync(path.join(dir, "recent.json")).mtimeMs;
+    markUsed(path.join(dir, "recent.json"));
+    expect(statSync(path.join(dir, "recent.json")).mtimeMs).toBe(before);
+    markUsed(path.join(dir, "absent.json")); // gone meanwhile: nothing to mark, nothing thrown
   });
 
   it("removes the temporary files of writers that died an hour ago, not those of writers still writing", () => {
@@ -58,10 +75,35 @@ describe("the bound on a cache directory", () => {
     expect(readdirSync(dir).sort()).toEqual(["new.json", "young.json.4243-0a1b2c3d.tmp"]);
   });
 
-  it("leaves directories beside the entries alone", () => {
-    mkdirSync(path.join(dir, "nested"));
-    writtenAgo("old.json", 100);
-    writeCacheFile(path.join(dir, "new.json"), "new", { keep: 1 });
-    expect(readdirSync(dir).sort()).toEqual(["nested", "new.json"]);
+  it("removes only files it could have written: not directories or symbolic links beside the entries, nothing in a directory that is a link", () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "aml-cache-elsewhere-"));
+    try {
+      writeFileSync(path.join(elsewhere, "precious.json"), "precious");
+      utimesSync(path.join(elsewhere, "precious.json"), nowS() - 2 * HOUR_S, nowS() - 2 * HOUR_S);
+      mkdirSync(path.join(dir, "nested"));
+      symlinkSync(path.join(elsewhere, "precious.json"), path.join(dir, "link.json"));
+      writtenAgo("old.json", 2 * HOUR_S);
+      writeCacheFile(path.join(dir, "new.json"), "new", { keep: 1 });
+      expect(readdirSync(dir).sort()).toEqual(["link.json", "nested", "new.json"]);
+
+      const linked = path.join(dir, "linked-kind");
+      symlinkSync(elsewhere, linked);
+      writeCacheFile(path.join(linked, "new.json"), "new", { keep: 1 });
+      expect(readdirSync(elsewhere).sort()).toEqual(["new.json", "precious.json"]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it("never throws once the entry is written: what cannot be removed now is left, the rest is removed", () => {
+    writtenAgo("stuck.json.4242-0a1b2c3d.tmp", 2 * HOUR_S);
+    for (const name of ["older.json", "old.json"]) writtenAgo(name, name === "older.json" ? 3 * HOUR_S : 2 * HOUR_S);
+    const remove = fs.rmSync;
+    vi.spyOn(fs, "rmSync").mockImplementation((file, options) => {
+      if (String(file).endsWith(".tmp")) throw Object.assign(new Error("operation not permitted"), { code: "EPERM" });
+      remove(file, options);
+    });
+    writeCacheFile(path.join(dir, "new.json"), "new", { keep: 2 });
+    expect(readdirSync(dir).sort()).toEqual(["new.json", "old.json", "stuck.json.4242-0a1b2c3d.tmp"]);
   });
 });
