@@ -60,7 +60,7 @@ function markUsed(file) {
 
 /**
  * Removes the entries beside `file` beyond the `keep - 1` most recently written or used, except those
- * of the last minutes, and temporary files of writers that died. Other writers' temporary files,
+ * of the last ten minutes (`IN_USE_FOR_MS`), and temporary files of writers that died. Other writers' temporary files,
  * directories and symbolic links are left alone, and so is a directory that is itself a link: the
  * cache removes only files it could have written. Never throws: the entry is written, and what
  * cannot be removed now is removed by a later write.

@@ -20,7 +20,7 @@ const { markUsed, writeCacheFile } = require("./cacheFile.cjs");
 
 /** Bumped when what is cached, or how it is compiled, changes. */
 const CACHE_FORMAT = "compiled-pack-v2";
-/** Compiled packs kept per cache directory; the oldest written are removed beyond this. */
+/** Compiled packs kept per cache directory; the least recently written or used are removed beyond this. */
 const CACHE_ENTRIES_KEPT = 32;
 /** Diagnostics ts-node ignores by default (it reports the others). */
 const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
