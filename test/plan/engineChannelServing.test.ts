@@ -210,13 +210,14 @@ export = async () => {
 
 /**
  * Completes its first run, then writes on the engine channel, while its process waits for the next:
- * from a timer that does not keep the loop alive, so the run ends before it fires.
+ * from a timer that does not keep the loop alive, so the run ends before it fires (a run of this
+ * program takes well under a second, on a busy machine too; two seconds leave room).
  */
 const WRITING_AFTER_ITS_RUN = `
 import * as fs from "node:fs";
 import { ResourceGroup } from "@pulumi/azure-native/resources";
 const state = globalThis as { wroteOnce?: boolean };
-if (!state.wroteOnce) setTimeout(() => fs.writeSync(4, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 7])), 200).unref();
+if (!state.wroteOnce) setTimeout(() => fs.writeSync(4, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 7])), 2000).unref();
 state.wroteOnce = true;
 export const groupName = new ResourceGroup("rg", { resourceGroupName: "rg-writing", location: "westeurope" }).name;
 `;
@@ -244,7 +245,7 @@ describe("a program that writes on the engine channel", () => {
     try {
       const options = { timeoutSeconds: 20, session, onSpawn: (pid: number) => spawned.push(pid) };
       await runProgram(project, config, { ...options, phase: "preview" });
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await new Promise((resolve) => setTimeout(resolve, 3000));
       const deployment = await runProgram(project, config, { ...options, phase: "deploy" });
       expect(deployment.resources.map((resource) => resource.name)).toContain("rg");
       expect(new Set(spawned).size).toBe(2);
