@@ -345,7 +345,7 @@ describe("the program's TypeScript, compiled as under the CLI's host", () => {
   }, PLAN_TIMEOUT_MS);
   // ts-node registers .ts and .tsx only: Node.js loads a .cts file as JavaScript, and its types fail it
   it("a .cts file is not compiled, so the program falls back as under pulumi up", async () => {
-    const settings = `let authMode = "AMLToken";\ntry { authMode = (require("./settings.cts") as { authMode: string }).authMode; } catch { /* no settings: the default */ }`;
+    const settings = `let authMode = "AMLToken";\ntry { authMode = (require("./settings.cts") as { authMode: string }).authMode; } catch (error) { if ((error as Error).name !== "SyntaxError") throw error; /* not JavaScript: the default */ }`;
     const files = { ...foreignProjectFiles(program(settings, ENDPOINT_OF_AUTH_MODE)), "settings.cts": `const authMode: string = "Key";\nexport = { authMode };\n` };
     await expectViolationPlanned(removeLater(makeTempDir(files, "aml-foreign-")));
   }, PLAN_TIMEOUT_MS);

@@ -62,9 +62,13 @@ describe("the bound on a cache directory", () => {
 
   it("marks a use at most once an hour", () => {
     writtenAgo("recent.json", 30 * 60);
-    const before = statSync(path.join(dir, "recent.json")).mtimeMs;
+    writtenAgo("old.json", 2 * HOUR_S);
+    const mtime = (name: string) => statSync(path.join(dir, name)).mtimeMs;
+    const before = { recent: mtime("recent.json"), old: mtime("old.json") };
     markUsed(path.join(dir, "recent.json"));
-    expect(statSync(path.join(dir, "recent.json")).mtimeMs).toBe(before);
+    markUsed(path.join(dir, "old.json"));
+    expect(mtime("recent.json")).toBe(before.recent);
+    expect(mtime("old.json")).toBeGreaterThan(before.old + HOUR_S * 1000);
     markUsed(path.join(dir, "absent.json")); // gone meanwhile: nothing to mark, nothing thrown
   });
 

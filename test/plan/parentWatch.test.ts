@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PARENT_WATCH } from "../../plan/engine/watchedChildren.cjs";
+import { waitFor } from "./foreignProjects";
 import { isAlive } from "./helpers";
 
 // Every process the plan starts preloads the parent watch, whose thread ends the process once the plan
@@ -16,14 +17,6 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "aml-parent-watch-"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function gone(pid: number, withinMs: number): Promise<boolean> {
-  for (const until = Date.now() + withinMs; Date.now() < until; ) {
-    if (!isAlive(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return !isAlive(pid);
-}
 
 describe("the parent watch of a process the plan starts", () => {
   it("ends a busy process once the plan is gone, from a thread that runs no NODE_OPTIONS preload", async () => {
@@ -48,7 +41,7 @@ describe("the parent watch of a process the plan starts", () => {
     const pid = Number(printed.trim());
     expect(pid).toBeGreaterThan(0);
     // its main thread never returns to its event loop: only the watch's thread can end it
-    expect(await gone(pid, 10_000)).toBe(true);
+    await waitFor(() => !isAlive(pid), 10_000, "the busy process to end");
     expect(readFileSync(threads, "utf8").trim().split("\n")).toEqual(["main"]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeTempDir, removeDir, ROOT } from "./helpers";
+import { makeTempDir, removedAfterAll, ROOT } from "./helpers";
 
 // The program's TypeScript compiles as under the CLI's Node.js host: ts-node with the project's
 // tsconfig.json under @pulumi/pulumi cmd/run/run.js's options, whose `target` is ES2020 unless the
@@ -11,21 +11,14 @@ import { makeTempDir, removeDir, ROOT } from "./helpers";
 
 const PRELOAD = path.join(ROOT, "plan", "engine", "programTypeScript.cjs");
 
+const removeLater = removedAfterAll();
 let cacheDir: string;
-const projects: string[] = [];
 beforeEach(() => {
   cacheDir = mkdtempSync(path.join(tmpdir(), "aml-program-ts-cache-"));
 });
-afterEach(() => {
-  rmSync(cacheDir, { recursive: true, force: true });
-  for (const dir of projects.splice(0)) removeDir(dir);
-});
+afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
 
-function project(files: Record<string, string>): string {
-  const dir = makeTempDir(files, "aml-program-ts-");
-  projects.push(dir);
-  return dir;
-}
+const project = (files: Record<string, string>): string => removeLater(makeTempDir(files, "aml-program-ts-"));
 
 /** What the preload gives tsx in a process started in `dir`, and whether it loaded TypeScript to decide. */
 function preloaded(dir: string): { compilerOptions: { useDefineForClassFields: boolean }; extends?: string; include: string[]; typescriptLoaded: boolean } {
